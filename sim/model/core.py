@@ -1,0 +1,464 @@
+"""GovernanceCore: the world, its people and one day of community governance.
+
+The core knows nothing of files, scenarios or batches. It takes validated
+parameters and mechanism instances and runs the daily schedule:
+
+1. ARISE     problems arise in buildings (Poisson, by kind)
+2. DISCOVER  residents report, gridworkers patrol (and ask residents to join)
+3. ROUTE     mechanisms may claim problems; the rest go to a service pool or
+             are referred to a department
+4. SERVE     pools start and finish jobs; overdue problems are abandoned
+5. DECIDE    residents join activities and meetings, and learn from outcomes
+6. PERIODIC  gridworkers' burnout and turnover; monthly budgets, donations
+             and activities; then the day's metrics are recorded
+
+In each phase the core works first and mechanisms act after it, except in
+ROUTE (see :class:`~sim.model.mechanism.Phase`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+import mesa
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from . import metrics
+from .gridworkers import CAP, Gridworker, Gridworkers
+from .mechanism import Mechanism, Phase
+from .organisations import CommunityCommittee, Department, Enterprise, SocialOrganisation
+from .params import PROBLEM_KINDS, CoreParams
+from .problems import (
+    ABANDONED,
+    DISCOVERED,
+    HELD,
+    IN_SERVICE,
+    QUEUED,
+    ROUTED,
+    RESOLVED,
+    UNDISCOVERED,
+    CHANNELS,
+    Problems,
+)
+from .residents import Resident, Residents
+from .service import ServicePool
+from .world import build_layout, slice_starts
+
+MONTH = 30
+YEAR = 365
+
+
+class GovernanceCore(mesa.Model):
+    """The governance world. Build it through :class:`sim.GovernanceModel`."""
+
+    def __init__(self, *, params: CoreParams | None = None, mechanisms: Iterable[Mechanism] = (), rng=None) -> None:
+        super().__init__(rng=rng)
+        self.params = params or CoreParams()
+        self.mechanisms = sorted(mechanisms, key=lambda m: m.name)
+        self.day = -1
+        self._build_world()
+        self._build_residents()
+        self._build_gridworkers()
+        self._build_institutions()
+        self._build_pools()
+        self.problems = Problems(capacity=max(1024, int(self.expected_daily_problems() * 400)))
+        self.deadline = np.zeros(0)
+        self.arrival_multiplier = np.ones(self.n_buildings)
+        self.extra_activities = np.zeros(self.n_communities)
+        self.salary_cost = 0.0
+        self.totals = metrics.Totals()
+        self.residents.update_willingness(0, self.n_buildings)
+        self._monthly(0)
+        for mechanism in self.mechanisms:
+            mechanism.setup(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(metrics.today, key=name) for name in metrics.DAILY}
+        )
+        self.today: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ building
+    def _build_world(self) -> None:
+        w = self.params.world
+        self.layout = layout = build_layout(w)
+        self.n_buildings, self.n_zones, self.n_communities = layout.n_buildings, layout.n_zones, w.communities
+        self.grid = OrthogonalMooreGrid((layout.width, layout.height), torus=False, random=self.random)
+        self.building_zone = layout.building_zone
+        self.building_community = layout.building_community
+        self.zone_community = layout.zone_community
+        self.building_age = np.clip(self.rng.normal(w.building_age_mean, 8.0, self.n_buildings), 0, None)
+        self.property_managed = self.rng.random(self.n_buildings) < w.property_managed_share
+        pp = self.params.problems
+        self.building_pressure = (1 + pp.age_pressure * self.building_age) * (1 + pp.unmanaged_pressure * ~self.property_managed)
+        xy = (layout.building_x, layout.building_y)
+        self.layers = {}
+        for name, values, fill in (
+            ("building", np.arange(self.n_buildings), -1),
+            ("zone", self.building_zone, -1),
+            ("community", self.building_community, -1),
+            ("building_age", self.building_age, np.nan),
+            ("property_managed", self.property_managed.astype(float), np.nan),
+            ("residents", None, 0.0),
+            ("participation", None, np.nan),
+            ("open_problems", None, 0.0),
+        ):
+            dtype = int if isinstance(fill, int) else float
+            layer = self.grid.create_property_layer(name, default_value=dtype(fill), dtype=dtype)
+            if values is not None:
+                layer.data[xy] = values
+            self.layers[name] = layer
+
+    def _build_residents(self) -> None:
+        n = self.params.world.residents
+        size = self.rng.lognormal(0.0, 0.3, self.n_buildings)
+        building = np.sort(self.rng.choice(self.n_buildings, size=n, p=size / size.sum()))
+        self.residents = Residents(building, self.rng, self.params.population, self.params.residents)
+        self.resident_start = slice_starts(building, self.n_buildings)
+        self.building_residents = np.diff(self.resident_start)
+        self.resident_zone = self.building_zone[building]
+        self.resident_community = self.building_community[building]
+        self.community_residents = np.bincount(self.resident_community, minlength=self.n_communities)
+        self.layers["residents"].data[self.layout.building_x, self.layout.building_y] = self.building_residents
+        for row in range(n):
+            Resident(self, row)
+
+    def _build_gridworkers(self) -> None:
+        p = self.params.gridworkers
+        posts = max(self.n_zones, round(p.per_zone * self.n_zones))
+        zone = np.sort(np.arange(posts) % self.n_zones)
+        community = self.zone_community[zone]
+        self.gridworkers = Gridworkers(zone, community, self.rng, p)
+        self.post_start = slice_starts(community, self.n_communities)
+        for c in range(self.n_communities):
+            first = self.post_start[c]
+            self.gridworkers.make_leaders(np.arange(first, min(first + p.leaders_per_community, self.post_start[c + 1])))
+        self.gridworker_agents = [Gridworker(self, row) for row in range(posts)]
+
+    def _build_institutions(self) -> None:
+        o = self.params.organisations
+        self.committees = [CommunityCommittee(self, c, self.params.committee.budget_yuan) for c in range(self.n_communities)]
+        self.enterprises: list[Enterprise] = []
+        self.social_orgs: list[SocialOrganisation] = []
+        for c in range(self.n_communities):
+            for _ in range(self._round_random(o.enterprises_per_community)):
+                self.enterprises.append(Enterprise(self, c, bool(self.rng.random() < o.enterprise_active_share)))
+            for _ in range(self._round_random(o.social_orgs_per_community)):
+                external = bool(self.rng.random() < o.social_org_external_share)
+                self.social_orgs.append(SocialOrganisation(self, c, external, o.social_org_servers, o.social_org_volunteers))
+        d = self.params.departments
+        per_department = d.staff_per_community * self.n_communities / d.count
+        servers = max(1, int(np.ceil(per_department)))
+        self.departments = [
+            Department(self, i, tuple(k for j, k in enumerate(PROBLEM_KINDS) if j % d.count == i), servers, per_department / servers)
+            for i in range(d.count)
+        ]
+
+    def _build_pools(self) -> None:
+        C = self.n_communities
+        self.pools: list[ServicePool] = []
+        self.community_pool = np.array([self._add_pool(f"community {c}", self.post_start[c + 1] - self.post_start[c]) for c in range(C)])
+        self.care_pool = np.full(C, -1)
+        for c in range(C):
+            staff = sum(s.servers for s in self.social_orgs if s.community == c)
+            if staff > 0:
+                self.care_pool[c] = self._add_pool(f"social organisations {c}", staff)
+                self.pools[self.care_pool[c]].set_speed(np.ones(staff), 0.0)
+        self.department_pool = np.zeros(len(PROBLEM_KINDS), dtype=int)
+        for dept in self.departments:
+            pool = self._add_pool(f"department {dept.index}", dept.servers)
+            self.pools[pool].set_speed(np.full(dept.servers, dept.speed), 0.0)
+            for kind in dept.kinds:
+                self.department_pool[PROBLEM_KINDS.index(kind)] = pool
+
+    def _add_pool(self, name: str, servers: int) -> int:
+        self.pools.append(ServicePool(name, servers))
+        return len(self.pools) - 1
+
+    def _round_random(self, x: float) -> int:
+        whole = int(x)
+        return whole + int(self.rng.random() < x - whole)
+
+    # ------------------------------------------------------------------ helpers
+    def expected_daily_problems(self) -> float:
+        rates = sum(getattr(self.params.problems.kinds, k).rate for k in PROBLEM_KINDS)
+        return rates * self.params.world.residents / 1000
+
+    def active_shocks(self) -> list:
+        """Shocks (floods, epidemics) under way today."""
+        return [shock for shock in self.params.shocks if shock.active(self.day)]
+
+    def building_cell(self, building: int):
+        """The grid cell of a building (楼栋)."""
+        return self.grid[(int(self.layout.building_x[building]), int(self.layout.building_y[building]))]
+
+    def zone_residents(self, zone: int) -> slice:
+        bpz = self.params.world.buildings_per_zone
+        return slice(self.resident_start[zone * bpz], self.resident_start[(zone + 1) * bpz])
+
+    def community_leaders_capacity(self, capacity: str) -> np.ndarray:
+        """Mean of one capacity over each community's filled posts."""
+        g = self.gridworkers
+        w = g.filled.astype(float)
+        total = np.bincount(g.community, weights=w * g.capacity[:, CAP[capacity]], minlength=self.n_communities)
+        return total / np.maximum(np.bincount(g.community, weights=w, minlength=self.n_communities), 1e-9)
+
+    def draw_work(self, mean: np.ndarray) -> np.ndarray:
+        """Work a job needs (worker-days), from the configured distribution."""
+        s = self.params.service
+        n = len(mean)
+        if s.distribution == "exponential":
+            return self.rng.exponential(mean, n)
+        if s.distribution == "deterministic" or s.cv == 0:
+            return np.array(mean, dtype=float)
+        if s.distribution == "gamma":
+            shape = 1 / s.cv**2
+            return self.rng.gamma(shape, mean / shape, n)
+        sigma2 = np.log(1 + s.cv**2)
+        return self.rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
+
+    def _time_in_day(self, earliest: np.ndarray) -> np.ndarray:
+        """A uniform time within today, not before ``earliest``."""
+        lo = np.maximum(earliest, self.day)
+        return lo + self.rng.random(len(lo)) * (self.day + 1 - lo)
+
+    def _hooks(self, phase: Phase) -> None:
+        for mechanism in self.mechanisms:
+            if phase in mechanism.phases:
+                mechanism.act(self, phase)
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        self.day += 1
+        self.resolved_today = np.zeros(self.n_buildings)
+        self.abandoned_today = np.zeros(self.n_buildings)
+        self.arise()
+        self._hooks(Phase.ARISE)
+        self.discover()
+        self._hooks(Phase.DISCOVER)
+        self._hooks(Phase.ROUTE)
+        self.route()
+        self.serve()
+        self._hooks(Phase.SERVE)
+        self.decide()
+        self._hooks(Phase.DECIDE)
+        self.periodic()
+        self._hooks(Phase.PERIODIC)
+        self.record()
+
+    def arise(self) -> None:
+        """Problems arise in buildings: Poisson by building and kind."""
+        kinds = self.params.problems.kinds
+        rate = np.array([getattr(kinds, k).rate for k in PROBLEM_KINDS]) / 1000
+        for shock in self.active_shocks():
+            rate *= np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
+        big_share = np.array([getattr(kinds, k).big_share for k in PROBLEM_KINDS])
+        lam = (self.building_residents * self.building_pressure * self.arrival_multiplier)[:, None] * rate[None, :]
+        counts = self.rng.poisson(lam).ravel()
+        cells = np.repeat(np.arange(counts.size), counts)
+        building, kind = np.divmod(cells, len(PROBLEM_KINDS))
+        self.add_problems(building, kind, self.rng.random(len(kind)) < big_share[kind])
+
+    def add_problems(self, building: np.ndarray, kind: np.ndarray, big: np.ndarray) -> np.ndarray:
+        """New problems arising today (used by the core and by shocks)."""
+        pp = self.params.problems
+        arose = self.day + self.rng.random(len(building))
+        ids = self.problems.add(building, kind, big, arose)
+        if len(self.deadline) < len(self.problems.status):
+            self.deadline = np.resize(self.deadline, len(self.problems.status))
+        self.deadline[ids] = arose + np.where(big, pp.patience_big_days, pp.patience_small_days)
+        return ids
+
+    def open_ids(self, status: int) -> np.ndarray:
+        """Ids of problems with ``status``, scanning only the still-open tail."""
+        start = self.totals.first_open
+        return start + np.flatnonzero(self.problems.status[start : self.problems.n] == status)
+
+    def discover(self) -> None:
+        """Residents report problems in their building; patrols find others."""
+        P, R, g = self.problems, self.residents, self.gridworkers
+        und = self.open_ids(UNDISCOVERED)
+        # Resident reports: each resident reports at rate willingness × report_prob × ease.
+        rate = R.willingness * self.params.residents.report_prob * R.report_ease
+        cum = np.cumsum(rate, dtype=float)
+        per_building = np.diff(np.concatenate([[0.0], cum[self.resident_start[1:] - 1]]))
+        per_building[self.building_residents == 0] = 0
+        b = P.building[und]
+        hit = self.rng.random(len(und)) < 1 - np.exp(-per_building[b])
+        found = und[hit]
+        if len(found):
+            fb = P.building[found]
+            base = np.where(self.resident_start[fb] > 0, cum[self.resident_start[fb] - 1], 0.0)
+            target = base + self.rng.random(len(found)) * per_building[fb]
+            reporter = np.clip(np.searchsorted(cum, target, side="right"), self.resident_start[fb], self.resident_start[fb + 1] - 1)
+            P.discover(found, self._time_in_day(P.arose[found]), CHANNELS["resident"], reporter)
+            R.mark_active(reporter, self.day, R.reports)
+        # Gridworker patrols visit buildings of their zone.
+        patrol = g.patrol_hours()
+        visits = np.bincount(g.zone, weights=patrol * g.p.buildings_per_patrol_hour, minlength=self.n_zones)
+        visit_prob = np.minimum(1.0, visits / self.params.world.buildings_per_zone)
+        rest = und[~hit]
+        caught = rest[self.rng.random(len(rest)) < visit_prob[self.building_zone[P.building[rest]]] * g.p.detection_prob]
+        if len(caught):
+            P.discover(caught, self._time_in_day(P.arose[caught]), CHANNELS["patrol"])
+        self.totals.patrol_hours += float(patrol.sum())
+        # Knocking on doors, patrols ask residents at home to take part.
+        mob = 0.5 + g.capacity[:, CAP["mobilising"]]
+        contacts = np.bincount(g.zone, weights=patrol * g.p.contacts_per_patrol_hour * mob, minlength=self.n_zones)
+        self.mobilise((contacts / self._zone_at_home).astype(np.float32)[self.resident_zone] * R.at_home)
+
+    @property
+    def _zone_at_home(self) -> np.ndarray:
+        if not hasattr(self, "_zone_at_home_cache"):
+            self._zone_at_home_cache = np.bincount(self.resident_zone, weights=self.residents.at_home, minlength=self.n_zones)
+        return self._zone_at_home_cache
+
+    def mobilise(self, prob: np.ndarray) -> np.ndarray:
+        """Ask residents to take part, each with its own probability; returns who was asked."""
+        asked = np.flatnonzero(self.rng.random(self.residents.n, dtype=np.float32) < prob)
+        self.residents.mobilised_until[asked] = self.day + self.params.residents.mobilisation_days
+        return asked
+
+    def route(self) -> None:
+        """Default routing of what mechanisms left: community, care or department."""
+        P = self.problems
+        ids = self.open_ids(DISCOVERED)
+        if len(ids) == 0:
+            return
+        s = self.params.service
+        big = P.big[ids]
+        community = self.building_community[P.building[ids]]
+        care = (P.kind[ids] == PROBLEM_KINDS.index("care")) & ~big & (self.care_pool[community] >= 0)
+        settle_big = big & (self.rng.random(len(ids)) < s.community_big_share)
+        refer = big & ~settle_big
+        pool = np.where(care, self.care_pool[community], self.community_pool[community])
+        pool = np.where(refer, self.department_pool[P.kind[ids]], pool)
+        P.work[ids] = self.draw_work(np.where(big, s.big_work_days, s.small_work_days))
+        P.pool[ids] = pool
+        # Referrals travel to the department: faster where leaders coordinate well.
+        coordination = self.community_leaders_capacity("coordination")[community[refer]]
+        delay = self.rng.exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
+        P.ready[ids[refer]] = P.discovered[ids[refer]] + delay
+        P.status[ids[refer]] = ROUTED
+        direct = ids[~refer]
+        P.ready[direct] = P.discovered[direct]
+        P.status[direct] = ROUTED  # released into their queue below, in time order
+
+    def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float) -> None:
+        """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms)."""
+        P = self.problems
+        P.pool[ids] = pool
+        P.ready[ids] = ready
+        P.work[ids] = self.draw_work(np.broadcast_to(np.asarray(work_mean, dtype=float), ids.shape).copy())
+        P.status[ids] = ROUTED
+
+    def serve(self) -> None:
+        """Release what is ready into queues, serve, resolve finished, abandon overdue."""
+        P, t_end = self.problems, self.day + 1.0
+        ready = self.open_ids(ROUTED)
+        ready = ready[P.ready[ready] < t_end]
+        ready = ready[np.argsort(P.ready[ready], kind="stable")]
+        P.status[ready] = QUEUED
+        pools = P.pool[ready]
+        speed = self.gridworkers.service_speed(self.params.service.capacity_effect)
+        for c in range(self.n_communities):
+            self.pools[self.community_pool[c]].set_speed(speed[self.post_start[c] : self.post_start[c + 1]], self.day)
+        deadline = self.deadline if self.params.problems.abandonment else None
+        for index, pool in enumerate(self.pools):
+            pool.enqueue(ready[pools == index])
+            pool.serve(self.day, P, deadline)
+        busy = self.open_ids(IN_SERVICE)
+        done = busy[P.finish[busy] < t_end]
+        self.close(done, P.finish[done], resolved=True)
+        if deadline is not None:
+            start = self.totals.first_open
+            status = P.status[start : P.n]
+            waiting = (status < RESOLVED) & (status != IN_SERVICE)
+            overdue = start + np.flatnonzero(waiting & (self.deadline[start : P.n] < t_end))
+            self.close(overdue, self.deadline[overdue], resolved=False)
+
+    def close(self, ids: np.ndarray, t: np.ndarray, resolved: bool) -> None:
+        """Resolve or abandon problems; their buildings learn of it."""
+        if len(ids) == 0:
+            return
+        self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days)
+        target = self.resolved_today if resolved else self.abandoned_today
+        np.add.at(target, self.problems.building[ids], 1)
+
+    def decide(self) -> None:
+        """Residents decide whether to join activities and meetings, then learn."""
+        R, day = self.residents, self.day
+        willing = R.update_willingness(day, self.n_buildings)
+        c = self.params.committee
+        joined = np.flatnonzero(self.rng.random(R.n, dtype=np.float32) < self._invite_prob * willing)
+        R.mark_active(joined, day, R.volunteering)
+        if day % c.meeting_interval_days == 0 and c.meeting_invitees > 0:
+            self.hold_meeting(c.meeting_invitees)
+        R.learn(self.resolved_today, self.abandoned_today, day)
+
+    def hold_meeting(self, invitees_per_community: float) -> np.ndarray:
+        """A deliberation session in every community: invitees attend if willing."""
+        R = self.residents
+        weight = R.at_home * (0.5 + R.belonging)
+        total = np.bincount(self.resident_community, weights=weight, minlength=self.n_communities)
+        invited = np.minimum(1.0, invitees_per_community * weight / total[self.resident_community])
+        came = np.flatnonzero(self.rng.random(R.n) < invited * R.willingness)
+        R.mark_active(came, self.day, R.deliberations)
+        for committee in self.committees:
+            committee.meetings += 1
+        return came
+
+    def periodic(self) -> None:
+        """Gridworkers' daily dynamics; monthly and yearly events; costs."""
+        g = self.gridworkers
+        changed = g.daily(self.day, self.rng)
+        for row in changed:
+            if self.gridworker_agents[row] is not None:
+                self.gridworker_agents[row].remove()
+            self.gridworker_agents[row] = Gridworker(self, row) if g.filled[row] else None
+        p = self.params.gridworkers
+        self.salary_cost += float((g.filled * np.where(g.full_time, p.salary_full_time, p.salary_part_time)).sum()) / YEAR
+        if self.day > 0 and self.day % YEAR == 0:
+            for committee in self.committees:
+                committee.budget += self.params.committee.budget_yuan
+        if self.day > 0 and self.day % MONTH == 0:
+            self._monthly(self.day)
+
+    def _monthly(self, day: int) -> None:
+        """Donations arrive; committees plan this month's activities."""
+        o, c = self.params.organisations, self.params.committee
+        for e in self.enterprises:
+            self.committees[e.community].budget += e.monthly(o.donation_prob, o.donation_yuan)
+        supply = self.extra_activities.copy()
+        for committee in self.committees:
+            planned = min(c.activities_per_month, committee.budget / c.activity_cost_yuan)
+            committee.pay(planned * c.activity_cost_yuan)
+            committee.activities_this_month = planned
+            supply[committee.community] += planned
+        for s in self.social_orgs:
+            supply[s.community] += s.activities_per_month
+        for e in self.enterprises:
+            supply[e.community] += e.volunteer_activities_per_month
+        # Invitations scale with activities on offer relative to the committee's
+        # normal programme, and reach those at home in the daytime more often.
+        self.activity_supply = supply / max(c.activities_per_month, 1.0)
+        R = self.residents
+        home = R.at_home / R.at_home.mean()
+        self._invite_prob = (self.params.residents.activity_invite_prob * self.activity_supply[self.resident_community] * home).astype(np.float32)
+
+    def record(self) -> None:
+        self.totals.advance(self)
+        self.today = metrics.daily(self)
+        self.datacollector.collect(self)
+        xy = (self.layout.building_x, self.layout.building_y)
+        self.layers["participation"].data[xy] = self.residents.building_active_share(self.day, self.n_buildings)
+        self.layers["open_problems"].data[xy] = self.totals.open_by_building
+
+    # ------------------------------------------------------------------ results
+    def summary(self) -> dict[str, float]:
+        """The run's summary metrics (see docs/ODD.md, 'Observation')."""
+        return metrics.summary(self)
+
+    def run_days(self, days: int) -> None:
+        for _ in range(days):
+            self.step()

@@ -1,0 +1,76 @@
+"""The daily phases and the small protocol every mechanism implements.
+
+The core owns the schedule; a mechanism is a plug-in that declares in which
+phases it acts and is called there with the model. The core never imports
+``sim.mechanisms``: it receives mechanism instances from whoever assembles the
+model (see :mod:`sim.governance`).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, ClassVar
+
+from .params import Section, param
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import GovernanceCore
+
+
+class Phase(str, Enum):
+    """One day, in this order. Core work first, then mechanisms, except ROUTE.
+
+    In ROUTE mechanisms act first, so they can claim newly discovered problems
+    (send them to deliberation or to a department); the core's default routing
+    then takes whatever is left.
+    """
+
+    ARISE = "arise"
+    DISCOVER = "discover"
+    ROUTE = "route"
+    SERVE = "serve"
+    DECIDE = "decide"
+    PERIODIC = "periodic"
+
+
+class MechanismParams(Section):
+    """Base of every mechanism's parameters; ``enabled`` switches it on."""
+
+    enabled: bool = param(False, unit="switch", source="scenario choice", description="Whether the mechanism is switched on.")
+
+
+class Mechanism:
+    """A governance mechanism as a plug-in.
+
+    Subclasses set ``name``, ``title`` (Chinese term), ``description``,
+    ``sources``, ``Params`` and ``phases``, and implement ``setup`` and
+    ``act``. ``yearly_cost`` reports yuan spent per simulated year.
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    sources: ClassVar[str] = ""
+    Params: ClassVar[type[MechanismParams]] = MechanismParams
+    phases: ClassVar[tuple[Phase, ...]] = ()
+
+    def __init__(self, params: MechanismParams) -> None:
+        self.params = params
+        self.cost_yuan = 0.0
+
+    def setup(self, model: "GovernanceCore") -> None:
+        """Called once, after the world is built and before the first day."""
+
+    def act(self, model: "GovernanceCore", phase: Phase) -> None:
+        """Called every day in each phase listed in ``phases``."""
+
+    def spend(self, yuan: float) -> None:
+        """Book money this mechanism costs (points paid, grants, staff time)."""
+        self.cost_yuan += float(yuan)
+
+    def metrics(self) -> dict[str, float]:
+        """Extra summary metrics, prefixed with the mechanism name by the core."""
+        return {}
+
+
+__all__ = ["Phase", "Mechanism", "MechanismParams"]

@@ -1,0 +1,104 @@
+"""Residents' problems (needs and complaints) as a growing column table.
+
+Lifecycle: arisen → discovered (resident report, gridworker patrol, or a
+mechanism's channel) → routed → queued at a service pool (or referred to a
+department, or held by a mechanism) → in service → resolved, or abandoned
+when nobody has resolved it within the patience time. Resolved problems are
+rated by residents. Small problems can be settled with the community's own
+resources; big ones need stakeholders or departments (seed 000 §4).
+
+Times are in days; a problem's events carry a fractional time of day so that
+the service pools are exact continuous-time queues (see :mod:`service`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import PROBLEM_KINDS
+
+# status codes
+UNDISCOVERED, DISCOVERED, ROUTED, QUEUED, IN_SERVICE, HELD, RESOLVED, ABANDONED = range(8)
+
+# discovery channels; mechanisms may add their own codes from 10 upwards
+CHANNELS = {"none": -1, "resident": 0, "patrol": 1, "rider": 2, "sensor": 3, "party": 4, "online": 5}
+
+_FIELDS = {
+    "building": (np.int32, -1),
+    "kind": (np.int8, -1),
+    "big": (np.bool_, False),
+    "arose": (np.float64, np.nan),
+    "discovered": (np.float64, np.nan),
+    "channel": (np.int8, -1),
+    "reporter": (np.int64, -1),
+    "status": (np.int8, UNDISCOVERED),
+    "pool": (np.int32, -1),
+    "ready": (np.float64, np.nan),  # time a referred problem reaches its pool
+    "work": (np.float64, np.nan),
+    "started": (np.float64, np.nan),
+    "finish": (np.float64, np.nan),
+    "closed": (np.float64, np.nan),
+    "rating": (np.float32, np.nan),
+}
+
+
+class Problems:
+    """All problems of a run, one row each, in order of arising."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        for name, (dtype, fill) in _FIELDS.items():
+            setattr(self, name, np.full(capacity, fill, dtype=dtype))
+
+    def _grow(self, need: int) -> None:
+        cap = len(self.status)
+        if need <= cap:
+            return
+        new_cap = max(need, 2 * cap)
+        for name, (dtype, fill) in _FIELDS.items():
+            old = getattr(self, name)
+            new = np.full(new_cap, fill, dtype=dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def add(self, building: np.ndarray, kind: np.ndarray, big: np.ndarray, arose: np.ndarray) -> np.ndarray:
+        """Append new problems; returns their ids."""
+        k = len(building)
+        self._grow(self.n + k)
+        ids = np.arange(self.n, self.n + k)
+        self.building[ids] = building
+        self.kind[ids] = kind
+        self.big[ids] = big
+        self.arose[ids] = arose
+        self.status[ids] = UNDISCOVERED
+        self.n += k
+        return ids
+
+    def view(self, name: str) -> np.ndarray:
+        """The filled part of a column."""
+        return getattr(self, name)[: self.n]
+
+    def discover(self, ids: np.ndarray, t: np.ndarray, channel: int, reporter: np.ndarray | None = None) -> None:
+        self.status[ids] = DISCOVERED
+        self.discovered[ids] = t
+        self.channel[ids] = channel
+        if reporter is not None:
+            self.reporter[ids] = reporter
+
+    def close(self, ids: np.ndarray, t: np.ndarray | float, resolved: bool, half_life: float) -> None:
+        """Resolve or abandon; residents rate a resolved problem by how long it took."""
+        self.status[ids] = RESOLVED if resolved else ABANDONED
+        self.closed[ids] = t
+        if resolved:
+            self.rating[ids] = 0.5 ** ((self.closed[ids] - self.arose[ids]) / half_life)
+        else:
+            self.rating[ids] = 0.0
+
+    def counts(self) -> dict[str, int]:
+        s = self.view("status")
+        resolved = int((s == RESOLVED).sum())
+        abandoned = int((s == ABANDONED).sum())
+        return {"arisen": self.n, "resolved": resolved, "abandoned": abandoned, "open": self.n - resolved - abandoned}
+
+    def kind_name(self, i: int) -> str:
+        return PROBLEM_KINDS[int(self.kind[i])]

@@ -1,0 +1,78 @@
+"""Service pools: who works on routed problems, and in which order.
+
+A pool is a first-come-first-served queue with ``c`` servers of individual
+speed (a gridworker's service hours and capacity, a department's staff). It
+runs in continuous time inside each day: a job starts at ``max(ready time,
+earliest free server)`` (the Kiefer-Wolfowitz recursion), so with Poisson
+arrivals, equal speeds and exponential work it is exactly an M/M/c queue and
+can be checked against the Erlang C formulas. A job that would start after its
+patience deadline is abandoned at the deadline (reneging). Speeds may change
+from one day to the next (turnover, training, burden).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from .problems import IN_SERVICE, QUEUED, Problems
+
+
+class ServicePool:
+    """A multi-server FCFS queue; ``servers`` are rows of some staff table."""
+
+    def __init__(self, name: str, n_servers: int) -> None:
+        self.name = name
+        self.speed = np.zeros(n_servers)
+        self.free_at = np.zeros(n_servers)
+        self.queue: deque[int] = deque()
+        self.busy_time = 0.0
+
+    def set_speed(self, speed: np.ndarray, now: float) -> None:
+        """New server speeds (work-days per day); added servers are free now."""
+        speed = np.asarray(speed, dtype=float)
+        if len(speed) > len(self.free_at):
+            self.free_at = np.concatenate([self.free_at, np.full(len(speed) - len(self.free_at), now)])
+        self.speed = speed
+
+    def enqueue(self, ids: np.ndarray) -> None:
+        """Append jobs; callers pass them in order of their ready time."""
+        self.queue.extend(int(i) for i in ids)
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    def serve(self, day: int, problems: Problems, deadline: np.ndarray | None) -> list[int]:
+        """Start every job that a server can take before the day ends.
+
+        ``deadline`` (per problem id, or None for no abandonment) is when a
+        waiting job gives up; jobs that give up are left for the caller's
+        abandonment sweep. Returns the ids started today.
+        """
+        if not self.queue:
+            return []
+        t_end = day + 1.0
+        free = np.where(self.speed > 0, self.free_at, np.inf)
+        started: list[int] = []
+        status, ready, work = problems.status, problems.ready, problems.work
+        while self.queue:
+            j = self.queue[0]
+            if status[j] != QUEUED:  # closed meanwhile (abandoned, or taken by a mechanism)
+                self.queue.popleft()
+                continue
+            s = int(np.argmin(free))
+            start = max(free[s], ready[j])
+            if start >= t_end:
+                break
+            self.queue.popleft()
+            if deadline is not None and start > deadline[j]:
+                continue  # it gave up before a server was free: swept as abandoned
+            duration = work[j] / self.speed[s]
+            free[s] = self.free_at[s] = start + duration
+            self.busy_time += duration
+            problems.started[j] = start
+            problems.finish[j] = start + duration
+            status[j] = IN_SERVICE
+            started.append(j)
+        return started

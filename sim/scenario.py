@@ -1,0 +1,182 @@
+"""Scenario files (TOML) -> validated, frozen configuration.
+
+A scenario file sets core parameters in tables such as ``[world]`` and
+``[gridworkers]``, switches mechanisms on in ``[mechanisms.<name>]`` tables,
+and may inherit from another file with ``extends = "baseline.toml"`` (a path
+relative to the file). Validation is strict: unknown keys, wrong types and
+out-of-range values are errors that name the file, the dotted key and, for a
+misspelt key, the closest valid one. Nothing runs on an invalid scenario.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from sim.mechanisms import available
+from sim.model.mechanism import MechanismParams
+from sim.model.params import CoreParams, Section
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names file and key."""
+
+    def __init__(self, message: str, file: str | Path | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.file, self.key = (str(file) if file else None), key
+
+
+def _mechanisms_model() -> type[Section]:
+    fields = {name: (cls.Params, Field(default_factory=cls.Params, description=cls.description)) for name, cls in available().items()}
+    return create_model("Mechanisms", __base__=Section, __module__=__name__, **fields)
+
+
+Mechanisms = _mechanisms_model()
+
+
+class Scenario(CoreParams):
+    """A whole scenario: the core parameters plus the mechanism switches."""
+
+    name: str = Field("baseline", description="Short name, by default the file name.")
+    description: str = Field("", description="What this scenario represents.")
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms)  # type: ignore[valid-type]
+
+    def core(self) -> CoreParams:
+        return CoreParams(**{k: getattr(self, k) for k in CoreParams.model_fields})
+
+    def mechanism_settings(self) -> dict[str, MechanismParams]:
+        return {name: getattr(self.mechanisms, name) for name in type(self.mechanisms).model_fields}
+
+    def enabled_mechanisms(self) -> list[str]:
+        return [name for name, p in self.mechanism_settings().items() if p.enabled]
+
+
+# ---------------------------------------------------------------------- loading
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}", path) from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read: {exc.strerror}", path) from None
+
+
+def _merge(base: dict, top: dict, origin: dict[str, Path], path: Path, prefix: str = "") -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, origin, path, dotted + ".")
+        else:
+            out[key] = value
+            origin[dotted] = path
+            if isinstance(value, dict):
+                for sub in _flatten(value, dotted + "."):
+                    origin[sub] = path
+    return out
+
+
+def _flatten(data: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in data.items():
+        keys.append(prefix + key)
+        if isinstance(value, dict):
+            keys.extend(_flatten(value, f"{prefix}{key}."))
+    return keys
+
+
+def _resolve_chain(path: Path, origin: dict[str, Path], seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ScenarioError(f"{path}: 'extends' loops back on itself ({chain})", path, "extends")
+    data = _read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        base: dict[str, Any] = {}
+    else:
+        if not isinstance(parent, str):
+            raise ScenarioError(f"{path}: key 'extends' must be a file name in quotes", path, "extends")
+        target = (path.parent / parent).resolve()
+        if not target.is_file():
+            raise ScenarioError(f"{path}: key 'extends' names {parent!r}, which does not exist (looked for {target})", path, "extends")
+        base = _resolve_chain(target, origin, (*seen, path))
+    return _merge(base, data, origin, path)
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ScenarioError(f"override {dotted!r}: {part!r} is not a table", None, dotted)
+    node[parts[-1]] = value
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    return model
+
+
+def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | None) -> tuple[str, str, Path | None]:
+    loc = tuple(str(p) for p in error["loc"])
+    dotted = ".".join(loc)
+    file = data_origin.get(dotted, default_file)
+    if error["type"] == "extra_forbidden":
+        parent = _model_at(Scenario, loc[:-1])
+        options = list(parent.model_fields) if parent else []
+        guess = difflib.get_close_matches(loc[-1], options, n=1)
+        hint = f"; did you mean '{'.'.join((*loc[:-1], guess[0]))}'?" if guess else (f"; valid keys here: {', '.join(options)}" if options else "")
+        return f"unknown key '{dotted}'{hint}", dotted, file
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    return f"key '{dotted}': {error['msg']}{shown}", dotted, file
+
+
+def validate(data: dict[str, Any], *, file: Path | None = None, origin: dict[str, Path] | None = None) -> Scenario:
+    """Validate merged scenario data; raises ScenarioError naming file and key."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        messages = []
+        first_key, first_file = None, file
+        for error in exc.errors():
+            text, key, where = _describe(error, origin or {}, file)
+            messages.append(f"{where}: {text}" if where else text)
+            if first_key is None:
+                first_key, first_file = key, where
+        raise ScenarioError("\n".join(messages), first_file, first_key) from None
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, inherit, override and validate a scenario file."""
+    path = Path(path)
+    origin: dict[str, Path] = {}
+    data = _resolve_chain(path, origin)
+    data.setdefault("name", path.stem)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+        origin[dotted] = Path("<override>")
+    return validate(data, file=path.resolve(), origin=origin)
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A copy of a loaded scenario with dotted keys changed, validated again."""
+    data = scenario.model_dump()
+    for dotted, value in overrides.items():
+        _set_dotted(data, dotted, value)
+    return validate(data, origin={k: Path("<override>") for k in overrides})
