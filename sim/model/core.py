@@ -157,21 +157,21 @@ class GovernanceCore(mesa.Model):
     def _build_pools(self) -> None:
         C = self.n_communities
         self.pools: list[ServicePool] = []
-        self.community_pool = np.array([self._add_pool(f"community {c}", self.post_start[c + 1] - self.post_start[c]) for c in range(C)])
+        self.community_pool = np.array([self.add_pool(f"community {c}", self.post_start[c + 1] - self.post_start[c]) for c in range(C)])
         self.care_pool = np.full(C, -1)
         for c in range(C):
             staff = sum(s.servers for s in self.social_orgs if s.community == c)
             if staff > 0:
-                self.care_pool[c] = self._add_pool(f"social organisations {c}", staff)
+                self.care_pool[c] = self.add_pool(f"social organisations {c}", staff)
                 self.pools[self.care_pool[c]].set_speed(np.ones(staff), 0.0)
         self.department_pool = np.zeros(len(PROBLEM_KINDS), dtype=int)
         for dept in self.departments:
-            pool = self._add_pool(f"department {dept.index}", dept.servers)
+            pool = self.add_pool(f"department {dept.index}", dept.servers)
             self.pools[pool].set_speed(np.full(dept.servers, dept.speed), 0.0)
             for kind in dept.kinds:
                 self.department_pool[PROBLEM_KINDS.index(kind)] = pool
 
-    def _add_pool(self, name: str, servers: int) -> int:
+    def add_pool(self, name: str, servers: int) -> int:
         self.pools.append(ServicePool(name, servers))
         return len(self.pools) - 1
 
@@ -217,7 +217,7 @@ class GovernanceCore(mesa.Model):
         sigma2 = np.log(1 + s.cv**2)
         return self.rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
-    def _time_in_day(self, earliest: np.ndarray) -> np.ndarray:
+    def time_in_day(self, earliest: np.ndarray) -> np.ndarray:
         """A uniform time within today, not before ``earliest``."""
         lo = np.maximum(earliest, self.day)
         return lo + self.rng.random(len(lo)) * (self.day + 1 - lo)
@@ -291,7 +291,7 @@ class GovernanceCore(mesa.Model):
             base = np.where(self.resident_start[fb] > 0, cum[self.resident_start[fb] - 1], 0.0)
             target = base + self.rng.random(len(found)) * per_building[fb]
             reporter = np.clip(np.searchsorted(cum, target, side="right"), self.resident_start[fb], self.resident_start[fb + 1] - 1)
-            P.discover(found, self._time_in_day(P.arose[found]), CHANNELS["resident"], reporter)
+            P.discover(found, self.time_in_day(P.arose[found]), CHANNELS["resident"], reporter)
             R.mark_active(reporter, self.day, R.reports)
         # Gridworker patrols visit buildings of their zone.
         patrol = g.patrol_hours()
@@ -300,7 +300,7 @@ class GovernanceCore(mesa.Model):
         rest = und[~hit]
         caught = rest[self.rng.random(len(rest)) < visit_prob[self.building_zone[P.building[rest]]] * g.p.detection_prob]
         if len(caught):
-            P.discover(caught, self._time_in_day(P.arose[caught]), CHANNELS["patrol"])
+            P.discover(caught, self.time_in_day(P.arose[caught]), CHANNELS["patrol"])
         self.totals.patrol_hours += float(patrol.sum())
         # Knocking on doors, patrols ask residents at home to take part.
         mob = 0.5 + g.capacity[:, CAP["mobilising"]]

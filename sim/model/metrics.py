@@ -141,6 +141,7 @@ def summary(model: "GovernanceCore") -> dict[str, float]:
         mean_capacity=float(model.gridworkers.capacity[model.gridworkers.filled].mean()),
     )
     for mechanism in model.mechanisms:
+        out[f"{mechanism.name}.cost_yuan_per_year"] = mechanism.cost_yuan * 365 / days
         for key, value in mechanism.metrics().items():
             out[f"{mechanism.name}.{key}"] = float(value)
     return out
