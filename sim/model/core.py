@@ -104,7 +104,8 @@ class GovernanceCore(mesa.Model):
             ("open_problems", None, 0.0),
         ):
             dtype = int if isinstance(fill, int) else float
-            layer = self.grid.create_property_layer(name, default_value=dtype(fill), dtype=dtype)
+            layer = self.grid.create_property_layer(name, default_value=dtype(0), dtype=dtype)
+            layer.data[:] = fill  # after creation: Mesa 3.5 warns about a NaN default
             if values is not None:
                 layer.data[xy] = values
             self.layers[name] = layer

@@ -92,7 +92,7 @@ class ResidentParams(Section):
     free_hours_retired: float = param(6.0, unit="hours/day", ge=0, le=16, source="assumption; seed 003 §2.4 (the elderly have time)", description="Free hours a day of residents 60 and over.")
     free_hours_employed: float = param(1.5, unit="hours/day", ge=0, le=16, source="assumption", description="Free hours a day of employed residents.")
     free_hours_other: float = param(4.0, unit="hours/day", ge=0, le=16, source="assumption", description="Free hours a day of residents under 60 without a job.")
-    logit_intercept: float = param(-4.0, unit="logit", ge=-20, le=5, source="assumption (sets the baseline level)", description="Intercept of the willingness to say yes when an opportunity to act comes.")
+    logit_intercept: float = param(-5.0, unit="logit", ge=-20, le=5, source="assumption (sets the baseline level)", description="Intercept of the willingness to say yes when an opportunity to act comes.")
     weight_time: float = param(2.5, unit="logit per unit", ge=0, le=10, source="Verba, Schlozman and Brady 1995 (resources); size assumed", description="Weight of free time (hours/8).")
     weight_skills: float = param(0.8, unit="logit per unit", ge=0, le=10, source="Verba, Schlozman and Brady 1995 (civic skills); size assumed", description="Weight of civic skills (0-1).")
     weight_efficacy: float = param(2.0, unit="logit per unit", ge=0, le=10, source="Verba, Schlozman and Brady 1995 (engagement); size assumed", description="Weight of political efficacy (0-1).")
