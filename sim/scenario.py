@@ -135,7 +135,9 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
 def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | None) -> tuple[str, str, Path | None]:
     loc = tuple(str(p) for p in error["loc"])
     dotted = ".".join(loc)
-    file = data_origin.get(dotted, default_file)
+    # The file that set the key; for a whole table, the most derived file that set part of it.
+    setters = [f for k, f in data_origin.items() if k == dotted or k.startswith(dotted + ".")]
+    file = default_file if default_file in setters or not setters else setters[-1]
     if error["type"] == "extra_forbidden":
         parent = _model_at(Scenario, loc[:-1])
         options = list(parent.model_fields) if parent else []

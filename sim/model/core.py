@@ -90,6 +90,8 @@ class GovernanceCore(mesa.Model):
         self.building_age = np.clip(self.rng.normal(w.building_age_mean, 8.0, self.n_buildings), 0, None)
         self.property_managed = self.rng.random(self.n_buildings) < w.property_managed_share
         pp = self.params.problems
+        self._kind_rate = np.array([getattr(pp.kinds, k).rate for k in PROBLEM_KINDS]) / 1000
+        self._kind_big_share = np.array([getattr(pp.kinds, k).big_share for k in PROBLEM_KINDS])
         self.building_pressure = (1 + pp.age_pressure * self.building_age) * (1 + pp.unmanaged_pressure * ~self.property_managed)
         xy = (layout.building_x, layout.building_y)
         self.layers = {}
@@ -254,7 +256,7 @@ class GovernanceCore(mesa.Model):
         for shock in self.active_shocks():
             rate *= np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
         big_share = np.array([getattr(kinds, k).big_share for k in PROBLEM_KINDS])
-        lam = (self.building_residents * self.building_pressure * self.arrival_multiplier)[:, None] * rate[None, :]
+        lam = np.multiply.outer(self.building_residents * self.building_pressure * self.arrival_multiplier, rate)
         counts = self.rng.poisson(lam).ravel()
         cells = np.repeat(np.arange(counts.size), counts)
         building, kind = np.divmod(cells, len(PROBLEM_KINDS))

@@ -1,0 +1,104 @@
+"""Scenario files: inheritance, overrides and clear errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.scenario import ScenarioError, load_scenario
+from tests.conftest import SCENARIOS
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_shipped_scenario_validates():
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        load_scenario(path)
+
+
+def test_district_inherits_from_baseline_and_overrides_world():
+    district = load_scenario(SCENARIOS / "district.toml")
+    baseline = load_scenario(SCENARIOS / "baseline.toml")
+    assert district.world.communities == 81 and district.world.zones == 562
+    assert district.gridworkers.admin_share == baseline.gridworkers.admin_share
+    assert district.name == "district"
+
+
+def test_overrides_apply_and_are_validated():
+    s = load_scenario(SCENARIOS / "baseline.toml", {"gridworkers.admin_share": 0.2})
+    assert s.gridworkers.admin_share == 0.2
+    with pytest.raises(ScenarioError, match="gridworkers.admin_share"):
+        load_scenario(SCENARIOS / "baseline.toml", {"gridworkers.admin_share": 3})
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        ("[world]\nzonse = 3\n", "world.zonse", "did you mean 'world.zones'"),
+        ("[gridworkers]\nadmin_share = 2.0\n", "gridworkers.admin_share", "less than or equal to 0.95"),
+        ('[world]\nresidents = "many"\n', "world.residents", "valid integer"),
+        ("[mechanisms.burden_reductoin]\nenabled = true\n", "mechanisms.burden_reductoin", "did you mean 'mechanisms.burden_reduction'"),
+        ("[world]\ncommunities = 9\nzones = 3\n", "world", "zones (3) must be at least communities (9)"),
+    ],
+)
+def test_bad_values_name_file_key_and_suggestion(tmp_path, text, key, fragment):
+    path = write(tmp_path, "bad.toml", 'extends = "' + str(SCENARIOS / "baseline.toml") + '"\n' + text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert str(path) in message and key in message and fragment in message
+
+
+def test_missing_parent_and_cycles_and_syntax_errors(tmp_path):
+    missing = write(tmp_path, "a.toml", 'extends = "nowhere.toml"\n')
+    with pytest.raises(ScenarioError, match="nowhere.toml"):
+        load_scenario(missing)
+    write(tmp_path, "x.toml", 'extends = "y.toml"\n')
+    loop = write(tmp_path, "y.toml", 'extends = "x.toml"\n')
+    with pytest.raises(ScenarioError, match="loops back"):
+        load_scenario(loop)
+    broken = write(tmp_path, "broken.toml", "[world\nresidents = 3\n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load_scenario(broken)
+
+
+def test_error_in_parent_names_the_parent_file(tmp_path):
+    parent = write(tmp_path, "parent.toml", "[world]\nresidnets = 10\n")
+    child = write(tmp_path, "child.toml", 'extends = "parent.toml"\n[world]\nzones = 8\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    assert str(parent.resolve()) in str(err.value) and "world.residents" in str(err.value)
+
+
+def test_cli_bad_scenario_exits_2_without_traceback_and_writes_nothing(tmp_path):
+    bad = write(tmp_path, "bad.toml", "[world]\nzonse = 3\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(bad), "--out", str(out), "--days", "3"])
+    assert result.exit_code == 2
+    assert "did you mean 'world.zones'" in result.output and "Traceback" not in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+    result = CliRunner().invoke(main, ["validate", str(bad), str(SCENARIOS / "baseline.toml")])
+    assert result.exit_code == 2 and "ok:" in result.output
+
+
+def test_cli_run_writes_series_and_summary(tmp_path):
+    import json
+
+    import pandas as pd
+
+    out = tmp_path / "run"
+    args = ["run", str(SCENARIOS / "baseline.toml"), "--days", "15", "--seed", "3", "--out", str(out), "--set", "world.residents=800"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "participation_rate" in result.output
+    series = pd.read_parquet(out / "series.parquet")
+    assert len(series) == 15 and "resolution_rate" in series.columns
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["meta"]["seed"] == 3 and summary["summary"]["residents"] == 800
