@@ -278,32 +278,43 @@ class GovernanceCore(mesa.Model):
         return start + np.flatnonzero(self.problems.status[start : self.problems.n] == status)
 
     def discover(self) -> None:
-        """Residents report problems in their building; patrols find others."""
+        """Residents report problems in their building; patrols find others.
+
+        Reports and patrol finds are competing Poisson processes over the part
+        of today a problem has existed, so discovery delays are exponential
+        and independent of when in the day a problem arose.
+        """
         P, R, g = self.problems, self.residents, self.gridworkers
         und = self.open_ids(UNDISCOVERED)
-        # Resident reports: each resident reports at rate willingness × report_prob × ease.
+        b = P.building[und]
+        # Each resident reports at rate willingness × report_prob × ease (per day).
         rate = R.willingness * self.params.residents.report_prob * R.report_ease
         cum = np.cumsum(rate, dtype=float)
         per_building = np.diff(np.concatenate([[0.0], cum[self.resident_start[1:] - 1]]))
         per_building[self.building_residents == 0] = 0
-        b = P.building[und]
-        hit = self.rng.random(len(und)) < 1 - np.exp(-per_building[b])
-        found = und[hit]
+        # Patrols visit buildings of their zone; a visit finds a problem with detection_prob.
+        patrol = g.patrol_hours()
+        visits = np.bincount(g.zone, weights=patrol * g.p.buildings_per_patrol_hour, minlength=self.n_zones)
+        found_prob = np.minimum(1.0, visits / self.params.world.buildings_per_zone) * g.p.detection_prob
+        patrol_rate = -np.log1p(-np.minimum(found_prob, 1 - 1e-9))[self.building_zone[b]]
+        report_rate = per_building[b]
+        total = report_rate + patrol_rate
+        start = np.maximum(P.arose[und], self.day)
+        u = self.rng.random(len(und))
+        hit = u < -np.expm1(-total * (self.day + 1 - start))
+        # u given a hit is uniform below the hit probability: the time is a truncated exponential.
+        t = np.minimum(start[hit] - np.log1p(-u[hit]) / total[hit], np.nextafter(self.day + 1.0, 0))
+        by_resident = self.rng.random(int(hit.sum())) * total[hit] < report_rate[hit]
+        found, caught = und[hit][by_resident], und[hit][~by_resident]
         if len(found):
             fb = P.building[found]
             base = np.where(self.resident_start[fb] > 0, cum[self.resident_start[fb] - 1], 0.0)
             target = base + self.rng.random(len(found)) * per_building[fb]
             reporter = np.clip(np.searchsorted(cum, target, side="right"), self.resident_start[fb], self.resident_start[fb + 1] - 1)
-            P.discover(found, self.time_in_day(P.arose[found]), CHANNELS["resident"], reporter)
+            P.discover(found, t[by_resident], CHANNELS["resident"], reporter)
             R.mark_active(reporter, self.day, R.reports)
-        # Gridworker patrols visit buildings of their zone.
-        patrol = g.patrol_hours()
-        visits = np.bincount(g.zone, weights=patrol * g.p.buildings_per_patrol_hour, minlength=self.n_zones)
-        visit_prob = np.minimum(1.0, visits / self.params.world.buildings_per_zone)
-        rest = und[~hit]
-        caught = rest[self.rng.random(len(rest)) < visit_prob[self.building_zone[P.building[rest]]] * g.p.detection_prob]
         if len(caught):
-            P.discover(caught, self.time_in_day(P.arose[caught]), CHANNELS["patrol"])
+            P.discover(caught, t[~by_resident], CHANNELS["patrol"])
         self.totals.patrol_hours += float(patrol.sum())
         # Knocking on doors, patrols ask residents at home to take part.
         mob = 0.5 + g.capacity[:, CAP["mobilising"]]

@@ -105,7 +105,8 @@ class Residents:
         logit += self.party_serving * f32(b.weight_party_serving)
         logit += self.logit_bonus
         np.negative(logit, out=logit)
-        np.exp(logit, out=logit)
+        with np.errstate(over="ignore"):  # exp overflows to inf for very unwilling residents: w = 0
+            np.exp(logit, out=logit)
         logit += f32(1)
         self.willingness = np.reciprocal(logit, out=logit)
         return self.willingness
