@@ -26,7 +26,7 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import metrics
-from .gridworkers import CAP, Gridworker, Gridworkers
+from .gridworkers import CAP, LEADER, Gridworker, Gridworkers
 from .mechanism import Mechanism, Phase
 from .organisations import CommunityCommittee, Department, Enterprise, SocialOrganisation
 from .params import PROBLEM_KINDS, CoreParams
@@ -150,6 +150,7 @@ class GovernanceCore(mesa.Model):
                 external = bool(self.rng.random() < o.social_org_external_share)
                 self.social_orgs.append(SocialOrganisation(self, c, external, o.social_org_servers, o.social_org_volunteers))
         d = self.params.departments
+        # Each department's share of staff time for community cases, in whole servers on part duty.
         per_department = d.staff_per_community * self.n_communities / d.count
         servers = max(1, int(np.ceil(per_department)))
         self.departments = [
@@ -169,14 +170,23 @@ class GovernanceCore(mesa.Model):
                 self.pools[self.care_pool[c]].set_speed(np.ones(staff), 0.0)
         self.department_pool = np.zeros(len(PROBLEM_KINDS), dtype=int)
         for dept in self.departments:
-            pool = self.add_pool(f"department {dept.index}", dept.servers)
-            self.pools[pool].set_speed(np.full(dept.servers, dept.speed), 0.0)
+            pool = self.add_pool(f"department {dept.index}", dept.servers, duty=dept.duty)
+            self.pools[pool].set_speed(np.ones(dept.servers), 0.0)
             for kind in dept.kinds:
                 self.department_pool[PROBLEM_KINDS.index(kind)] = pool
 
-    def add_pool(self, name: str, servers: int) -> int:
-        self.pools.append(ServicePool(name, servers))
+    def add_pool(self, name: str, servers: int, duty: float = 1.0) -> int:
+        """A new service pool; returns its index in ``model.pools``."""
+        self.pools.append(ServicePool(name, servers, index=len(self.pools), duty=duty))
         return len(self.pools) - 1
+
+    def move_queued(self, ids: np.ndarray, pool: int) -> None:
+        """Move waiting problems to another pool; they join its queue today, not in the past."""
+        P = self.problems
+        ids = ids[np.isin(P.status[ids], (QUEUED, ROUTED))]
+        P.pool[ids] = pool
+        P.ready[ids] = np.maximum(P.ready[ids], self.day)
+        P.status[ids] = ROUTED
 
     def _round_random(self, x: float) -> int:
         whole = int(x)
@@ -199,10 +209,12 @@ class GovernanceCore(mesa.Model):
         bpz = self.params.world.buildings_per_zone
         return slice(self.resident_start[zone * bpz], self.resident_start[(zone + 1) * bpz])
 
-    def community_leaders_capacity(self, capacity: str) -> np.ndarray:
-        """Mean of one capacity over each community's filled posts."""
+    def community_capacity(self, capacity: str, tier: int | None = None) -> np.ndarray:
+        """Mean of one capacity over each community's filled posts (of one tier, if given)."""
         g = self.gridworkers
         w = g.filled.astype(float)
+        if tier is not None and (g.filled & (g.tier == tier)).any():
+            w = w * (g.tier == tier)
         total = np.bincount(g.community, weights=w * g.capacity[:, CAP[capacity]], minlength=self.n_communities)
         return total / np.maximum(np.bincount(g.community, weights=w, minlength=self.n_communities), 1e-9)
 
@@ -350,7 +362,7 @@ class GovernanceCore(mesa.Model):
         P.work[ids] = self.draw_work(np.where(big, s.big_work_days, s.small_work_days))
         P.pool[ids] = pool
         # Referrals travel to the department: faster where leaders coordinate well.
-        coordination = self.community_leaders_capacity("coordination")[community[refer]]
+        coordination = self.community_capacity("coordination", tier=LEADER)[community[refer]]
         delay = self.rng.exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
         P.ready[ids[refer]] = P.discovered[ids[refer]] + delay
         P.status[ids[refer]] = ROUTED

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .problems import ABANDONED, RESOLVED
+from .problems import ABANDONED, QUEUED, RESOLVED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import GovernanceCore
@@ -89,7 +89,7 @@ def daily(model: "GovernanceCore") -> dict[str, float]:
         problems_abandoned=counts["abandoned"],
         problems_open=counts["open"],
         resolution_rate=counts["resolved"] / counts["arisen"] if counts["arisen"] else float("nan"),
-        queue_length=sum(len(p) for p in model.pools),
+        queue_length=int((model.problems.status[model.totals.first_open : model.problems.n] == QUEUED).sum()),
         gridworkers_on_duty=int(model.gridworkers.filled.sum()),
         mean_efficacy=float(model.residents.efficacy.mean()),
         mean_belonging=float(model.residents.belonging.mean()),

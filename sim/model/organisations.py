@@ -74,9 +74,9 @@ class SocialOrganisation(mesa.Agent):
 class Department(mesa.Agent):
     """A government department (职能部门) that big problems of its kinds need."""
 
-    def __init__(self, model: mesa.Model, index: int, kinds: tuple[str, ...], servers: int, speed: float) -> None:
+    def __init__(self, model: mesa.Model, index: int, kinds: tuple[str, ...], servers: int, duty: float) -> None:
         super().__init__(model)
         self.index = index
         self.kinds = kinds
         self.servers = servers
-        self.speed = speed
+        self.duty = duty  # share of the servers' time given to community cases

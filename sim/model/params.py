@@ -206,7 +206,7 @@ class DepartmentParams(Section):
     """Government departments (职能部门) that big problems need."""
 
     count: int = param(6, unit="departments", ge=1, le=50, source="assumption: one per problem kind", description="Departments in the district.")
-    staff_per_community: float = param(0.25, unit="servers per community", ge=0, le=20, source="assumption; seed 004 §2.2 (departments out of reach)", description="Department servers for community cases, per community served.")
+    staff_per_community: float = param(0.5, unit="servers per community", ge=0, le=20, source="assumption; seed 004 §2.2 (departments out of reach)", description="Department servers for community cases, per community served.")
     referral_delay_days: float = param(20.0, unit="days", ge=0, le=365, source="assumption; seed 004 §2.2", description="Mean delay before an ordinary referral reaches a department.")
 
 

@@ -20,8 +20,12 @@ from .params import PROBLEM_KINDS
 # status codes
 UNDISCOVERED, DISCOVERED, ROUTED, QUEUED, IN_SERVICE, HELD, RESOLVED, ABANDONED = range(8)
 
-# discovery channels; mechanisms may add their own codes from 10 upwards
-CHANNELS = {"none": -1, "resident": 0, "patrol": 1, "rider": 2, "sensor": 3, "party": 4, "online": 5}
+# Discovery channels. A mechanism that needs a new channel adds its name here,
+# so codes never collide and every report can say who found what.
+CHANNELS = {
+    "none": -1, "resident": 0, "patrol": 1, "rider": 2, "sensor": 3, "party": 4,
+    "online": 5, "volunteer": 6, "order": 7, "emergency": 8,
+}
 
 _FIELDS = {
     "building": (np.int32, -1),

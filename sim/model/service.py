@@ -20,21 +20,34 @@ from .problems import IN_SERVICE, QUEUED, Problems
 
 
 class ServicePool:
-    """A multi-server FCFS queue; ``servers`` are rows of some staff table."""
+    """A multi-server FCFS queue; ``servers`` are rows of some staff table.
 
-    def __init__(self, name: str, n_servers: int) -> None:
+    ``duty`` is the share of their time the servers give this pool: a job
+    takes ``work / speed`` once started, but the server is busy for
+    ``work / (speed × duty)`` (a department officer who handles one
+    community's case at full speed, then turns to other work).
+    """
+
+    def __init__(self, name: str, n_servers: int, index: int = -1, duty: float = 1.0) -> None:
         self.name = name
+        self.index = index
+        self.duty = duty
         self.speed = np.zeros(n_servers)
         self.free_at = np.zeros(n_servers)
         self.queue: deque[int] = deque()
         self.busy_time = 0.0
 
     def set_speed(self, speed: np.ndarray, now: float) -> None:
-        """New server speeds (work-days per day); added servers are free now."""
+        """New server speeds (work-days per day); added servers are free now, dropped ones leave."""
         speed = np.asarray(speed, dtype=float)
         if len(speed) > len(self.free_at):
             self.free_at = np.concatenate([self.free_at, np.full(len(speed) - len(self.free_at), now)])
+        self.free_at = self.free_at[: len(speed)]
         self.speed = speed
+
+    def push_front(self, ids: np.ndarray) -> None:
+        """Serve these queued jobs next (a priority, breaking first-come-first-served)."""
+        self.queue.extendleft(int(i) for i in reversed(list(ids)))
 
     def enqueue(self, ids: np.ndarray) -> None:
         """Append jobs; callers pass them in order of their ready time."""
@@ -55,10 +68,10 @@ class ServicePool:
         t_end = day + 1.0
         free = np.where(self.speed > 0, self.free_at, np.inf)
         started: list[int] = []
-        status, ready, work = problems.status, problems.ready, problems.work
+        status, ready, work, pool_of = problems.status, problems.ready, problems.work, problems.pool
         while self.queue:
             j = self.queue[0]
-            if status[j] != QUEUED:  # closed meanwhile (abandoned, or taken by a mechanism)
+            if status[j] != QUEUED or pool_of[j] != self.index:  # closed, or moved to another pool
                 self.queue.popleft()
                 continue
             s = int(np.argmin(free))
@@ -69,7 +82,7 @@ class ServicePool:
             if deadline is not None and start > deadline[j]:
                 continue  # it gave up before a server was free: swept as abandoned
             duration = work[j] / self.speed[s]
-            free[s] = self.free_at[s] = start + duration
+            free[s] = self.free_at[s] = start + duration / self.duty
             self.busy_time += duration
             problems.started[j] = start
             problems.finish[j] = start + duration
