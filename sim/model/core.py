@@ -18,6 +18,7 @@ ROUTE (see :class:`~sim.model.mechanism.Phase`).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from functools import partial
 
@@ -48,6 +49,7 @@ from .world import build_layout, slice_starts
 
 MONTH = 30
 YEAR = 365
+STREAMS = ("world", "arrivals", "discovery", "service", "residents", "staff", "institutions")
 
 
 class GovernanceCore(mesa.Model):
@@ -55,6 +57,10 @@ class GovernanceCore(mesa.Model):
 
     def __init__(self, *, params: CoreParams | None = None, mechanisms: Iterable[Mechanism] = (), rng=None) -> None:
         super().__init__(rng=rng)
+        # One random stream per process, derived from the run's seed by name, so that
+        # switching a mechanism on does not reshuffle the draws of everything else
+        # (common random numbers for paired comparisons).
+        self.streams = {name: self.stream(name) for name in STREAMS}
         self.params = params or CoreParams()
         self.mechanisms = sorted(mechanisms, key=lambda m: m.name)
         self.day = -1
@@ -70,9 +76,10 @@ class GovernanceCore(mesa.Model):
         self.salary_cost = 0.0
         self.totals = metrics.Totals()
         self.residents.update_willingness(0, self.n_buildings)
-        self._monthly(0)
         for mechanism in self.mechanisms:
+            mechanism.rng = self.stream(f"mechanism.{mechanism.name}")
             mechanism.setup(self)
+        self._monthly(0)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(metrics.today, key=name) for name in metrics.DAILY}
         )
@@ -87,8 +94,8 @@ class GovernanceCore(mesa.Model):
         self.building_zone = layout.building_zone
         self.building_community = layout.building_community
         self.zone_community = layout.zone_community
-        self.building_age = np.clip(self.rng.normal(w.building_age_mean, 8.0, self.n_buildings), 0, None)
-        self.property_managed = self.rng.random(self.n_buildings) < w.property_managed_share
+        self.building_age = np.clip(self.streams["world"].normal(w.building_age_mean, 8.0, self.n_buildings), 0, None)
+        self.property_managed = self.streams["world"].random(self.n_buildings) < w.property_managed_share
         pp = self.params.problems
         self._kind_rate = np.array([getattr(pp.kinds, k).rate for k in PROBLEM_KINDS]) / 1000
         self._kind_big_share = np.array([getattr(pp.kinds, k).big_share for k in PROBLEM_KINDS])
@@ -114,9 +121,9 @@ class GovernanceCore(mesa.Model):
 
     def _build_residents(self) -> None:
         n = self.params.world.residents
-        size = self.rng.lognormal(0.0, 0.3, self.n_buildings)
-        building = np.sort(self.rng.choice(self.n_buildings, size=n, p=size / size.sum()))
-        self.residents = Residents(building, self.rng, self.params.population, self.params.residents)
+        size = self.streams["world"].lognormal(0.0, 0.3, self.n_buildings)
+        building = np.sort(self.streams["world"].choice(self.n_buildings, size=n, p=size / size.sum()))
+        self.residents = Residents(building, self.streams["world"], self.params.population, self.params.residents)
         self.resident_start = slice_starts(building, self.n_buildings)
         self.building_residents = np.diff(self.resident_start)
         self.resident_zone = self.building_zone[building]
@@ -131,7 +138,7 @@ class GovernanceCore(mesa.Model):
         posts = max(self.n_zones, round(p.per_zone * self.n_zones))
         zone = np.sort(np.arange(posts) % self.n_zones)
         community = self.zone_community[zone]
-        self.gridworkers = Gridworkers(zone, community, self.rng, p)
+        self.gridworkers = Gridworkers(zone, community, self.streams["staff"], p)
         self.post_start = slice_starts(community, self.n_communities)
         for c in range(self.n_communities):
             first = self.post_start[c]
@@ -145,9 +152,9 @@ class GovernanceCore(mesa.Model):
         self.social_orgs: list[SocialOrganisation] = []
         for c in range(self.n_communities):
             for _ in range(self._round_random(o.enterprises_per_community)):
-                self.enterprises.append(Enterprise(self, c, bool(self.rng.random() < o.enterprise_active_share)))
+                self.enterprises.append(Enterprise(self, c, bool(self.streams["institutions"].random() < o.enterprise_active_share)))
             for _ in range(self._round_random(o.social_orgs_per_community)):
-                external = bool(self.rng.random() < o.social_org_external_share)
+                external = bool(self.streams["institutions"].random() < o.social_org_external_share)
                 self.social_orgs.append(SocialOrganisation(self, c, external, o.social_org_servers, o.social_org_volunteers))
         d = self.params.departments
         # Each department's share of staff time for community cases, in whole servers on part duty.
@@ -190,12 +197,18 @@ class GovernanceCore(mesa.Model):
 
     def _round_random(self, x: float) -> int:
         whole = int(x)
-        return whole + int(self.rng.random() < x - whole)
+        return whole + int(self.streams["institutions"].random() < x - whole)
 
     # ------------------------------------------------------------------ helpers
     def expected_daily_problems(self) -> float:
         rates = sum(getattr(self.params.problems.kinds, k).rate for k in PROBLEM_KINDS)
         return rates * self.params.world.residents / 1000
+
+    def stream(self, name: str) -> np.random.Generator:
+        """An independent random generator for one named process of this run."""
+        seed = self.rng.bit_generator.seed_seq
+        key = (*getattr(seed, "spawn_key", ()), zlib.crc32(name.encode()))
+        return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=key))
 
     def active_shocks(self) -> list:
         """Shocks (floods, epidemics) under way today."""
@@ -223,19 +236,19 @@ class GovernanceCore(mesa.Model):
         s = self.params.service
         n = len(mean)
         if s.distribution == "exponential":
-            return self.rng.exponential(mean, n)
+            return self.streams["service"].exponential(mean, n)
         if s.distribution == "deterministic" or s.cv == 0:
             return np.array(mean, dtype=float)
         if s.distribution == "gamma":
             shape = 1 / s.cv**2
-            return self.rng.gamma(shape, mean / shape, n)
+            return self.streams["service"].gamma(shape, mean / shape, n)
         sigma2 = np.log(1 + s.cv**2)
-        return self.rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
+        return self.streams["service"].lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
     def time_in_day(self, earliest: np.ndarray) -> np.ndarray:
         """A uniform time within today, not before ``earliest``."""
         lo = np.maximum(earliest, self.day)
-        return lo + self.rng.random(len(lo)) * (self.day + 1 - lo)
+        return lo + self.streams["discovery"].random(len(lo)) * (self.day + 1 - lo)
 
     def _hooks(self, phase: Phase) -> None:
         for mechanism in self.mechanisms:
@@ -269,15 +282,15 @@ class GovernanceCore(mesa.Model):
             rate *= np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
         big_share = np.array([getattr(kinds, k).big_share for k in PROBLEM_KINDS])
         lam = np.multiply.outer(self.building_residents * self.building_pressure * self.arrival_multiplier, rate)
-        counts = self.rng.poisson(lam).ravel()
+        counts = self.streams["arrivals"].poisson(lam).ravel()
         cells = np.repeat(np.arange(counts.size), counts)
         building, kind = np.divmod(cells, len(PROBLEM_KINDS))
-        self.add_problems(building, kind, self.rng.random(len(kind)) < big_share[kind])
+        self.add_problems(building, kind, self.streams["arrivals"].random(len(kind)) < big_share[kind])
 
     def add_problems(self, building: np.ndarray, kind: np.ndarray, big: np.ndarray) -> np.ndarray:
         """New problems arising today (used by the core and by shocks)."""
         pp = self.params.problems
-        arose = self.day + self.rng.random(len(building))
+        arose = self.day + self.streams["arrivals"].random(len(building))
         ids = self.problems.add(building, kind, big, arose)
         if len(self.deadline) < len(self.problems.status):
             self.deadline = np.resize(self.deadline, len(self.problems.status))
@@ -312,16 +325,16 @@ class GovernanceCore(mesa.Model):
         report_rate = per_building[b]
         total = report_rate + patrol_rate
         start = np.maximum(P.arose[und], self.day)
-        u = self.rng.random(len(und))
+        u = self.streams["discovery"].random(len(und))
         hit = u < -np.expm1(-total * (self.day + 1 - start))
         # u given a hit is uniform below the hit probability: the time is a truncated exponential.
         t = np.minimum(start[hit] - np.log1p(-u[hit]) / total[hit], np.nextafter(self.day + 1.0, 0))
-        by_resident = self.rng.random(int(hit.sum())) * total[hit] < report_rate[hit]
+        by_resident = self.streams["discovery"].random(int(hit.sum())) * total[hit] < report_rate[hit]
         found, caught = und[hit][by_resident], und[hit][~by_resident]
         if len(found):
             fb = P.building[found]
             base = np.where(self.resident_start[fb] > 0, cum[self.resident_start[fb] - 1], 0.0)
-            target = base + self.rng.random(len(found)) * per_building[fb]
+            target = base + self.streams["discovery"].random(len(found)) * per_building[fb]
             reporter = np.clip(np.searchsorted(cum, target, side="right"), self.resident_start[fb], self.resident_start[fb + 1] - 1)
             P.discover(found, t[by_resident], CHANNELS["resident"], reporter)
             R.mark_active(reporter, self.day, R.reports)
@@ -341,7 +354,7 @@ class GovernanceCore(mesa.Model):
 
     def mobilise(self, prob: np.ndarray) -> np.ndarray:
         """Ask residents to take part, each with its own probability; returns who was asked."""
-        asked = np.flatnonzero(self.rng.random(self.residents.n, dtype=np.float32) < prob)
+        asked = np.flatnonzero(self.streams["residents"].random(self.residents.n, dtype=np.float32) < prob)
         self.residents.mobilised_until[asked] = self.day + self.params.residents.mobilisation_days
         return asked
 
@@ -355,7 +368,7 @@ class GovernanceCore(mesa.Model):
         big = P.big[ids]
         community = self.building_community[P.building[ids]]
         care = (P.kind[ids] == PROBLEM_KINDS.index("care")) & ~big & (self.care_pool[community] >= 0)
-        settle_big = big & (self.rng.random(len(ids)) < s.community_big_share)
+        settle_big = big & (self.streams["service"].random(len(ids)) < s.community_big_share)
         refer = big & ~settle_big
         pool = np.where(care, self.care_pool[community], self.community_pool[community])
         pool = np.where(refer, self.department_pool[P.kind[ids]], pool)
@@ -363,7 +376,7 @@ class GovernanceCore(mesa.Model):
         P.pool[ids] = pool
         # Referrals travel to the department: faster where leaders coordinate well.
         coordination = self.community_capacity("coordination", tier=LEADER)[community[refer]]
-        delay = self.rng.exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
+        delay = self.streams["service"].exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
         P.ready[ids[refer]] = P.discovered[ids[refer]] + delay
         P.status[ids[refer]] = ROUTED
         direct = ids[~refer]
@@ -416,7 +429,7 @@ class GovernanceCore(mesa.Model):
         R, day = self.residents, self.day
         willing = R.update_willingness(day, self.n_buildings)
         c = self.params.committee
-        joined = np.flatnonzero(self.rng.random(R.n, dtype=np.float32) < self._invite_prob * willing)
+        joined = np.flatnonzero(self.streams["residents"].random(R.n, dtype=np.float32) < self._invite_prob * willing)
         R.mark_active(joined, day, R.volunteering)
         if day % c.meeting_interval_days == 0 and c.meeting_invitees > 0:
             self.hold_meeting(c.meeting_invitees)
@@ -428,7 +441,7 @@ class GovernanceCore(mesa.Model):
         weight = R.at_home * (0.5 + R.belonging)
         total = np.bincount(self.resident_community, weights=weight, minlength=self.n_communities)
         invited = np.minimum(1.0, invitees_per_community * weight / total[self.resident_community])
-        came = np.flatnonzero(self.rng.random(R.n) < invited * R.willingness)
+        came = np.flatnonzero(self.streams["residents"].random(R.n) < invited * R.willingness)
         R.mark_active(came, self.day, R.deliberations)
         for committee in self.committees:
             committee.meetings += 1
@@ -437,7 +450,7 @@ class GovernanceCore(mesa.Model):
     def periodic(self) -> None:
         """Gridworkers' daily dynamics; monthly and yearly events; costs."""
         g = self.gridworkers
-        changed = g.daily(self.day, self.rng)
+        changed = g.daily(self.day, self.streams["staff"])
         for row in changed:
             if self.gridworker_agents[row] is not None:
                 self.gridworker_agents[row].remove()
@@ -456,8 +469,12 @@ class GovernanceCore(mesa.Model):
         for e in self.enterprises:
             self.committees[e.community].budget += e.monthly(o.donation_prob, o.donation_yuan)
         supply = self.extra_activities.copy()
+        months_left = 12 - (day % YEAR) // MONTH
         for committee in self.committees:
-            planned = min(c.activities_per_month, committee.budget / c.activity_cost_yuan)
+            # Spend the budget evenly over the rest of the year; donations buy extra
+            # activities, up to twice the normal programme.
+            affordable = committee.budget / max(months_left, 1) / c.activity_cost_yuan
+            planned = min(2 * c.activities_per_month, affordable)
             committee.pay(planned * c.activity_cost_yuan)
             committee.activities_this_month = planned
             supply[committee.community] += planned

@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
+
 from .params import Section, param
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +59,9 @@ class Mechanism:
     def __init__(self, params: MechanismParams) -> None:
         self.params = params
         self.cost_yuan = 0.0
+        # The mechanism's own random stream, set by the model before ``setup``:
+        # draws here never shift the draws of the core or of other mechanisms.
+        self.rng: np.random.Generator = np.random.default_rng(0)
 
     def setup(self, model: "GovernanceCore") -> None:
         """Called once, after the world is built and before the first day."""

@@ -44,7 +44,7 @@ class Enterprise(mesa.Agent):
 
     def monthly(self, donation_prob_per_year: float, donation_yuan: float) -> float:
         """One month of behaviour; returns yuan donated to the community."""
-        if self.model.rng.random() < donation_prob_per_year / 12:
+        if self.model.streams["institutions"].random() < donation_prob_per_year / 12:
             self.donated += donation_yuan
             return donation_yuan
         return 0.0

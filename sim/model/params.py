@@ -163,7 +163,7 @@ class GridworkerParams(Section):
     hours_part_time: float = param(3.0, unit="hours/day", ge=0.5, le=12, source="assumption", description="Working hours a day of a part-time gridworker.")
     admin_share: float = param(0.45, unit="share of hours", ge=0, le=0.95, source="assumption; seed 002 and seed 003 §2.5 (administrative overload)", description="Share of working time taken by administrative tasks, paperwork and inspections.")
     patrol_share: float = param(0.4, unit="share of non-admin hours", ge=0, le=1, source="assumption; seed 004 §1.1 (information collection)", description="Share of non-administrative time spent patrolling the zone.")
-    buildings_per_patrol_hour: float = param(2.0, unit="buildings/hour", ge=0.1, le=50, source="assumption", description="Buildings a gridworker walks through in an hour of patrol.")
+    buildings_per_patrol_hour: float = param(1.0, unit="buildings/hour", ge=0.1, le=50, source="assumption", description="Buildings a gridworker walks through in an hour of patrol.")
     detection_prob: float = param(0.7, unit="probability", ge=0, le=1, source="assumption", description="Chance a patrol passing a building finds an undiscovered problem there.")
     contacts_per_patrol_hour: float = param(1.0, unit="residents/hour", ge=0, le=50, source="assumption; seed 004 §1.1 (opinion gathering)", description="Residents asked to take part per patrol hour.")
     mean_tenure_years: float = param(4.0, unit="years", ge=0, le=40, source="assumption", description="Mean tenure of gridworkers at the start.")
@@ -195,9 +195,9 @@ class OrganisationParams(Section):
 class CommitteeParams(Section):
     """The community committee (居委会) with its deliberation platform and budget."""
 
-    budget_yuan: float = param(150000.0, unit="yuan/year", ge=0, le=1e8, source="assumption", description="Yearly budget for activities and small services.")
+    budget_yuan: float = param(108000.0, unit="yuan/year", ge=0, le=1e8, source="assumption: the normal programme (6 activities a month at 1,500 yuan)", description="Yearly budget for community activities, spent evenly over the year.")
     activity_cost_yuan: float = param(1500.0, unit="yuan/activity", ge=1, le=1e6, source="assumption", description="Cost of one organised community activity.")
-    activities_per_month: float = param(6.0, unit="activities/month", ge=0, le=100, source="assumption", description="Activities the committee organises a month while budget lasts.")
+    activities_per_month: float = param(6.0, unit="activities/month", ge=0, le=100, source="assumption", description="The committee's normal programme of activities a month; donations can fund up to twice as many.")
     meeting_interval_days: int = param(30, unit="days", ge=1, le=365, source="assumption; seed 004 §1.2 (monthly consultations)", description="Days between sessions of the deliberation platform.")
     meeting_invitees: int = param(30, unit="residents", ge=0, le=1000, source="assumption", description="Residents invited to each platform session.")
 

@@ -94,6 +94,10 @@ class Problems:
         self.status[ids] = RESOLVED if resolved else ABANDONED
         self.closed[ids] = t
         if resolved:
+            # A problem a mechanism settled outside the pools: its lifecycle is still complete.
+            self.ready[ids] = np.where(np.isnan(self.ready[ids]), self.discovered[ids], self.ready[ids])
+            self.started[ids] = np.where(np.isnan(self.started[ids]), self.ready[ids], self.started[ids])
+            self.finish[ids] = np.where(np.isnan(self.finish[ids]), self.closed[ids], self.finish[ids])
             self.rating[ids] = 0.5 ** ((self.closed[ids] - self.arose[ids]) / half_life)
         else:
             self.rating[ids] = 0.0

@@ -1,0 +1,151 @@
+"""Emergency conversion (平战转化): reserves and partner units become emergency squads in a shock.
+
+The problem it addresses: a flood or an epidemic brings a surge of problems
+that the community's few workers cannot handle (seed 003 §1.2: the party
+organisation was short of hands). Licheng's "peacetime-wartime conversion"
+(seed 004 §一.2) keeps reserves ready in peacetime (talent, mobile staff,
+flood and epidemic supplies, regular drills); in an emergency gridworkers
+and building heads pass on orders and the helper groups and partner units
+turn into emergency squads for coordination, field work, publicity and
+logistics. In Yuyao's epidemic every household sent one healthy member as a
+volunteer (seed 003 §1.2).
+
+What it changes in the model:
+
+* **Peacetime.** Every ``drill_interval_days`` a drill invites the reserve
+  (registered party members and regular volunteers); those willing take
+  part and are active (``volunteering``).
+* **Conversion.** From ``response_days`` after a shock (``[[shocks]]`` in
+  the scenario) begins, and while it lasts, the reserve forms squads:
+  registered party members, residents who volunteer at least
+  ``regular_acts_per_year`` times a year, and residents who answer the
+  household call. The call (``model.mobilise``) asks a share
+  ``household_share`` of adults under 60 (one healthy member a household);
+  those willing join. Each active co-building unit sends
+  ``enterprise_staff`` employees.
+* **Squad capacity.** Each day a share ``duty_share`` of the squad members
+  is on duty (and active); with the units' staff they are servers of the
+  community's emergency pool, each giving ``hours_per_duty`` / 8 work-days.
+  In ROUTE the squads take newly discovered small problems of the shock's
+  kinds, and the same share of the backlog waiting for the gridworkers, in
+  proportion to their capacity against the gridworkers'. When the shock
+  ends they stand down; jobs not started go back to the gridworkers.
+
+Cost: stockpiles and drills each year, and supplies (meals, protective
+gear) for each squad person-day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import Mechanism, MechanismParams, Phase, param
+from sim.model.params import PROBLEM_KINDS
+from sim.model.problems import DISCOVERED, QUEUED
+from sim.model.residents import ELDERLY
+
+
+class EmergencyConversionParams(MechanismParams):
+    response_days: int = param(1, unit="days", ge=0, le=60, source="seed 004 §一.2 (应急时期迅速响应; drills keep response quick); delay assumed", description="Days after a shock begins until the squads are on duty.")
+    household_share: float = param(0.5, unit="share of adults under 60", ge=0, le=1, source="seed 003 §1.2 (each household sent one healthy member); about two adults a household assumed", description="Share of adults under 60 asked to join the squads when a shock begins.")
+    regular_acts_per_year: float = param(12.0, unit="acts/year", ge=0, le=365, source="assumption (the reserve found through the 1+4+N system, seed 004 §一.2)", description="Volunteering rate from which a resident counts as a regular volunteer in the reserve.")
+    duty_share: float = param(0.25, unit="share per day", ge=0, le=1, source="assumption", description="Share of squad members on duty on a shock day.")
+    hours_per_duty: float = param(4.0, unit="hours", ge=0, le=12, source="assumption", description="Hours of work a squad member on duty gives.")
+    enterprise_staff: float = param(5.0, unit="persons per active unit", ge=0, le=200, source="assumption; seed 004 §一.2 (联建单位转化为应急专班)", description="Employees an active co-building unit sends to the squads each shock day.")
+    drill_interval_days: int = param(180, unit="days", ge=1, le=3650, source="seed 004 §一.2 (定期开展预案演练); interval assumed", description="Days between peacetime drills.")
+    readiness_cost_per_community: float = param(10000.0, unit="yuan/year per community", ge=0, le=1e7, source="assumption; seed 004 §一.2 (flood and epidemic supplies, drills)", description="Yearly cost of stockpiles and drills in one community.")
+    cost_per_person_day: float = param(30.0, unit="yuan per squad person-day", ge=0, le=1e4, source="assumption (meals, protective gear)", description="Supplies for one squad member on duty for a day.")
+
+
+class EmergencyConversion(Mechanism):
+    name = "emergency_conversion"
+    title = "平战转化"
+    description = "In a flood or epidemic, party members, volunteers, called residents and partner units form emergency squads."
+    sources = "seed 003 §1.2; seed 004 §一.2"
+    Params = EmergencyConversionParams
+    phases = (Phase.ROUTE,)
+
+    def setup(self, model) -> None:
+        self.model = model
+        self.pool = np.array([model.add_pool(f"emergency squads {c}", 0) for c in range(model.n_communities)])
+        self.roster: np.ndarray | None = None
+        self.person_days = 0.0
+        self.responders = 0
+        self.taken = 0
+
+    def act(self, model, phase: Phase) -> None:
+        p = self.params
+        self.spend(p.readiness_cost_per_community * model.n_communities / 365)
+        shocks = [s for s in model.active_shocks() if model.day >= s.day + p.response_days]
+        if shocks:
+            if self.roster is None:
+                self.roster = self._form_squads(model)
+            self._serve_shock(model, {PROBLEM_KINDS.index(k) for s in shocks for k in s.kinds})
+        elif self.roster is not None:
+            self._stand_down(model)
+        elif model.day > 0 and model.day % p.drill_interval_days == 0:
+            R = model.residents
+            reserve = self._reserve(model)
+            R.mark_active(reserve[self.rng.random(len(reserve)) < R.willingness[reserve]], model.day, R.volunteering)
+
+    def _reserve(self, model) -> np.ndarray:
+        R = model.residents
+        regular = R.volunteering * 365 / max(model.day + 1, 30) >= self.params.regular_acts_per_year
+        return np.flatnonzero(R.party_registered | regular)
+
+    def _form_squads(self, model) -> np.ndarray:
+        R = model.residents
+        asked = model.mobilise(np.where(R.age_group != ELDERLY, np.float32(self.params.household_share), np.float32(0)))
+        answered = asked[self.rng.random(len(asked)) < R.willingness[asked]]
+        self.responders += len(answered)
+        return np.union1d(self._reserve(model), answered)
+
+    def _serve_shock(self, model, kinds: set[int]) -> None:
+        p, P, R, day = self.params, model.problems, model.residents, model.day
+        on = self.roster[self.rng.random(len(self.roster)) < p.duty_share]
+        R.mark_active(on, day, R.volunteering)
+        units = np.bincount([e.community for e in model.enterprises if e.active], minlength=model.n_communities)
+        people = np.bincount(model.resident_community[on], minlength=model.n_communities) + np.rint(units * p.enterprise_staff).astype(int)
+        self.person_days += people.sum()
+        self.spend(people.sum() * p.cost_per_person_day)
+        speed = p.hours_per_duty / 8
+        gw = np.bincount(model.gridworkers.community, weights=model.gridworkers.service_speed(model.params.service.capacity_effect), minlength=model.n_communities)
+        share = people * speed / np.maximum(people * speed + gw, 1e-9)
+        for c, index in enumerate(self.pool):
+            pool, community = model.pools[index], model.pools[model.community_pool[c]]
+            speeds = np.zeros(max(people[c], len(pool.speed)))
+            speeds[: people[c]] = speed
+            pool.set_speed(speeds, day)
+            # the squads take their share of the backlog, from the back of the queue
+            queue = np.array(community.queue, dtype=np.int64)
+            small = np.flatnonzero((P.status[queue] == QUEUED) & ~P.big[queue])[::-1][: int(round(len(queue) * share[c]))]
+            if len(small):
+                moved = queue[np.sort(small)]
+                community.queue.clear()
+                community.queue.extend(np.delete(queue, small).tolist())
+                P.pool[moved] = index
+                P.ready[moved] = np.maximum(P.ready[moved], day)  # a moved job cannot start before today
+                pool.enqueue(moved)
+        ids = model.open_ids(DISCOVERED)
+        ids = ids[~P.big[ids] & np.isin(P.kind[ids], list(kinds))]
+        community = model.building_community[P.building[ids]]
+        take = self.rng.random(len(ids)) < share[community]
+        ids = ids[take]
+        model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days)
+        self.taken += len(ids)
+
+    def _stand_down(self, model) -> None:
+        P = model.problems
+        for c, index in enumerate(self.pool):
+            pool = model.pools[index]
+            pool.set_speed(np.zeros(len(pool.speed)), model.day)
+            back = np.array([j for j in pool.queue if P.status[j] == QUEUED], dtype=np.int64)
+            pool.queue.clear()
+            if len(back):
+                P.pool[back] = model.community_pool[c]
+                P.ready[back] = np.maximum(P.ready[back], model.day)
+                model.pools[model.community_pool[c]].queue.extendleft(back[::-1].tolist())
+        self.roster = None
+
+    def metrics(self) -> dict[str, float]:
+        return {"squad_person_days": self.person_days, "household_responders": self.responders, "problems_taken": self.taken}

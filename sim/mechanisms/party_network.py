@@ -1,0 +1,150 @@
+"""Party network (红网格 / 党建引领): branches per zone, groups per building.
+
+What it changes: the party organisation is laid over the grid, "community
+party organisation + zone branch + building group" (社区党组织+片区党支部+楼栋
+党小组, seed 000 §1; seed 003 §3.2; seed 004 §1.1, five levels down to building
+groups). A zone has a branch when it holds at least ``branch_min_members``
+registered members (the Party Constitution's three-member rule); a building
+has a group when it holds at least ``group_min_members``. Members of a
+branch then do two things through the model's own state:
+
+* **Informants (党员信息员, seed 000 §1).** In DISCOVER each registered member
+  reports problems still undiscovered in their own building at a daily rate
+  ``report_prob`` × their willingness, and in the other buildings of their
+  zone at ``nearby_weight`` of that rate spread over those buildings. Members
+  who serve (``party_serving``) count fully, registered members who do not
+  serve count ``registered_weight``. Found problems get the channel
+  ``CHANNELS["party"]`` and the reporting member is marked active (reports).
+* **Recruiters.** Every ``visit_interval_days`` each serving member goes
+  round their building with probability equal to their willingness
+  (marked active, volunteering) and asks ``contacts_per_visit`` neighbours to
+  take part (``model.mobilise``), the "party building leads mass building"
+  (党建带群建) of seed 000 §1 and seed 002.
+
+Both act only through residents who are party members, so their strength
+follows the share who serve, which the party-assessment mechanism changes.
+
+Cost: the branches' and groups' yearly working funds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import Mechanism, MechanismParams, Phase, param
+from sim.model.problems import CHANNELS, UNDISCOVERED
+
+
+class PartyNetworkParams(MechanismParams):
+    branch_min_members: int = param(3, unit="registered members", ge=1, le=100, source="Constitution of the CPC art. 30 (three full members form a basic organisation); seed 004 §1.1 (zone branches)", description="Registered members a zone needs for its branch (片区党支部).")
+    group_min_members: int = param(2, unit="registered members", ge=1, le=50, source="assumption; seed 000 §1, seed 003 §3.2 (building groups 楼栋党小组)", description="Registered members a building needs for its own group (楼栋党小组).")
+    report_prob: float = param(0.3, unit="1/day", ge=0, le=1, source="assumption; seed 000 §1 (party informants 党员信息员 in the grid teams)", description="Daily chance that a willing serving member reports a problem in their building.")
+    nearby_weight: float = param(0.3, unit="ratio", ge=0, le=5, source="assumption; seed 004 §1.1 (branches reach the front line of their zone)", description="Informant effort on the other buildings of the zone, relative to their own building (spread over those buildings).")
+    registered_weight: float = param(0.2, unit="ratio", ge=0, le=1, source="assumption; seed 004 §2.1 ('registered, not serving' 报到少履职)", description="Informant and recruiting effort of a registered member who does not serve, relative to one who serves.")
+    visit_interval_days: int = param(7, unit="days", ge=1, le=365, source="assumption", description="Days between rounds of serving members visiting their neighbours.")
+    contacts_per_visit: float = param(3.0, unit="residents", ge=0, le=50, source="assumption; seed 000 §1 (党建带群建), seed 002", description="Neighbours a member asks to take part on one round of visits.")
+    cost_per_branch: float = param(3000.0, unit="yuan/year", ge=0, le=1e6, source="assumption (branch working funds)", description="Yearly working funds of one zone branch.")
+    cost_per_group: float = param(500.0, unit="yuan/year", ge=0, le=1e6, source="assumption", description="Yearly working funds of one building group.")
+
+
+class PartyNetwork(Mechanism):
+    name = "party_network"
+    title = "红网格"
+    description = "Zone branches and building groups: party members report problems and recruit neighbours."
+    sources = "seed 000 §1; seed 002; seed 003 §3.2; seed 004 §1.1"
+    Params = PartyNetworkParams
+    phases = (Phase.DISCOVER, Phase.PERIODIC)
+
+    def setup(self, model) -> None:
+        self.reports = 0
+        self.asked = 0
+        self.visits = 0
+        self._organise(model)
+
+    def _organise(self, model) -> None:
+        """Who is in which branch and group (members may register or start serving)."""
+        p, R = self.params, model.residents
+        rows = np.flatnonzero(R.party_registered)
+        self.members = rows  # sorted: so by building and by zone too
+        self.member_building = R.building[rows]
+        self.member_zone = model.resident_zone[rows]
+        per_zone = np.bincount(self.member_zone, minlength=model.n_zones)
+        per_building = np.bincount(self.member_building, minlength=model.n_buildings)
+        self.has_branch = per_zone >= p.branch_min_members
+        self.has_group = (per_building >= p.group_min_members) & self.has_branch[model.building_zone]
+        self._key = (len(rows), int(R.party_serving.sum()))
+
+    def act(self, model, phase: Phase) -> None:
+        p, R = self.params, model.residents
+        if phase is Phase.PERIODIC:
+            self.spend((p.cost_per_branch * self.has_branch.sum() + p.cost_per_group * self.has_group.sum()) / 365)
+            return
+        if (int(R.party_registered.sum()), int(R.party_serving.sum())) != self._key:
+            self._organise(model)
+        rows = self.members
+        organised = self.has_branch[self.member_zone]
+        serving = R.party_serving[rows]
+        effort = np.where(serving, 1.0, p.registered_weight) * R.willingness[rows] * organised
+        self._inform(model, effort)
+        if model.day % p.visit_interval_days == 0:
+            self._recruit(model, rows[serving & organised])
+
+    def _inform(self, model, effort: np.ndarray) -> None:
+        """Members report undiscovered problems in their building and nearby."""
+        P, R, p = model.problems, model.residents, self.params
+        und = model.open_ids(UNDISCOVERED)
+        if len(und) == 0 or effort.sum() <= 0:
+            return
+        bpz = model.params.world.buildings_per_zone
+        grouped = self.has_group[self.member_building]
+        # A group's members watch their own building and, less, the rest of the zone;
+        # members without a group are deployed by the branch over the whole zone.
+        own = np.bincount(self.member_building, weights=effort * grouped, minlength=model.n_buildings)
+        zone_g = np.bincount(self.member_zone, weights=effort * grouped, minlength=model.n_zones)
+        zone_u = np.bincount(self.member_zone, weights=effort * ~grouped, minlength=model.n_zones)
+        z = model.building_zone
+        near = p.nearby_weight * (zone_g[z] - own) / max(bpz - 1, 1) + (1 + p.nearby_weight) * zone_u[z] / bpz
+        b = P.building[und]
+        # A Poisson process over the part of today each problem has existed (as the core's channels).
+        rate = p.report_prob * (own[b] + near[b])
+        start = np.maximum(P.arose[und], model.day)
+        u = self.rng.random(len(und))
+        hit = u < -np.expm1(-rate * (model.day + 1 - start))
+        found, fb = und[hit], b[hit]
+        if len(found) == 0:
+            return
+        when = np.minimum(start[hit] - np.log1p(-u[hit]) / rate[hit], np.nextafter(model.day + 1.0, 0))
+        # The reporter: a member of the building's group, else one of the zone branch, by effort.
+        fz = z[fb]
+        from_own = self.rng.random(len(found)) * (own[fb] + near[fb]) < own[fb]
+        lo = np.where(from_own, np.searchsorted(self.member_building, fb, "left"), np.searchsorted(self.member_zone, fz, "left"))
+        hi = np.where(from_own, np.searchsorted(self.member_building, fb, "right"), np.searchsorted(self.member_zone, fz, "right"))
+        cum = np.cumsum(effort)
+        base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+        span = cum[hi - 1] - base
+        pick = np.clip(np.searchsorted(cum, base + self.rng.random(len(found)) * span, "right"), lo, hi - 1)
+        reporter = self.members[pick]
+        P.discover(found, when, CHANNELS["party"], reporter)
+        R.mark_active(reporter, model.day, R.reports)
+        self.reports += len(found)
+
+    def _recruit(self, model, serving_rows: np.ndarray) -> None:
+        """Serving members who go round today ask neighbours in their building to take part."""
+        R, p = model.residents, self.params
+        went = serving_rows[self.rng.random(len(serving_rows)) < R.willingness[serving_rows]]
+        if len(went) == 0:
+            return
+        R.mark_active(went, model.day, R.volunteering)
+        contacts = np.bincount(R.building[went], minlength=model.n_buildings) * p.contacts_per_visit
+        prob = (contacts / np.maximum(model.building_residents, 1)).astype(np.float32)
+        self.asked += len(model.mobilise(prob[R.building]))
+        self.visits += len(went)
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "branches": float(self.has_branch.sum()),
+            "groups": float(self.has_group.sum()),
+            "problems_reported": float(self.reports),
+            "residents_asked": float(self.asked),
+            "member_visits": float(self.visits),
+        }

@@ -1,0 +1,134 @@
+"""Staff sinking (三个下沉).
+
+The problem it addresses: communities carry the work of the whole
+subdistrict with too few hands (社区工作不堪重负), and the offices above them
+stay out of reach (seed 002). Seed 002 proposes "three sinkings" to open the
+vertical channel: subdistrict leaders serve as community first secretaries
+(街道领导挂点兼任社区党委第一书记); subdistrict office staff help the
+community govern its estates "no less than two half-days a week"
+(每周不少于两个半天进驻社区); and cadres of the offices' party branches are
+paired with troubled estates to settle disputes and conflicts (安排…党员干部
+挂点小区，解决矛盾纠纷问题).
+
+What it changes in the model:
+
+* **Office staff in the community.** Every community gets a service pool of
+  ``staff_per_community`` subdistrict staff. Each gives ``half_days_per_week``
+  half-days a week of ``half_day_work`` work-days each; the pool's speed is
+  that time spread over the week (a case waits for the next visit, so a
+  half-day job takes about three and a half days), which keeps the capacity
+  exactly what the half-days supply.
+* **Cases beyond the community.** Office staff carry the subdistrict's
+  authority, so in ROUTE they take newly discovered big problems (oldest
+  first) whenever their own queue is shorter than their number: cases the
+  community alone would have to refer to a department (or settle only
+  rarely) are settled on site.
+* **Backlog help.** When more small problems wait in the community queue
+  than the community has posts, staff who are free take jobs from the back
+  of that queue (where waits are longest).
+* **First secretaries.** A subdistrict leader as first secretary carries
+  the community's referrals upward: the delay before a big problem referred
+  today reaches its department (the core's ``referral_delay_days``, scaled
+  by coordination) is cut by ``referral_cut``.
+
+Cost: the staff's half-days (time taken from the subdistrict office) and
+the first secretaries' time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import Mechanism, MechanismParams, Phase, param
+from sim.model.problems import DISCOVERED, QUEUED, RESOLVED, ROUTED
+
+
+class StaffSinkingParams(MechanismParams):
+    staff_per_community: int = param(4, unit="persons per community", ge=0, le=50, source="assumption; seed 002 (街道机关力量下沉)", description="Subdistrict office staff assigned to each community.")
+    half_days_per_week: float = param(2.0, unit="half-days/week", ge=0, le=10, source="seed 002: no less than two half-days a week in the community", description="Half-days a week each staff member works in the community.")
+    half_day_work: float = param(0.5, unit="work-days per half-day", ge=0, le=1, source="assumption (half of a full-time server's day)", description="Service a staff member gives in one half-day.")
+    referral_cut: float = param(0.3, unit="share of referral delay", ge=0, le=1, source="assumption; seed 002 (subdistrict leaders as community first secretaries)", description="Relative cut in the delay before a referred big problem reaches its department.")
+    cost_per_half_day: float = param(200.0, unit="yuan per staff half-day", ge=0, le=1e5, source="assumption: about 100,000 yuan a year for a subdistrict civil servant, 250 working days", description="Cost of one staff half-day in the community.")
+    first_secretary_cost: float = param(20000.0, unit="yuan/year per community", ge=0, le=1e7, source="assumption", description="Yearly cost of a subdistrict leader's time as first secretary.")
+
+
+class StaffSinking(Mechanism):
+    name = "staff_sinking"
+    title = "三个下沉"
+    description = "Subdistrict staff work in communities two half-days a week and take cases; leaders as first secretaries speed referrals."
+    sources = "seed 002"
+    Params = StaffSinkingParams
+    phases = (Phase.ROUTE, Phase.PERIODIC)
+
+    def setup(self, model) -> None:
+        p = self.params
+        self.model = model
+        n = p.staff_per_community
+        speed = p.half_days_per_week * p.half_day_work / 7
+        self.pool = np.array([model.add_pool(f"subdistrict staff {c}", n) for c in range(model.n_communities)])
+        for pool in self.pool:
+            model.pools[pool].set_speed(np.full(n, speed), 0.0)
+        self.active = n > 0 and speed > 0
+        self.referrals_cut = 0
+
+    def act(self, model, phase: Phase) -> None:
+        p = self.params
+        if phase is Phase.ROUTE:
+            if self.active:
+                self._take_cases(model)
+            return
+        self._shorten_referrals(model)
+        half_days = p.staff_per_community * p.half_days_per_week / 7
+        self.spend(model.n_communities * (half_days * p.cost_per_half_day + p.first_secretary_cost / 365))
+
+    def _take_cases(self, model) -> None:
+        P, day, n = model.problems, model.day, self.params.staff_per_community
+        big = model.open_ids(DISCOVERED)
+        big = big[P.big[big]]
+        big = big[np.argsort(P.arose[big], kind="stable")]
+        big_c = model.building_community[P.building[big]]
+        for c in range(model.n_communities):
+            staff, community = model.pools[self.pool[c]], model.pools[model.community_pool[c]]
+            room = n - sum(P.status[j] == QUEUED for j in staff.queue)
+            if room > 0:
+                ids = big[big_c == c][:room]
+                model.send_to_pool(ids, self.pool[c], P.discovered[ids], model.params.service.big_work_days)
+                room -= len(ids)
+            posts = model.post_start[c + 1] - model.post_start[c]
+            free = min(room, int((staff.free_at <= day).sum()), len(community.queue) - posts)
+            if free > 0:
+                self._help_with_backlog(P, community, staff, self.pool[c], free, day)
+
+    @staticmethod
+    def _help_with_backlog(P, community, staff, pool: int, k: int, day: int) -> None:
+        """Free staff take up to ``k`` small jobs from the back of the community queue."""
+        queue = np.array(community.queue, dtype=np.int64)
+        small = np.flatnonzero((P.status[queue] == QUEUED) & ~P.big[queue])[::-1][:k]
+        if len(small) == 0:
+            return
+        moved = queue[np.sort(small)]
+        community.queue.clear()
+        community.queue.extend(np.delete(queue, small).tolist())
+        P.pool[moved] = pool
+        P.ready[moved] = np.maximum(P.ready[moved], day)  # a moved job cannot start before today
+        staff.queue.extendleft(moved[::-1].tolist())
+
+    def _shorten_referrals(self, model) -> None:
+        """First secretaries: referrals made today reach the department sooner."""
+        P, day = model.problems, model.day
+        ids = model.open_ids(ROUTED)
+        ids = ids[np.isin(P.pool[ids], model.department_pool) & (P.discovered[ids] >= day) & (P.ready[ids] > day + 1)]
+        if len(ids):
+            shorter = P.discovered[ids] + (1 - self.params.referral_cut) * (P.ready[ids] - P.discovered[ids])
+            P.ready[ids] = np.maximum(shorter, day + 1.0)
+            self.referrals_cut += len(ids)
+
+    def metrics(self) -> dict[str, float]:
+        P = self.model.problems
+        served = np.isin(P.view("pool"), self.pool)
+        status = P.view("status")
+        return {
+            "problems_taken_by_staff": int(served.sum()),
+            "big_problems_resolved_by_staff": int((served & P.view("big") & (status == RESOLVED)).sum()),
+            "referrals_shortened": self.referrals_cut,
+        }

@@ -1,0 +1,131 @@
+"""Volunteer teams (七支队伍 / 帮帮团): standing resident teams that patrol and settle small problems.
+
+The problem it addresses: gridworkers alone cannot see every building, and
+most residents only join activities that are arranged for them (seed 003
+§2.4). Seed 002 proposes standing teams for public safety, environment and
+services (心理咨询队、社区义工队、义务消防队、民生保障队、环境提升队 …, the
+"seven teams") formed from retired party cadres and willing residents, so
+that residents prevent and handle problems themselves (群防群治, 自我整治、
+自我管理). Licheng formed 330 volunteer teams with 7,494 members and wants
+volunteers in mediation, patrols and care for the old and disabled (seed 004
+§一.2, §三.4).
+
+What it changes in the model:
+
+* **Recruitment.** At setup each community recruits ``members_per_1000``
+  members per 1,000 adults, drawn with weights equal to residents' current
+  willingness (so mostly the retired, party members who serve, those who
+  belong). Each member joins a team of one of ``kinds``.
+* **Duty.** Every day each member is on duty with probability
+  ``duty_days_per_week / 7``; on duty they are active (``volunteering``),
+  which also feeds belonging and the neighbours' social influence.
+* **Patrol (DISCOVER).** Members on duty walk through
+  ``buildings_per_duty`` buildings of their zone and find undiscovered
+  problems of their team's kind with probability ``detection_prob``.
+* **Settling (ROUTE).** A share ``settle_share`` of newly discovered small
+  problems of the teams' kinds goes to the community's volunteer pool: one
+  server per member, serving at ``hours_per_duty`` / 8 work-days on duty
+  days and idle otherwise. The rest go to gridworkers as usual.
+
+Cost: insurance, vests, tools and training per member per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import model_validator
+
+from sim.model import Mechanism, MechanismParams, Phase, param
+from sim.model.params import PROBLEM_KINDS
+from sim.model.problems import CHANNELS, DISCOVERED, UNDISCOVERED
+
+CHANNEL = CHANNELS["volunteer"]  # discovery by volunteer-team patrols
+
+
+class VolunteerTeamsParams(MechanismParams):
+    members_per_1000: float = param(15.0, unit="members per 1,000 adults", ge=0, le=300, source="seed 004 §一.2: 7,494 members of 330 teams in Licheng (about 500,000 adults assumed)", description="Team members recruited per 1,000 adult residents.")
+    kinds: tuple[str, ...] = param(("safety", "environment", "care", "disputes"), unit="problem kinds", source="seed 002 (volunteer fire, environment, livelihood, counselling teams); seed 004 §三.4 (mediation, patrols, care)", description="Kinds of problem the teams look after, one team kind each.")
+    duty_days_per_week: float = param(2.0, unit="days/week", ge=0, le=7, source="assumption", description="Days a week a member is on duty.")
+    buildings_per_duty: float = param(3.0, unit="buildings", ge=0, le=50, source="assumption", description="Buildings of their zone a member walks through on a duty day.")
+    detection_prob: float = param(0.5, unit="probability", ge=0, le=1, source="assumption (below a trained gridworker's)", description="Chance a member passing a building finds an undiscovered problem of their kind there.")
+    settle_share: float = param(0.4, unit="share", ge=0, le=1, source="assumption; seed 002 (自我整治、自我管理)", description="Share of newly discovered small problems of the teams' kinds the teams take on themselves.")
+    hours_per_duty: float = param(4.0, unit="hours", ge=0, le=12, source="assumption (half a day)", description="Hours of work a member on duty gives to settling problems.")
+    cost_per_member: float = param(300.0, unit="yuan/year per member", ge=0, le=1e5, source="assumption (insurance, vests, tools, training)", description="Yearly cost of equipping and insuring one member.")
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> "VolunteerTeamsParams":
+        unknown = [k for k in self.kinds if k not in PROBLEM_KINDS]
+        if unknown:
+            raise ValueError(f"unknown problem kinds {unknown}; choose from {list(PROBLEM_KINDS)}")
+        return self
+
+
+class VolunteerTeams(Mechanism):
+    name = "volunteer_teams"
+    title = "七支队伍 / 帮帮团"
+    description = "Standing volunteer teams patrol their zones and settle small safety, environment, care and dispute problems."
+    sources = "seed 002; seed 004 §一.2, §三.4"
+    Params = VolunteerTeamsParams
+    phases = (Phase.DISCOVER, Phase.ROUTE)
+
+    def setup(self, model) -> None:
+        p, R = self.params, model.residents
+        self.model = model
+        self.kind_index = np.array([PROBLEM_KINDS.index(k) for k in p.kinds], dtype=int)
+        # Weighted sampling without replacement, per community: smallest exponential keys win.
+        key = self.rng.exponential(size=R.n) / np.maximum(R.willingness, 1e-9)
+        want = np.rint(model.community_residents * p.members_per_1000 / 1000).astype(int)
+        order = np.lexsort((key, model.resident_community))
+        first = np.searchsorted(model.resident_community[order], np.arange(model.n_communities))
+        rank = np.arange(R.n) - np.repeat(first, np.bincount(model.resident_community, minlength=model.n_communities))
+        self.members = np.sort(order[rank < want[model.resident_community[order]]])
+        self.team = self.rng.integers(0, max(len(p.kinds), 1), len(self.members))  # index into kinds
+        self.zone = model.resident_zone[self.members]
+        community = model.resident_community[self.members]
+        self.member_order = np.argsort(community, kind="stable")  # pool servers, grouped by community
+        self.pool_start = np.concatenate([[0], np.cumsum(np.bincount(community, minlength=model.n_communities))])
+        self.pool = np.array([model.add_pool(f"volunteer teams {c}", self.pool_start[c + 1] - self.pool_start[c]) for c in range(model.n_communities)])
+        self.on_duty = np.zeros(len(self.members), dtype=bool)
+        self.found = 0
+        self.taken = 0
+
+    def act(self, model, phase: Phase) -> None:
+        if len(self.members) == 0 or len(self.kind_index) == 0:
+            return
+        if phase is Phase.DISCOVER:
+            self._patrol(model)
+        else:
+            self._settle(model)
+
+    def _patrol(self, model) -> None:
+        p, P, R = self.params, model.problems, model.residents
+        self.on_duty = self.rng.random(len(self.members)) < p.duty_days_per_week / 7
+        R.mark_active(self.members[self.on_duty], model.day, R.volunteering)
+        K = len(PROBLEM_KINDS)
+        cell = self.zone[self.on_duty] * K + self.kind_index[self.team[self.on_duty]]
+        visits = np.bincount(cell, minlength=model.n_zones * K) * p.buildings_per_duty
+        visit_prob = np.minimum(1.0, visits / model.params.world.buildings_per_zone)
+        und = model.open_ids(UNDISCOVERED)
+        prob = visit_prob[model.building_zone[P.building[und]] * K + P.kind[und]] * p.detection_prob
+        found = und[self.rng.random(len(und)) < prob]
+        if len(found):
+            P.discover(found, model.time_in_day(P.arose[found]), CHANNEL)
+            self.found += len(found)
+        self.spend(p.cost_per_member * len(self.members) / 365)
+
+    def _settle(self, model) -> None:
+        p, P = self.params, model.problems
+        speed = np.where(self.on_duty, p.hours_per_duty / 8, 0.0)[self.member_order]
+        for c, pool in enumerate(self.pool):
+            model.pools[pool].set_speed(speed[self.pool_start[c] : self.pool_start[c + 1]], model.day)
+        ids = model.open_ids(DISCOVERED)
+        ids = ids[~P.big[ids] & np.isin(P.kind[ids], self.kind_index)]
+        community = model.building_community[P.building[ids]]
+        has_members = (self.pool_start[1:] > self.pool_start[:-1])[community]
+        take = has_members & (self.rng.random(len(ids)) < p.settle_share)
+        ids = ids[take]
+        model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days)
+        self.taken += len(ids)
+
+    def metrics(self) -> dict[str, float]:
+        return {"members": len(self.members), "problems_found": self.found, "problems_taken": self.taken}

@@ -1,0 +1,110 @@
+"""Whistle and report (社区吹哨、部门报到).
+
+The problem it addresses: communities must handle cross-department matters
+without matching enforcement, dispatch or decision powers, so "small things
+are not fully managed and big things are beyond reach" (小事管不全、大事管不了,
+seed 004 §2.2). In the core, a big problem the community cannot settle itself
+is referred to the responsible department after a slow referral
+(``departments.referral_delay_days``) and waits there behind every other
+referral for the department's thin community-facing staff.
+
+What it changes: seed 004 §3.2 proposes to deepen "the community blows the
+whistle, departments report" as a joint-enforcement and rapid-response
+mechanism that gives the community temporary dispatch power. In ROUTE, before
+the core's default routing, each community blows the whistle on newly
+discovered big problems, oldest first, up to ``max_summons_per_month`` a
+month. A summoned case reaches the department responsible for its kind (the
+department behind ``model.department_pool[kind]``) after a short response
+delay (exponential, mean ``response_days``) instead of the slow referral, and
+that department serves it from staff it commits to summons, in a dedicated
+summons pool added at setup rather than behind the ordinary referrals. The
+departments together commit ``summon_staff_per_community`` server-days a day
+for each community, split among them by their expected load of big problems.
+Big problems beyond the monthly quota take the core's usual route. Faster
+arrival and dedicated capacity mean more big problems are resolved before
+residents give up; resolutions feed residents' efficacy through the core.
+
+Cost: the department staff committed to summons, per server-year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import Mechanism, MechanismParams, Phase, param
+from sim.model.params import PROBLEM_KINDS
+from sim.model.problems import DISCOVERED, RESOLVED
+
+MONTH = 30
+
+
+class WhistleEscalationParams(MechanismParams):
+    response_days: float = param(1.0, unit="days", ge=0, le=60, source="seed 004 §1.3 (response within 24 hours); seed 004 §3.2 (rapid response)", description="Mean delay before a summoned department takes up a case.")
+    summon_staff_per_community: float = param(2.0, unit="servers per community", ge=0, le=20, source="assumption; seed 004 §3.2 (departments report to the community)", description="Department staff committed to summoned cases, per community served (split over the departments by their load of big problems).")
+    max_summons_per_month: float = param(10.0, unit="summons per community per month", ge=0, le=1000, source="assumption; seed 004 §1.1 (220+ urgent problems solved in 8 pilot communities)", description="Most big problems a community may blow the whistle on in a month.")
+    work_factor: float = param(1.0, unit="ratio", ge=0.1, le=5, source="assumption (joint on-site handling needs the same work as a referral)", description="Work of a summoned case relative to an ordinary big problem.")
+    staff_cost_yuan: float = param(100000.0, unit="yuan per server-year", ge=0, le=1e7, source="assumption", description="Yearly cost of one department server committed to summons.")
+
+
+class WhistleEscalation(Mechanism):
+    name = "whistle_escalation"
+    title = "吹哨报到"
+    description = "Communities summon departments for big problems: fast response and dedicated department capacity."
+    sources = "seed 004 §3.2 (problem: seed 004 §2.2)"
+    Params = WhistleEscalationParams
+    phases = (Phase.ROUTE,)
+
+    def setup(self, model) -> None:
+        p = self.params
+        self.model = model
+        self.summon_pool = np.full(len(PROBLEM_KINDS), -1)
+        self.staff = p.summon_staff_per_community * model.n_communities
+        if self.staff > 0:
+            # Departments commit staff in proportion to the big problems of their kinds.
+            kinds = model.params.problems.kinds
+            load = {k: getattr(kinds, k).rate * getattr(kinds, k).big_share for k in PROBLEM_KINDS}
+            departments = [d for d in model.departments if d.kinds]
+            weight = np.array([sum(load[k] for k in d.kinds) for d in departments]) + 1e-12
+            for dept, staff in zip(departments, self.staff * weight / weight.sum()):
+                servers = max(1, int(np.ceil(staff)))
+                pool = model.add_pool(f"department {dept.index} summons", servers)
+                model.pools[pool].set_speed(np.full(servers, staff / servers), 0.0)
+                for kind in dept.kinds:
+                    self.summon_pool[PROBLEM_KINDS.index(kind)] = pool
+        self.used = np.zeros(model.n_communities)  # summons this month, by community
+        self.summoned_ids: list[np.ndarray] = []
+
+    def act(self, model, phase: Phase) -> None:
+        p = self.params
+        if model.day % MONTH == 0:
+            self.used[:] = 0
+        self.spend(self.staff * p.staff_cost_yuan / 365)
+        if self.staff <= 0 or p.max_summons_per_month <= 0:
+            return
+        P = model.problems
+        ids = model.open_ids(DISCOVERED)
+        ids = ids[P.big[ids]]
+        if len(ids) == 0:
+            return
+        ids = ids[np.argsort(P.discovered[ids], kind="stable")]
+        community = model.building_community[P.building[ids]]
+        # rank of each case within its community (oldest first) against the quota left
+        order = np.argsort(community, kind="stable")
+        sorted_c = community[order]
+        first = np.searchsorted(sorted_c, sorted_c, side="left")
+        rank = np.empty(len(ids), dtype=int)
+        rank[order] = np.arange(len(ids)) - first
+        claim = rank < np.floor(p.max_summons_per_month - self.used[community])
+        ids, community = ids[claim], community[claim]
+        if len(ids) == 0:
+            return
+        ready = P.discovered[ids] + self.rng.exponential(p.response_days, len(ids)) if p.response_days > 0 else P.discovered[ids].copy()
+        work = model.params.service.big_work_days * p.work_factor
+        model.send_to_pool(ids, self.summon_pool[P.kind[ids]], ready, work)
+        np.add.at(self.used, community, 1)
+        self.summoned_ids.append(ids)
+
+    def metrics(self) -> dict[str, float]:
+        ids = np.concatenate(self.summoned_ids) if self.summoned_ids else np.zeros(0, dtype=int)
+        resolved = float((self.model.problems.status[ids] == RESOLVED).mean()) if len(ids) else float("nan")
+        return {"summons": float(len(ids)), "summons_resolved_share": resolved}

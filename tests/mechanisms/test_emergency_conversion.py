@@ -1,0 +1,38 @@
+"""emergency_conversion: in a shock, reserves and partner units form squads that add capacity."""
+
+import numpy as np
+
+from sim.model.problems import RESOLVED
+from tests.conftest import run_model
+
+SHOCK = {"shocks": [{"kind": "epidemic", "day": 20, "duration_days": 21, "surge": 15.0, "kinds": ["care", "safety", "facilities"]}]}
+ON = {"mechanisms.emergency_conversion.enabled": True}
+
+
+def _surge_resolved_within(model, days: float) -> float:
+    """Share of the small problems that arose during the shock resolved within ``days``."""
+    P = model.problems
+    arose = P.view("arose")
+    window = (arose >= 20) & (arose < 41) & ~P.view("big")
+    fast = (P.view("status") == RESOLVED) & (P.view("closed") - arose <= days)
+    return float(fast[window].mean())
+
+
+def test_squads_add_capacity_during_a_shock_and_resolve_more_of_the_surge():
+    off = run_model(days=60, rng=6, **SHOCK)
+    on = run_model(days=60, rng=6, **SHOCK, **ON)
+    mech = on.mechanisms[0]
+    busy = sum(on.pools[i].busy_time for i in mech.pool)
+    assert busy > 5  # squad work-days actually served
+    assert max(len(on.pools[i].speed) for i in mech.pool) > 20  # squad servers were added
+    assert all((on.pools[i].speed == 0).all() for i in mech.pool)  # ... and stood down after the shock
+    assert mech.responders > 50  # the household call brought residents in
+    assert _surge_resolved_within(on, 2.0) > _surge_resolved_within(off, 2.0) + 0.08
+    assert on.summary()["mean_open_problems"] < off.summary()["mean_open_problems"]
+
+
+def test_no_squads_without_a_shock():
+    on = run_model(days=40, rng=6, **ON)
+    mech = on.mechanisms[0]
+    assert mech.person_days == 0 and mech.taken == 0
+    assert all(len(on.pools[i].speed) == 0 for i in mech.pool)
