@@ -20,7 +20,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ["scenarios/baseline.toml", "scenarios/district.toml", "scenarios/all_mechanisms.toml"]
+DEFAULT = [
+    "scenarios/baseline.toml",
+    "scenarios/all_mechanisms.toml",
+    "scenarios/district.toml",
+    "benchmarks/district_all_mechanisms.toml",
+]
 
 
 def measure(scenario: str, days: int, seed: int) -> dict:

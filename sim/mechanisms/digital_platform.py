@@ -74,6 +74,7 @@ class DigitalPlatform(Mechanism):
     sources = "seed 002; seed 003 §3.6; seed 004 §1.3, §3.3"
     Params = DigitalPlatformParams
     phases = (Phase.ARISE, Phase.ROUTE)
+    route_priority = 80  # shortens the referrals the core makes afterwards
 
     def setup(self, model) -> None:
         p, R, g = self.params, model.residents, model.gridworkers

@@ -92,6 +92,7 @@ class DualTrackDeliberation(Mechanism):
     sources = "seed 000 §4; seed 003 §1.2; seed 004 §1.3"
     Params = DualTrackDeliberationParams
     phases = (Phase.ROUTE, Phase.SERVE, Phase.PERIODIC)
+    route_priority = 40  # what is left goes to the groups and the platform
 
     def setup(self, model) -> None:
         p = self.params

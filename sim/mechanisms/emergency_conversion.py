@@ -64,6 +64,7 @@ class EmergencyConversion(Mechanism):
     sources = "seed 003 §1.2; seed 004 §一.2"
     Params = EmergencyConversionParams
     phases = (Phase.ROUTE,)
+    route_priority = 10  # during a shock the squads take their share first
 
     def setup(self, model) -> None:
         self.model = model

@@ -73,6 +73,7 @@ class OrderMatching(Mechanism):
     sources = "seed 004 §1.1, §3.1 (problem: seed 004 §2.1, §2.3)"
     Params = OrderMatchingParams
     phases = (Phase.DISCOVER, Phase.ROUTE, Phase.SERVE)
+    route_priority = 50  # small needs of the order kinds become orders
 
     def setup(self, model) -> None:
         self.model = model

@@ -65,6 +65,7 @@ class ReviewCycle(Mechanism):
     sources = "seed 004 §一.2"
     Params = ReviewCycleParams
     phases = (Phase.ROUTE, Phase.PERIODIC)
+    route_priority = 70  # reviews act on what is already routed
 
     def setup(self, model) -> None:
         self.model = model

@@ -59,6 +59,7 @@ class StaffSinking(Mechanism):
     sources = "seed 002"
     Params = StaffSinkingParams
     phases = (Phase.ROUTE, Phase.PERIODIC)
+    route_priority = 30  # sunk staff take big problems the summons left
 
     def setup(self, model) -> None:
         p = self.params

@@ -67,6 +67,7 @@ class VolunteerTeams(Mechanism):
     sources = "seed 002; seed 004 §一.2, §三.4"
     Params = VolunteerTeamsParams
     phases = (Phase.DISCOVER, Phase.ROUTE)
+    route_priority = 60  # teams take small problems of their kinds still unclaimed
 
     def setup(self, model) -> None:
         p, R = self.params, model.residents

@@ -53,6 +53,7 @@ class WhistleEscalation(Mechanism):
     sources = "seed 004 §3.2 (problem: seed 004 §2.2)"
     Params = WhistleEscalationParams
     phases = (Phase.ROUTE,)
+    route_priority = 20  # urgent big problems are summoned first, within the monthly quota
 
     def setup(self, model) -> None:
         p = self.params

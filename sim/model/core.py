@@ -63,6 +63,7 @@ class GovernanceCore(mesa.Model):
         self.streams = {name: self.stream(name) for name in STREAMS}
         self.params = params or CoreParams()
         self.mechanisms = sorted(mechanisms, key=lambda m: m.name)
+        self._route_order = sorted(self.mechanisms, key=lambda m: (m.route_priority, m.name))
         self.day = -1
         self._build_world()
         self._build_residents()
@@ -251,7 +252,8 @@ class GovernanceCore(mesa.Model):
         return lo + self.streams["discovery"].random(len(lo)) * (self.day + 1 - lo)
 
     def _hooks(self, phase: Phase) -> None:
-        for mechanism in self.mechanisms:
+        order = self._route_order if phase is Phase.ROUTE else self.mechanisms
+        for mechanism in order:
             if phase in mechanism.phases:
                 mechanism.act(self, phase)
 
@@ -482,12 +484,13 @@ class GovernanceCore(mesa.Model):
             supply[s.community] += s.activities_per_month
         for e in self.enterprises:
             supply[e.community] += e.volunteer_activities_per_month
-        # Invitations scale with activities on offer relative to the committee's
+        # Invitations grow (less than proportionally) with activities on offer relative to the committee's
         # normal programme, and reach those at home in the daytime more often.
         self.activity_supply = supply / max(c.activities_per_month, 1.0)
-        R = self.residents
+        R, b = self.residents, self.params.residents
         home = R.at_home / R.at_home.mean()
-        self._invite_prob = (self.params.residents.activity_invite_prob * self.activity_supply[self.resident_community] * home).astype(np.float32)
+        reach = self.activity_supply ** b.activity_reach_elasticity
+        self._invite_prob = (b.activity_invite_prob * reach[self.resident_community] * home).astype(np.float32)
 
     def record(self) -> None:
         self.totals.advance(self)

@@ -22,9 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
 class Phase(str, Enum):
     """One day, in this order. Core work first, then mechanisms, except ROUTE.
 
-    In ROUTE mechanisms act first, so they can claim newly discovered problems
-    (send them to deliberation or to a department); the core's default routing
-    then takes whatever is left.
+    In ROUTE mechanisms act first, in order of ``route_priority`` then name, so
+    they can claim newly discovered problems (send them to deliberation or to a
+    department); the core's default routing then takes whatever is left. In
+    other phases mechanisms act in alphabetical order of their names.
     """
 
     ARISE = "arise"
@@ -55,6 +56,9 @@ class Mechanism:
     sources: ClassVar[str] = ""
     Params: ClassVar[type[MechanismParams]] = MechanismParams
     phases: ClassVar[tuple[Phase, ...]] = ()
+    route_priority: ClassVar[int] = 100
+    """Order of claiming problems in ROUTE (lower first): which route a problem
+    takes when several mechanisms could claim it is a modelling decision."""
 
     def __init__(self, params: MechanismParams) -> None:
         self.params = params
