@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from sim.experiment.executors import EXECUTORS
+from sim.experiment.spec import ExperimentError, is_experiment_file
 from sim.scenario import ScenarioError, load_scenario
 
 RESULTS_ROOT = Path("results")
@@ -62,14 +64,58 @@ def main() -> None:
     """govsim: simulate community governance mechanisms (社区治理) on Mesa."""
 
 
+EXPERIMENT_ONLY = ("dry_run", "executor", "workers", "scheduler", "csv_export", "fresh", "commit_every", "make_report", "lang")
+SCENARIO_ONLY = {"days": ("--days", "days in [experiment]"), "seed": ("--seed", "base_seed in [experiment]"), "overrides": ("--set", "an [overrides] table")}
+
+
+def given(name: str) -> bool:
+    """Whether an option was written on the command line (not just its default)."""
+    source = click.get_current_context().get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
+
+
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 36500), help="Days to simulate.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Random seed of the run.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder [default: results/<scenario>-seed<seed>].")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Change one parameter, e.g. --set gridworkers.admin_share=0.2 (repeatable).")
-def run(scenario: Path, days: int, seed: int, out: Path | None, overrides: tuple[str, ...]) -> None:
-    """Run one scenario and write its daily series and summary."""
+@click.argument("target", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 36500), help="Scenario: days to simulate.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Scenario: random seed of the run.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Scenario: change one parameter, e.g. --set gridworkers.admin_share=0.2 (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scenario: output folder [results/<scenario>-seed<seed>]. Experiment: results root [results]; results go to <root>/<experiment name>/.")
+@click.option("--dry-run", is_flag=True, help="Experiment: check the file, print the plan and an estimated time; run nothing.")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="processes", show_default=True, help="Experiment: where runs are computed.")
+@click.option("--workers", type=click.IntRange(1, 100_000), default=None, help="Experiment: worker processes [one per core].")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Experiment: join a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")
+@click.option("--csv", "csv_export", is_flag=True, help="Experiment: also write runs.csv and series.csv.")
+@click.option("--fresh", is_flag=True, help="Experiment: discard this experiment's stored results first.")
+@click.option("--commit-every", type=click.FloatRange(0, 3600), default=15.0, show_default=True, metavar="SECONDS", help="Experiment: commit finished runs at least this often (the most a crash can lose).")
+@click.option("--report/--no-report", "make_report", default=True, show_default=True, help="Experiment: write report.html (and the maps it needs) when the batch is done.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Experiment: language of the report.")
+def run(target: Path, days: int, seed: int, overrides: tuple[str, ...], out: Path | None, **batch) -> None:
+    """Run one scenario file, or a batch from an experiment file.
+
+    FILE is an experiment file if it has an [experiment] table (see
+    experiments/); otherwise it is a scenario file and one run is made.
+    An interrupted batch continues where it stopped when the same command
+    is run again. Exit status: 0 all runs done, 1 some runs failed,
+    2 invalid input, 130 interrupted.
+    """
+    try:
+        experiment = is_experiment_file(target)
+    except ExperimentError as exc:
+        fail(str(exc))
+    if experiment:
+        wrong = [SCENARIO_ONLY[name] for name in SCENARIO_ONLY if given(name)]
+        if wrong:
+            fail(f"{', '.join(o for o, _ in wrong)} only apply to a scenario file; {target} is an experiment file: write {' and '.join(h for _, h in wrong)} there")
+        run_experiment(target, out, **batch)
+        return
+    wrong = [f"--{name.replace('_export', '').replace('_', '-')}" for name in EXPERIMENT_ONLY if given(name)]
+    if wrong:
+        fail(f"{', '.join(wrong)} only apply to an experiment file (one with an [experiment] table); {target} is a scenario file")
+    run_scenario(target, days, seed, out, overrides)
+
+
+def run_scenario(scenario: Path, days: int, seed: int, out: Path | None, overrides: tuple[str, ...]) -> None:
+    """One run of one scenario: series.parquet and summary.json in ``out``."""
     from sim import GovernanceModel
 
     try:
@@ -87,6 +133,65 @@ def run(scenario: Path, days: int, seed: int, out: Path | None, overrides: tuple
     write_run(out, model, summary, {"scenario": str(scenario), "name": config.name, "seed": seed, "days": days, "overrides": dict(parse_overrides(overrides)), "seconds": round(elapsed, 3)})
     click.echo(summary_table(summary))
     click.echo(f"wrote {out}/ (series.parquet, summary.json) in {elapsed:.1f} s", err=True)
+
+
+def run_experiment(
+    file: Path, root: Path | None, *, dry_run: bool, executor: str, workers: int | None, scheduler: str | None,
+    csv_export: bool, fresh: bool, commit_every: float, make_report: bool, lang: str,
+) -> None:
+    """A batch: every run of the experiment's plan not yet stored under <root>/<name>/."""
+    from sim.experiment import ExecutorUnavailable, StoreError, build_plan, make_executor, report, run_plan
+    from sim.experiment.executors import default_workers
+    from sim.experiment.plan import estimate_seconds
+    from sim.experiment.progress import duration
+    from sim.experiment.store import done_keys
+
+    try:
+        plan = build_plan(file)
+    except ExperimentError as exc:
+        fail(str(exc))
+    root = root or RESULTS_ROOT
+    folder = root / plan.name
+    done = set() if fresh else done_keys(folder)
+    todo = [r for r in plan.unique_runs() if r.key not in done]
+    already = len(plan.unique_runs()) - len(todo)
+    if dry_run:
+        click.echo(plan.describe(already, folder))
+        per_run = estimate_seconds(plan)
+        n = 1 if executor == "serial" and not scheduler else workers or default_workers()
+        total = sum(per_run[r.scenario] for r in todo)
+        each = ", ".join(f"{name} {seconds:.2g} s" for name, seconds in per_run.items())
+        click.echo(f"estimate      about {duration(total / n)} for {len(todo)} runs on {n} worker{'s' * (n > 1)} (a run: {each}; timed on 5 model-days)")
+        return
+    click.echo(plan.describe(already, folder), err=True)
+    try:
+        runner = make_executor(executor, workers, scheduler)
+        session = run_plan(plan, root, runner, fresh=fresh, csv=csv_export, commit_every=commit_every)
+    except (ExecutorUnavailable, StoreError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:  # a second Ctrl-C while finishing up: committed runs are safe
+        fail("interrupted; committed runs are stored. Run the same command again to continue", 130)
+    click.echo(report(plan, session))
+    if session.interrupted:
+        fail(f"interrupted; finished runs are stored. Run the same command again to continue ({session.left} runs left)", 130)
+    if make_report:
+        write_batch_report(folder, lang)
+    if not session.failures.empty:
+        fail(f"{len(session.failures)} of {session.planned} runs failed (see above)", 1)
+
+
+def write_batch_report(folder: Path, lang: str) -> None:
+    """The maps and the report after a batch; a failure here never touches stored runs."""
+    from sim.analysis import write_report
+    from sim.snapshot import spatial_snapshot
+
+    try:
+        spatial_snapshot(folder)
+        path = write_report(folder, lang=lang)
+    except Exception as exc:  # noqa: BLE001 - the runs are stored; say what failed and go on
+        click.echo(f"warning: the report could not be written ({type(exc).__name__}: {exc}); the runs are stored, try `govsim report {folder}`", err=True)
+        return
+    click.echo(f"report: {path}", err=True)
 
 
 def write_run(out: Path, model, summary: dict, meta: dict) -> None:
@@ -144,6 +249,18 @@ def mechanisms() -> None:
     for name, cls in found.items():
         click.echo(f"{name}  {cls.title}\n    {cls.description}\n    sources: {cls.sources}")
 
+
+def _register_commands() -> None:
+    """Commands that live next to what they drive (analysis, explorer)."""
+    from sim.analysis.cli import report
+    from sim.app import app
+    from sim.snapshot import snapshot
+
+    for command in (report, snapshot, app):
+        main.add_command(command)
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

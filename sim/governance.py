@@ -26,6 +26,10 @@ def resolve_scenario(scenario: str | Path | Scenario | None, overrides: Mapping[
     return with_overrides(loaded, overrides) if overrides else loaded
 
 
+def _is_mesa_scenario(obj: Any) -> bool:
+    return obj is not None and not isinstance(obj, (str, Path, Scenario)) and type(obj).__module__.startswith("mesa.")
+
+
 class GovernanceModel(GovernanceCore):
     """Community governance (社区治理) in one community or a whole district.
 
@@ -45,6 +49,11 @@ class GovernanceModel(GovernanceCore):
         seed: Any = None,
         overrides: Mapping[str, Any] | None = None,
     ) -> None:
+        if _is_mesa_scenario(scenario):
+            # Mesa >= 3.5 gives every model its own mesa Scenario, and SolaraViz passes
+            # it back on reset: it carries the seed, not a scenario file.
+            rng = rng if rng is not None else getattr(scenario, "rng", None)
+            scenario = None
         if rng is None and seed is not None:
             rng = int(seed) if isinstance(seed, str) and seed.strip().lstrip("-").isdigit() else seed
         config = resolve_scenario(scenario, overrides)

@@ -169,7 +169,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     path = Path(path)
     origin: dict[str, Path] = {}
     data = _resolve_chain(path, origin)
-    data.setdefault("name", path.stem)
+    if origin.get("name") != path.resolve():
+        data["name"] = path.stem  # a file that does not name itself is named after its file
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
         origin[dotted] = Path("<override>")

@@ -178,8 +178,9 @@ class GovernanceCore(mesa.Model):
                 self.pools[self.care_pool[c]].set_speed(np.ones(staff), 0.0)
         self.department_pool = np.zeros(len(PROBLEM_KINDS), dtype=int)
         for dept in self.departments:
-            pool = self.add_pool(f"department {dept.index}", dept.servers, duty=dept.duty)
-            self.pools[pool].set_speed(np.ones(dept.servers), 0.0)
+            # No staff for community cases (duty 0): referred problems wait until abandoned.
+            pool = self.add_pool(f"department {dept.index}", dept.servers, duty=max(dept.duty, 1e-9))
+            self.pools[pool].set_speed(np.full(dept.servers, 1.0 if dept.duty > 0 else 0.0), 0.0)
             for kind in dept.kinds:
                 self.department_pool[PROBLEM_KINDS.index(kind)] = pool
 

@@ -1,0 +1,31 @@
+"""``govsim report``: the command that writes an experiment's report.
+
+Registered in sim/cli.py with ``main.add_command(report)``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("report")
+@click.argument("results_dir", metavar="RESULTS", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of every label, title and sentence.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write the HTML [RESULTS/report.html].")
+def report(results_dir: Path, lang: str, out: Path | None) -> None:
+    """Write figures (PNG and SVG) and one self-contained report.html for RESULTS.
+
+    RESULTS is an experiment's results folder, e.g. results/mechanism_comparison.
+    The spatial picture needs `govsim snapshot RESULTS` first.
+    """
+    from sim.analysis import ResultsError, write_report
+
+    try:
+        path = write_report(results_dir, lang=lang, out=out)
+    except ResultsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {path} (figures in {results_dir / 'figures' / lang}/)")

@@ -1,0 +1,282 @@
+"""The report's figures: matplotlib, saved as PNG (for the HTML) and SVG (for print).
+
+Every figure names the baseline, the number of runs and the config hash in
+its footer, and every estimate is drawn with its 95% interval, because a
+decision-maker who sees a bare bar reads it as certain.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never open a window (reports run on servers and in CI)
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import text as T
+from .stats import bands
+
+BASELINE_COLOR = "#6b6b6b"
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39"]
+UP, DOWN, UNCLEAR = "#2a8a3e", "#c0392b", "#8a8a8a"
+WIDTH = 10.0  # inches; at 150 dpi a figure fills a laptop-width report column
+
+
+@dataclass
+class Painter:
+    """Draws and saves figures in one language, with one footer."""
+
+    lang: str
+    footer: str
+    folder: Path
+    labels: dict[str, str]  # arm id -> label in this language; its order fixes each arm's colour
+    baseline_ids: set[str]
+
+    def color(self, arm_id: str, order: list[str] | None = None) -> str:
+        """The arm's colour, the same in every figure (the baseline grey)."""
+        if arm_id in self.baseline_ids:
+            return BASELINE_COLOR
+        others = [a for a in self.labels if a not in self.baseline_ids]
+        return PALETTE[others.index(arm_id) % len(PALETTE)] if arm_id in others else PALETTE[0]
+
+    def figure(self, title: str, nrows: int = 1, ncols: int = 1, height: float = 4.0, **kw):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, height), layout="constrained", squeeze=False, **kw)
+        fig.suptitle(title, fontsize=13.5)  # Noto Sans SC ships one weight: no bold
+        fig.supxlabel(self.footer, fontsize=7.5, color="#555555", x=0.005, ha="left")
+        return fig, axes
+
+    def save(self, fig, name: str) -> Path:
+        """Write ``name``.png and ``name``.svg; returns the PNG."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        png = self.folder / f"{name}.png"
+        fig.savefig(png, dpi=150)
+        fig.set_layout_engine("none")  # keep the layout just computed: laying out again costs more than drawing
+        fig.savefig(self.folder / f"{name}.svg")
+        plt.close(fig)
+        return png
+
+
+# ---------------------------------------------------------------------- helpers
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def axis_title(metric: str, lang: str, difference: bool = False) -> str:
+    label = capital(T.metric_label(metric, lang))
+    kind = T.metric_kind(metric)
+    if kind == "yuan":
+        return f"{label}（万元）" if lang == "zh" else f"{label} (thousand yuan)"
+    if kind == "rate":
+        u = ("百分点" if lang == "zh" else "points") if difference else "%"
+        return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
+    if kind == "days" and lang == "zh":
+        return f"{label}（天）"
+    return label
+
+
+def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric: str, value="mean", show_labels=True, annotate=True, difference=False, colors=None) -> None:
+    """Horizontal dots with 95% intervals, one row per arm, first arm on top (in chart units)."""
+    f = T.axis_factor(metric, painter.lang)
+    rows = rows.set_index("arm")
+    present = [a for a in order if a in rows.index]
+    ys = np.arange(len(present))[::-1]
+    for y, arm in zip(ys, present):
+        r = rows.loc[arm]
+        c = colors[arm] if colors else painter.color(arm, order)
+        if math.isfinite(r["low"]):
+            ax.hlines(y, r["low"] * f, r["high"] * f, color=c, lw=2.4, alpha=0.85)
+        ax.plot(r[value] * f, y, "o", color=c, ms=7, zorder=3)
+        if annotate:
+            note = _signed(metric, r[value], painter.lang) if difference else T.value_text(metric, r[value], painter.lang)
+            right = r["high"] if math.isfinite(r["high"]) else r[value]
+            ax.annotate(note, (right * f, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8.5, color="#333333")
+    ax.set_yticks(ys, [painter.labels[a] for a in present] if show_labels else [""] * len(present))
+    ax.set_ylim(-0.7, len(present) - 0.3)
+    ax.grid(axis="x", color="#e5e5e5")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.margins(x=0.2)
+
+
+def _signed(metric: str, value: float, lang: str) -> str:
+    kind = T.metric_kind(metric)
+    if kind == "yuan":
+        return ("+" if value >= 0 else "") + T.yuan(value, lang)
+    shown = value * T.scale(metric)
+    text = T.number(shown, T.digits_for(metric))
+    return ("+" if shown >= 0 else "") + text
+
+
+# ---------------------------------------------------------------------- figures
+def comparison(painter: Painter, table: pd.DataFrame, order: list[str], metrics: list[str], title: str, name: str, ncols: int = 2, sharex: bool = False) -> Path:
+    """Mean and 95% interval of each metric per arm; the baseline's mean as a dashed line."""
+    metrics = [m for m in metrics if m in set(table["metric"])]
+    nrows = math.ceil(len(metrics) / ncols)
+    height = max(2.6, 0.32 * len(order) + 1.3) * nrows + 0.8
+    fig, axes = painter.figure(title, nrows, ncols, height=height, sharex=sharex)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(metrics):
+            ax.set_visible(False)
+            continue
+        metric = metrics[k]
+        rows = table[table["metric"] == metric]
+        dot_panel(ax, painter, rows, order, metric, show_labels=k % ncols == 0)
+        base = rows[rows["arm"].isin(painter.baseline_ids)]
+        if len(base) == 1:
+            ax.axvline(base["mean"].iloc[0] * T.axis_factor(metric, painter.lang), color=BASELINE_COLOR, ls="--", lw=1)
+        ax.set_title(axis_title(metric, painter.lang), fontsize=10.5)
+    if sharex:  # one scale from zero, with room for the value labels
+        f = T.axis_factor(metrics[0], painter.lang)
+        top = float(table.loc[table["metric"].isin(metrics), ["mean", "high"]].max().max()) * f
+        axes.flat[0].set_xlim(0, top * 1.2)
+    return painter.save(fig, name)
+
+
+def effects(painter: Painter, table: pd.DataFrame, order: list[str], metrics: list[str], title: str, name: str = "effects") -> Path:
+    """Paired differences from the baseline: green or red where the interval excludes zero."""
+    metrics = [m for m in metrics if m in set(table["metric"])]
+    arms = [a for a in order if a in set(table["arm"])]
+    fig, axes = painter.figure(title, 1, len(metrics), height=max(2.8, 0.42 * len(arms) + 1.6))
+    for k, (ax, metric) in enumerate(zip(axes.flat, metrics)):
+        rows = table[table["metric"] == metric]
+        colors = {r.arm: (UP if r.low > 0 else DOWN if r.high < 0 else UNCLEAR) for r in rows.itertuples()}
+        dot_panel(ax, painter, rows.rename(columns={"effect": "mean"}), arms, metric, show_labels=k == 0, difference=True, colors=colors)
+        ax.axvline(0, color="#333333", lw=1)
+        ax.set_title(axis_title(metric, painter.lang, difference=True), fontsize=10.5)
+    return painter.save(fig, name)
+
+
+def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_effectiveness") -> Path:
+    """Extra cost a year against extra participants and extra problems resolved, with the efficient frontier."""
+    from .compare import efficient_frontier
+
+    fig, axes = painter.figure(title, 1, 2, height=4.8)
+    lang = painter.lang
+    f = T.axis_factor("total_cost", lang)
+    order = list(table["arm"])
+    x, x_low, x_high = (table[c].to_numpy() * f for c in ("cost", "cost_low", "cost_high"))
+    for ax, gain, label in zip(axes.flat, ("participants", "resolved"), ("extra_participants", "extra_resolved")):
+        y, y_low, y_high = (table[c].to_numpy() for c in (gain, f"{gain}_low", f"{gain}_high"))
+        for i, arm in enumerate(order):
+            ax.errorbar(x[i], y[i], yerr=[[y[i] - y_low[i]], [y_high[i] - y[i]]] if math.isfinite(y_low[i]) else None,
+                        xerr=[[x[i] - x_low[i]], [x_high[i] - x[i]]] if math.isfinite(x_low[i]) else None,
+                        fmt="o", color=painter.color(arm, order), ms=7, capsize=3, lw=1.4, zorder=3)
+        frontier = efficient_frontier(list(x), list(y))
+        ax.plot([0.0, *x[frontier]], [0.0, *y[frontier]], color="#222222", lw=1.2, zorder=2, label=T.word("frontier", lang))
+        ax.plot(0, 0, "s", color=BASELINE_COLOR, ms=7, zorder=3)
+        ax.axhline(0, color="#999999", lw=0.8)
+        ax.axvline(0, color="#999999", lw=0.8)
+        ax.set_xlabel(capital(T.word("extra_cost", lang).replace("（元）", "（万元）").replace("(yuan)", "(thousand yuan)")))
+        ax.set_ylabel(capital(T.word(label, lang)))
+        ax.grid(color="#ececec")
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    # Colours match the other figures; a legend stays readable where points crowd near the baseline.
+    base = next((painter.labels[a] for a in painter.labels if a in painter.baseline_ids), T.word("baseline", lang))
+    handles = [plt.Line2D([], [], marker="s", ls="", color=BASELINE_COLOR, ms=7, label=f"{base} (0, 0)")]
+    handles += [plt.Line2D([], [], marker="o", ls="", color=painter.color(a), ms=7, label=painter.labels[a]) for a in order]
+    handles.append(plt.Line2D([], [], color="#222222", lw=1.2, label=capital(T.word("frontier", lang))))
+    fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9.5)
+    return painter.save(fig, name)
+
+
+def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metrics: list[str], title: str, name: str = "time_series") -> Path:
+    """Mean over replications per day with its 95% band, one line per arm."""
+    metrics = [m for m in metrics if m in series]
+    ncols = 2
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = painter.figure(title, nrows, ncols, height=3.0 * nrows + 1.3)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(metrics):
+            ax.set_visible(False)
+            continue
+        metric = metrics[k]
+        for arm in order:
+            rows = series[series["arm"] == arm]
+            if rows.empty:
+                continue
+            b = bands(rows, metric)
+            if T.metric_kind(metric) in ("rate", "score", "index"):  # an interval cannot leave the possible range
+                b[["low", "high"]] = b[["low", "high"]].clip(0.0, 1.0)
+            elif T.metric_kind(metric) == "count":
+                b[["low", "high"]] = b[["low", "high"]].clip(lower=0.0)
+            b[["mean", "low", "high"]] *= T.axis_factor(metric, painter.lang)
+            c = painter.color(arm, order)
+            ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)
+            ax.plot(b["day"], b["mean"], color=c, lw=1.6, label=painter.labels[arm])
+        ax.set_title(axis_title(metric, painter.lang), fontsize=10.5)
+        ax.set_xlabel(capital(T.word("day", painter.lang)))
+        ax.grid(color="#ececec")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=9.5)
+    return painter.save(fig, name)
+
+
+def contributions(painter: Painter, table: pd.DataFrame, metrics: list[str], mechanism_labels: dict[str, str], title: str, name: str = "contributions") -> Path:
+    """Main effects (top) and pairwise synergies (below the line) of each mechanism, with 95% intervals."""
+    metrics = [m for m in metrics if m in set(table["metric"])]
+    first = table[(table["metric"] == metrics[0]) & (table["kind"] == "main")].sort_values("effect", ascending=False)
+    synergy = table[(table["metric"] == metrics[0]) & (table["kind"] == "synergy")]
+    order = list(first["term"]) + list(synergy["term"])
+    def term_label(term: str) -> str:
+        names = term.split(" × ")
+        return " × ".join(mechanism_labels.get(n, n) for n in names)
+    labels = {t: term_label(t) for t in order}
+    inner = Painter(painter.lang, painter.footer, painter.folder, labels, set())
+    fig, axes = painter.figure(title, 1, len(metrics), height=max(3.2, 0.36 * len(order) + 1.8))
+    for k, (ax, metric) in enumerate(zip(axes.flat, metrics)):
+        rows = table[table["metric"] == metric].rename(columns={"term": "arm", "effect": "mean"})
+        colors = {r.arm: (UP if r.low > 0 else DOWN if r.high < 0 else UNCLEAR) for r in rows.itertuples()}
+        dot_panel(ax, inner, rows, order, metric, show_labels=k == 0, difference=True, colors=colors)
+        ax.axvline(0, color="#333333", lw=1)
+        if len(synergy):
+            ax.axhline(len(order) - len(first) - 0.5, color="#999999", lw=0.8, ls=":")
+        ax.set_title(axis_title(metric, painter.lang, difference=True), fontsize=10.5)
+    return painter.save(fig, name)
+
+
+def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "spatial") -> Path:
+    """Participation and open problems per building as heat maps, one column per snapshot run."""
+    ncols = len(snapshots)
+    grid = snapshots[0]["participation"]
+    cell_in = min(0.45, 7.5 / ncols / max(grid.shape[0], 1))  # inches per building, so both maps fit the width
+    height = min(10.0, 2 * cell_in * grid.shape[1] + 1.8)
+    fig, axes = painter.figure(title, 2, ncols, height=height)
+    rows = (("participation", "YlGn", "participation_map", 100.0), ("open_problems", "OrRd", "open_map", 1.0))
+    for row, (layer, cmap, word, factor) in enumerate(rows):
+        values = [np.where(s["building"] >= 0, s[layer] * factor, np.nan) for s in snapshots]
+        top = max((float(np.nanmax(v)) for v in values if np.isfinite(v).any()), default=1.0) or 1.0
+        for col, (snap, data) in enumerate(zip(snapshots, values)):
+            ax = axes[row][col]
+            image = ax.imshow(data.T, origin="lower", cmap=cmap, vmin=0, vmax=top, interpolation="nearest")
+            _zone_edges(ax, snap["zone"])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_facecolor("#eeeeee")
+            if row == 0:
+                ax.set_title(snap["title"], fontsize=10)
+            if col == 0:
+                ax.set_ylabel(T.word(word, painter.lang), fontsize=10)
+        bar = fig.colorbar(image, ax=axes[row].tolist(), shrink=0.9)
+        bar.set_label("%" if layer == "participation" else ("件" if painter.lang == "zh" else "problems"), fontsize=9)
+    return painter.save(fig, name)
+
+
+def _zone_edges(ax, zone: np.ndarray) -> None:
+    """Thin lines where neighbouring buildings belong to different grid zones (网格)."""
+    z = zone.T
+    for (i, j) in zip(*np.nonzero(z[:, 1:] != z[:, :-1])):
+        ax.plot([j + 0.5, j + 0.5], [i - 0.5, i + 0.5], color="#333333", lw=0.8)
+    for (i, j) in zip(*np.nonzero(z[1:, :] != z[:-1, :])):
+        ax.plot([j - 0.5, j + 0.5], [i + 0.5, i + 0.5], color="#333333", lw=0.8)
+

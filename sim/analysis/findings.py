@@ -1,0 +1,88 @@
+"""Plain-language sentences: one per arm against its baseline, one per mechanism's contribution.
+
+A sentence states an effect only with its interval, and says "no clear
+change" where the interval includes zero, so that nobody quotes noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import text as T
+
+HEADLINE = ("participation_rate", "resolution_rate")
+SECONDARY = ("participation_rate_youth", "participation_rate_elderly", "party_member_active_rate", "resolution_rate_big", "satisfaction", "gridworker_turnover", "median_resolution_days")
+
+
+def shown(metric: str, row) -> T.Effect:
+    f = T.scale(metric)
+    return T.Effect(row["effect"] * f, row["low"] * f, row["high"] * f)
+
+
+def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series | None, lang: str) -> str:
+    """'With points incentives, participation rises by ...; it costs ...'.
+
+    ``kind`` says how the arm is named: "mechanism" (开启积分制后), "cell" of a
+    factorial (仅开启红网格时) or "scenario" (鲤城方案下).
+    """
+    by_metric = {r["metric"]: r for _, r in effects.iterrows()}
+    main = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in HEADLINE if m in by_metric]
+    other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and shown(m, by_metric[m]).clear]
+    costs = cost_clause(cost, lang) if cost is not None else ""
+    if lang == "zh":
+        lead = {"mechanism": f"开启{label}后，", "cell": f"{label}时，"}.get(kind, f"{label}方案下，")
+        sentence = lead + "，".join(main)
+        if other:
+            sentence += "；此外" + "，".join(other)
+        return sentence + (f"；{costs}" if costs else "") + "。"
+    if kind in ("mechanism", "cell"):
+        label = label[:1].lower() + label[1:]
+    sentence = f"With {label}, " + " and ".join(main)
+    if other:
+        sentence += "; also " + ", ".join(other)
+    return sentence + (f"; {costs}" if costs else "") + "."
+
+
+def cost_clause(c: pd.Series, lang: str) -> str:
+    """Extra cost a year, and cost per extra participant / resolved problem where the gain is clear."""
+    if not math.isfinite(c["cost"]):
+        return ""
+    ci = T.yuan_range(c["cost_low"], c["cost_high"], lang)
+    if lang == "zh":
+        parts = [f"每年{'新增成本' if c['cost'] >= 0 else '节省'} {T.yuan(abs(c['cost']), lang)}（95%置信区间 {ci}）"]
+    else:
+        parts = [f"it {'costs' if c['cost'] >= 0 else 'saves'} {T.yuan(abs(c['cost']), lang)} a year (95% CI {ci})"]
+    for gain, what in (("participants", "participant"), ("resolved", "resolved")):
+        if c[f"{gain}_low"] > 0 and c["cost"] > 0:
+            parts.append(T.cost_phrase(c[f"per_{what}"], c[f"per_{what}_low"], c[f"per_{what}_high"], what, lang))
+    if lang == "zh":
+        return "，".join(parts)
+    return parts[0] + (", that is " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, str], lang: str) -> list[str]:
+    """Per mechanism: its average effect whatever else is on; then the clear synergies."""
+    rows = table[table["metric"] == metric]
+    out = []
+    for _, r in rows[rows["kind"] == "main"].sort_values("effect", ascending=False).iterrows():
+        name = labels.get(r["factors"][0], r["factors"][0])
+        phrase = T.effect_phrase(metric, shown(metric, r), lang)
+        out.append(f"{name}：平均而言（无论其他机制是否开启），{phrase}。" if lang == "zh" else f"{name}: on average, whatever else is on, {phrase}.")
+    for _, r in rows[rows["kind"] == "synergy"].iterrows():
+        e = shown(metric, r)
+        if not e.clear:
+            continue
+        a, b = (labels.get(f, f) for f in r["factors"])
+        size = T.number(abs(e.value), T.digits_for(metric))
+        u = T.unit(metric, lang, difference=True)
+        ci = T.interval_text(e.low, e.high, lang, T.digits_for(metric))
+        label = T.metric_label(metric, lang)
+        if lang == "zh":
+            how = "多" if e.value > 0 else "少"
+            out.append(f"{a}与{b}同时开启时，{label}比两者各自效果之和{how}{size}{u}（95%置信区间 {ci}）{'，二者相互促进' if e.value > 0 else '，二者作用重叠'}。")
+        else:
+            how = "more" if e.value > 0 else "less"
+            out.append(f"{a} and {b} together move {label} {size}{u} {how} than the sum of each alone (95% CI {ci}): they {'reinforce each other' if e.value > 0 else 'overlap'}.")
+    return out

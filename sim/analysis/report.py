@@ -1,0 +1,444 @@
+"""``write_report``: an experiment's results folder -> figures/ and one self-contained report.html.
+
+The report answers, in order: what did each scenario achieve (with
+intervals), what did it change against the baseline (paired by
+replication), at what cost, which parts of a preset carry its gain (if the
+experiment is a factorial over mechanisms), how things moved over time and
+by age group, and where in the community (if a spatial snapshot exists).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+
+from . import compare, factorial, figures, findings
+from . import text as T
+from .fonts import chinese_family, rc_for
+from .results import Arm, Results, load, read_spatial
+
+KEY_METRICS = ["participation_rate", "resolution_rate"]
+OTHER_METRICS = [
+    "party_member_active_rate", "satisfaction", "resolution_rate_small", "resolution_rate_big",
+    "median_resolution_days", "resolved_within_1_day", "mean_open_problems", "mean_days_in_system",
+    "gridworker_turnover", "total_cost", "problems_arisen", "problems_resolved", "problems_abandoned", "problems_open",
+]
+AGE_METRICS = ["participation_rate_youth", "participation_rate_working_age", "participation_rate_elderly"]
+EFFECT_METRICS = ["participation_rate", "resolution_rate", "satisfaction"]
+SERIES_METRICS = ["participation_rate", "resolution_rate", "problems_open", "mean_belonging"]
+MAX_SERIES_ARMS = 6  # more lines than this cannot be told apart
+SAMPLED = ("lhs", "sobol", "morris")
+
+
+@dataclass
+class View:
+    """Which arms the report shows, what it calls them, and what each is compared with."""
+
+    arms: list[Arm]
+    labels: dict[str, str]
+    base_of: Callable[[Arm], Arm]
+    mechanism: dict[str, str] = field(default_factory=dict)  # arm id -> mechanism name, for single-mechanism arms
+    design: factorial.Design | None = None
+
+    @property
+    def order(self) -> list[str]:
+        return [a.id for a in self.arms]
+
+    @property
+    def baseline_ids(self) -> set[str]:
+        return {self.base_of(a).id for a in self.arms}
+
+
+def setting_text(arm: Arm) -> str:
+    parts = []
+    for path, value in arm.setting:
+        name = [p for p in path.split(".") if p != "enabled"][-1]
+        parts.append(f"{name}={str(value).lower() if isinstance(value, bool) else value}")
+    return ", ".join(parts)
+
+
+def make_view(results: Results, lang: str) -> View:
+    design = factorial.detect(results)
+    if design is not None:
+        cells = factorial.cells(results, design)
+        off = cells.get("all_off")
+        if off is not None:
+            keys = ["all_off", *[f for f in design.factors if f in cells], "all_on"]
+            arms = [cells[k] for k in keys if k in cells]
+            labels = {}
+            for k in keys:
+                if k in cells:
+                    labels[cells[k].id] = T.word(k, lang) if k in ("all_off", "all_on") else T.word("only", lang).format(name=T.mechanism_label(k, lang))
+            mechanism = {cells[f].id: f for f in design.factors if f in cells}
+            return View(arms, capitalised(labels, lang), lambda arm: off, mechanism, design)
+    if (results.sweep or {}).get("method") in SAMPLED:
+        return View([], {}, results.baseline_arm)
+    labels = {}
+    for arm in results.arms:
+        label = T.scenario_label(arm.scenario, lang)
+        labels[arm.id] = f"{label} ({setting_text(arm)})" if arm.setting else label
+    mechanism = {a.id: a.scenario for a in results.arms if a.scenario in T.MECHANISMS or (a.scenario != results.baseline and T.registry_title(a.scenario))}
+    return View(list(results.arms), capitalised(labels, lang), results.baseline_arm, mechanism)
+
+
+def capitalised(labels: dict[str, str], lang: str) -> dict[str, str]:
+    """English labels start with a capital on charts and in tables ('Points incentives')."""
+    return {k: v[:1].upper() + v[1:] for k, v in labels.items()} if lang == "en" else labels
+
+
+# ---------------------------------------------------------------------- the report
+def write_report(results_dir: str | Path, lang: str = "zh", out: str | Path | None = None) -> Path:
+    """Write ``figures/<lang>/`` (PNG and SVG) and ``report.html`` into the results folder.
+
+    ``lang`` is "zh" or "en". Chinese needs a CJK font (the package installs
+    Noto Sans SC); without one the report is written in English and says why.
+    Returns the path of the HTML file.
+    """
+    if lang not in T.LANGS:
+        raise ValueError(f"lang must be one of {', '.join(T.LANGS)}, not {lang!r}")
+    results = load(results_dir)
+    notices = []
+    if lang == "zh" and chinese_family() is None:
+        notices.append("未找到中文字体（govsim 依赖的 pylopdf-fonts-zh-cn 未安装），本报告改用英文。 "
+                       "No Chinese font was found (govsim's dependency pylopdf-fonts-zh-cn is not installed), so this report is in English.")
+        lang = "en"
+    with mpl.rc_context(rc_for(lang)):
+        context = build(results, lang, notices)
+    from jinja2 import Environment, select_autoescape
+
+    from .template import REPORT
+
+    html = Environment(autoescape=select_autoescape(default=True)).from_string(REPORT).render(**context)
+    path = Path(out) if out else results.folder / "report.html"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)  # a reader never sees half a report
+    return path
+
+
+def build(results: Results, lang: str, notices: list[str]) -> dict:
+    view = make_view(results, lang)
+    w = {k: T.word(k, lang) for k in T.WORDS}
+    nominal = int(results.manifest.get("replications") or results.done.groupby(["scenario", "point"]).size().max() or 0)
+    baseline_label = view.labels.get(view.base_of(view.arms[0]).id, results.baseline) if view.arms else T.scenario_label(results.baseline, lang)
+    runs_text = runs_summary(results, lang)
+    footer = T.word("footer", lang).format(baseline=baseline_label, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
+    painter = figures.Painter(lang, footer, results.folder / "figures" / lang, view.labels, view.baseline_ids)
+    sections = []
+    findings_list: list[str] = []
+    if not view.arms:
+        notices.append("本实验为抽样设计（敏感性分析），不在本报告范围内。" if lang == "zh" else
+                       "This experiment is a sampled design (sensitivity analysis), which this report does not cover.")
+    elif results.done.empty:
+        notices.append("没有成功完成的运行。" if lang == "zh" else "No run finished successfully.")
+    else:
+        sections, findings_list = main_sections(results, view, painter, lang)
+    return {
+        "lang": lang,
+        "title": T.word("report_title", lang),
+        "w": w,
+        "colon": "：" if lang == "zh" else ": ",
+        "experiment": results.name,
+        "description": results.manifest.get("description", ""),
+        "baseline": baseline_label,
+        "runs_text": runs_text,
+        "days": results.days,
+        "config_hash": results.config_hash,
+        "model_version": results.manifest.get("model_version", "?"),
+        "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "notices": notices,
+        "failures": failures_box(results, view, lang),
+        "findings": findings_list,
+        "sections": sections,
+        "method": method_notes(results, view, lang),
+    }
+
+
+def main_sections(results: Results, view: View, painter: figures.Painter, lang: str) -> tuple[list[dict], list[str]]:
+    sections, sentences = [], []
+    summary = compare.summary_table(results, view.arms, KEY_METRICS + OTHER_METRICS + AGE_METRICS)
+    effects = compare.effect_table(results, view.arms, sorted(set(KEY_METRICS + EFFECT_METRICS + list(findings.SECONDARY)) | {"total_cost", "participation_rate_youth"}), view.base_of)
+    costs = compare.cost_effectiveness(results, view.arms, view.base_of)
+
+    # Comparison
+    figs = [
+        figure(figures.comparison(painter, summary, view.order, KEY_METRICS, title("key", lang), "comparison"), "comparison", title("key", lang), caption("comparison", lang)),
+        figure(figures.comparison(painter, summary, view.order, OTHER_METRICS, title("all", lang), "comparison_all", ncols=3), "comparison_all", title("all", lang), caption("comparison", lang)),
+    ]
+    intro = caption("cells", lang, shown=len(view.arms), total=len(results.points)) if view.design is not None else ""
+    sections.append({"title": T.word("comparison", lang), "intro": intro, "figures": figs, "tables": [summary_html(summary, view, lang)]})
+
+    # Effects and findings
+    if not effects.empty:
+        for arm in view.arms:
+            rows = effects[effects["arm"] == arm.id]
+            if rows.empty:
+                continue
+            cost = costs[costs["arm"] == arm.id].iloc[0] if not costs.empty and arm.id in set(costs["arm"]) else None
+            kind = "cell" if view.design is not None else "mechanism" if arm.id in view.mechanism else "scenario"
+            sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang))
+        fig = figures.effects(painter, effects, view.order, EFFECT_METRICS, title("effects", lang))
+        sections.append({"title": T.word("effects", lang), "figures": [figure(fig, "effects", title("effects", lang), caption("effects", lang))],
+                         "tables": [effects_html(effects, view, lang)]})
+
+    # Cost-effectiveness
+    if not costs.empty:
+        fig = figures.costs(painter, costs, title("costs", lang))
+        sections.append({"title": T.word("costs", lang), "intro": caption("costs_intro", lang),
+                         "figures": [figure(fig, "cost_effectiveness", title("costs", lang), caption("costs", lang))], "tables": [costs_html(costs, view, lang)]})
+
+    # Contributions of a preset's mechanisms
+    if view.design is not None:
+        table = factorial.contributions(results, view.design, ["participation_rate", "resolution_rate", "satisfaction"])
+        if not table.empty:
+            labels = {f: T.mechanism_label(f, lang) for f in view.design.factors}
+            fig = figures.contributions(painter, table, ["participation_rate", "resolution_rate"], labels, title("contributions", lang))
+            said = findings.contribution_sentences(table, "participation_rate", labels, lang) + findings.contribution_sentences(table, "resolution_rate", labels, lang)
+            sections.append({"title": T.word("contributions", lang), "intro": caption("contributions_intro", lang, n=2 ** len(view.design.factors)),
+                             "sentences": said, "figures": [figure(fig, "contributions", title("contributions", lang), caption("contributions", lang))],
+                             "tables": [contributions_html(table, labels, lang)]})
+
+    # Over time and by age group
+    series = results.series()
+    if not series.empty:
+        shown = series_arms(view, effects)
+        ids = {(a.scenario, a.point): a.id for a in shown}
+        frame = series.assign(arm=[ids.get(k) for k in zip(series["scenario"], series["point"])]).dropna(subset=["arm"])
+        fig = figures.time_series(painter, frame, [a.id for a in shown], SERIES_METRICS, title("series", lang))
+        cap = caption("series", lang) + (caption("series_subset", lang, n=len(shown) - 1) if len(shown) < len(view.arms) else "")
+        sections.append({"title": T.word("time_series", lang), "figures": [figure(fig, "time_series", title("series", lang), cap)]})
+    if set(AGE_METRICS) & set(summary["metric"]):
+        # One scale for the three groups, so the gap between old and young shows (seed 003 §2.4).
+        fig = figures.comparison(painter, summary, view.order, AGE_METRICS, title("age", lang), "age_groups", ncols=3, sharex=True)
+        sections.append({"title": T.word("age_groups", lang), "figures": [figure(fig, "age_groups", title("age", lang), caption("comparison", lang))]})
+
+    sections.append(spatial_section(results, view, painter, lang))
+    return sections, sentences
+
+
+def series_arms(view: View, effects: pd.DataFrame) -> list[Arm]:
+    """The baseline and, if there are too many arms to draw, those that raise participation most."""
+    if len(view.arms) <= MAX_SERIES_ARMS:
+        return view.arms
+    base = [a for a in view.arms if a.id in view.baseline_ids]
+    gains = effects[effects["metric"] == "participation_rate"].set_index("arm")["effect"]
+    others = sorted((a for a in view.arms if a.id not in view.baseline_ids), key=lambda a: -gains.get(a.id, -math.inf))
+    return base[:1] + others[: MAX_SERIES_ARMS - 1]
+
+
+def spatial_section(results: Results, view: View, painter: figures.Painter, lang: str) -> dict:
+    snapshots = read_spatial(results.folder)
+    section = {"title": T.word("spatial", lang)}
+    if not snapshots:
+        section["intro"] = caption("spatial_missing", lang, folder=results.folder)
+        return section
+    for snap in snapshots:
+        arm_id = next((a.id for a in results.arms if a.scenario == snap["scenario"] and a.point == snap["point"]), snap["scenario"])
+        label = view.labels.get(arm_id) or T.scenario_label(snap["scenario"], lang)
+        snap["title"] = caption("snapshot_title", lang, label=label, r=snap["replication"], seed=snap["seed"], day=snap["days"])
+    fig = figures.spatial(painter, snapshots, title("spatial", lang))
+    cap = caption("spatial", lang)
+    if not all(s.get("reproduced", True) for s in snapshots):
+        cap += caption("spatial_mismatch", lang)
+    section["figures"] = [figure(fig, "spatial", title("spatial", lang), cap)]
+    return section
+
+
+# ---------------------------------------------------------------------- pieces
+def figure(png: Path, fig_id: str, fig_title: str, fig_caption: str) -> dict:
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return {"id": fig_id, "title": fig_title, "caption": fig_caption, "uri": f"data:image/png;base64,{data}", "png": png}
+
+
+def runs_summary(results: Results, lang: str) -> str:
+    done, failed, pending = len(results.done.drop_duplicates("key")), len(results.failed), len(results.pending)
+    if lang == "zh":
+        text = f"{done} 次运行"
+        extra = [f"{failed} 次失败" for _ in [0] if failed] + [f"{pending} 次未完成" for _ in [0] if pending]
+        return text + (f"（另有{'，'.join(extra)}）" if extra else "")
+    text = f"{done} runs"
+    extra = [f"{failed} failed" for _ in [0] if failed] + [f"{pending} not run" for _ in [0] if pending]
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def failures_box(results: Results, view: View, lang: str) -> dict | None:
+    failed = results.failed
+    if failed.empty:
+        return None
+    rows = []
+    for r in failed.sort_values(["scenario", "point", "replication"]).itertuples():
+        error = str(getattr(r, "error", "") or "").strip().splitlines()
+        arm_id = next((a.id for a in results.arms if a.scenario == r.scenario and a.point == r.point), r.scenario)
+        rows.append([view.labels.get(arm_id, r.scenario), r.replication, r.seed, r.key, error[-1] if error else ""])
+    total = len(results.runs.drop_duplicates("key"))
+    if lang == "zh":
+        headline = f"{len(failed)} / {total} 次运行失败；以下结果只基于成功的运行（每组的 n 见各图表）。"
+        more = f"完整的错误追踪见 {results.folder / 'failures.txt'}；再次执行同一条 govsim run 命令会重跑失败的运行。"
+    else:
+        headline = f"{len(failed)} of {total} runs failed; the results below rest on the runs that finished (see n in each table)."
+        more = f"Full tracebacks: {results.folder / 'failures.txt'}; running the same govsim run command again retries the failed runs."
+    header = [T.word(k, lang) for k in ("scenario", "replication", "seed", "key", "error")]
+    return {"headline": headline, "header": header, "rows": rows, "more": more}
+
+
+def cell(text: str, cls: str = "") -> dict:
+    return {"text": text, "cls": cls}
+
+
+def summary_html(summary: pd.DataFrame, view: View, lang: str) -> dict:
+    metrics = KEY_METRICS + ["satisfaction", "total_cost"]
+    header = [T.word("scenario", lang), "n"] + [T.metric_label(m, lang) for m in metrics]
+    rows = []
+    for arm in view.arms:
+        s = summary[summary["arm"] == arm.id].set_index("metric")
+        if s.empty:
+            continue
+        row = [cell(view.labels[arm.id]), cell(str(int(s["n"].max())))]
+        for m in metrics:
+            row.append(cell(estimate_text(m, s.loc[m], lang) if m in s.index else "–"))
+        rows.append(row)
+    return {"title": T.word("mean_ci", lang), "header": header, "rows": rows}
+
+
+def estimate_text(metric: str, r, lang: str) -> str:
+    if not math.isfinite(r["low"]):
+        return T.value_text(metric, r["mean"], lang)
+    if T.metric_kind(metric) == "yuan":
+        return f"{T.yuan(r['mean'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
+    f, d = T.scale(metric), T.digits_for(metric)
+    return f"{T.value_text(metric, r['mean'], lang)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
+
+
+def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
+    metrics = ["participation_rate", "participation_rate_youth", "resolution_rate", "resolution_rate_big", "satisfaction", "gridworker_turnover", "total_cost"]
+    metrics = [m for m in metrics if m in set(effects["metric"])]
+    header = [T.word("scenario", lang), "n"] + [T.metric_label(m, lang) for m in metrics]
+    rows = []
+    for arm in view.arms:
+        e = effects[effects["arm"] == arm.id].set_index("metric")
+        if e.empty:
+            continue
+        row = [cell(view.labels[arm.id]), cell(str(int(e["n"].max())))]
+        for m in metrics:
+            r = e.loc[m]
+            f, d = T.scale(m), T.digits_for(m)
+            if T.metric_kind(m) == "yuan":
+                text = f"{'+' if r['effect'] >= 0 else ''}{T.yuan(r['effect'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
+            else:
+                text = f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
+            row.append(cell(text, "clear-up" if r["low"] > 0 else "clear-down" if r["high"] < 0 else ""))
+        rows.append(row)
+    return {"title": T.word("effect_ci", lang), "header": header, "rows": rows}
+
+
+def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
+    header = [T.word("scenario", lang), T.word("extra_cost", lang), T.word("extra_participants", lang), T.word("cost_per_participant", lang),
+              T.word("extra_resolved", lang), T.word("cost_per_resolved", lang)]
+    rows = []
+    for r in costs.itertuples():
+        rows.append([
+            cell(view.labels[r.arm]),
+            cell(f"{T.yuan(r.cost, lang)} [{T.yuan_range(r.cost_low, r.cost_high, lang)}]"),
+            cell(f"{T.number(r.participants, 0)} [{T.number(r.participants_low, 0)}, {T.number(r.participants_high, 0)}]"),
+            cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low > 0 and r.cost > 0, lang)),
+            cell(f"{T.number(r.resolved, 0)} [{T.number(r.resolved_low, 0)}, {T.number(r.resolved_high, 0)}]"),
+            cell(ratio_text(r.per_resolved, r.per_resolved_low, r.per_resolved_high, r.resolved_low > 0 and r.cost > 0, lang)),
+        ])
+    return {"title": "", "header": header, "rows": rows}
+
+
+def ratio_text(value: float, low: float, high: float, meaningful: bool, lang: str) -> str:
+    if not meaningful:
+        return "无明显收益" if lang == "zh" else "no clear gain"
+    top = T.number(high, 0) if math.isfinite(high) else "∞"
+    return f"{T.number(value, 0)} [{T.number(low, 0)}, {top}]"
+
+
+def contributions_html(table: pd.DataFrame, labels: dict[str, str], lang: str) -> dict:
+    metrics = list(dict.fromkeys(table["metric"]))
+    header = ["", *[T.metric_label(m, lang) for m in metrics]]
+    rows = []
+    for term in dict.fromkeys(table["term"]):
+        t = table[table["term"] == term].set_index("metric")
+        names = t["factors"].iloc[0]
+        row = [cell(" × ".join(labels.get(n, n) for n in names))]
+        for m in metrics:
+            r = t.loc[m]
+            f, d = T.scale(m), T.digits_for(m)
+            row.append(cell(f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]",
+                            "clear-up" if r["low"] > 0 else "clear-down" if r["high"] < 0 else ""))
+        rows.append(row)
+    return {"title": T.word("main_effect", lang) + " / " + T.word("synergy", lang), "header": header, "rows": rows}
+
+
+# ---------------------------------------------------------------------- words of this report
+TITLES = {
+    "key": ("各方案的居民参与率与问题解决率", "Participation and problem resolution by scenario"),
+    "all": ("其他指标", "Other measures"),
+    "effects": ("相对基线的变化（按重复配对）", "Change against the baseline (paired by replication)"),
+    "costs": ("成本与收益", "What the gains cost"),
+    "contributions": ("各机制对整体效果的贡献", "What each mechanism contributes"),
+    "series": ("关键指标随时间的变化", "Key measures over time"),
+    "age": ("分年龄组的居民参与率", "Participation by age group"),
+    "spatial": ("代表性运行的空间分布（期末）", "Where it happens: one representative run (last day)"),
+}
+
+CAPTIONS = {
+    "cells": ("图表只列出全部关闭、单独开启某一机制和全部开启的组合（共 {total} 种组合中的 {shown} 种）；“各机制的贡献”一节使用全部组合。",
+              "The charts show all switched off, each mechanism alone and all switched on ({shown} of the {total} combinations); the section on contributions uses every combination."),
+    "comparison": ("点为各次重复的均值，横线为95%置信区间（t分布），虚线为基线均值。",
+                   "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean."),
+    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
+                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals; green/red: the interval excludes zero, grey: no clear change."),
+    "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
+                    "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents. Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
+    "costs": ("误差线为95%置信区间；黑线为有效前沿：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
+              "Error bars: 95% intervals. Black line: the efficient frontier; options below it are beaten by one that is cheaper or gains more."),
+    "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为每个机制单独开启的平均效果（对其他机制的所有组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
+                            "A full factorial experiment over {n} on/off combinations, analysed by regression on ±1-coded factors with replications as blocks. Top: the average effect of switching each mechanism on, over all settings of the others; below the dotted line: pairwise synergy, what two add together beyond (positive) or short of (negative: overlap) the sum of each alone."),
+    "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示区间不含零。", "Dots: estimated effect; lines: 95% intervals; green/red: the interval excludes zero."),
+    "series": ("实线为各次重复的日均值，色带为95%置信区间。", "Lines: daily mean over replications; bands: 95% confidence interval."),
+    "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
+    "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。所选运行为该方案中参与率最接近中位数的重复，并用相同的配置和随机种子重新运行得到。",
+                "Each cell is a building; grey is empty ground; black lines are grid-zone boundaries. The run shown is the replication whose participation is closest to its scenario's median, re-run with the same configuration and seed."),
+    "spatial_mismatch": ("注意：重新运行的结果与存储的结果不一致（模型版本或代码已改变）。", " Note: the re-run did not reproduce the stored result (the model or its code has changed)."),
+    "spatial_missing": ("结果中没有空间快照（spatial.npz）。运行 `govsim snapshot {folder}` 生成后再生成报告。",
+                        "The results hold no spatial snapshot (spatial.npz). Run `govsim snapshot {folder}` and then the report again."),
+    "snapshot_title": ("{label}\n重复 {r} · 种子 {seed} · 第 {day} 天", "{label}\nreplication {r} · seed {seed} · day {day}"),
+}
+
+
+def title(key: str, lang: str) -> str:
+    zh, en = TITLES[key]
+    return zh if lang == "zh" else en
+
+
+def caption(key: str, lang: str, **values) -> str:
+    zh, en = CAPTIONS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def method_notes(results: Results, view: View, lang: str) -> list[str]:
+    hashes = "; ".join(f"{view.labels.get(a.id, a.id)}: {results.arm_config_hash(a)}" for a in view.arms)
+    file = results.manifest.get("file", "EXPERIMENT.toml")
+    if lang == "zh":
+        return [
+            "每个方案用不同随机种子重复运行多次；均值的95%置信区间按 t 分布计算（n 为成功完成的重复次数）。",
+            "同一重复编号在各方案中使用同一随机种子（共同随机数），因此与基线的差值按重复配对计算，区间更窄、更可靠。",
+            f"配置哈希 {results.config_hash} 概括了本实验全部方案的完整配置、扫描点、天数和模型版本；各方案的配置哈希：{hashes}。",
+            f"复现：govsim run {file}（结果存于 {results.folder}）。",
+        ]
+    return [
+        "Each scenario is run several times with different seeds; 95% confidence intervals of means are t intervals (n = replications that finished).",
+        "Replication r uses the same seed in every scenario (common random numbers), so differences from the baseline are paired by replication, which gives narrower, more reliable intervals.",
+        f"Config hash {results.config_hash} covers every scenario's full configuration, the sweep points, the days and the model version; per scenario: {hashes}.",
+        f"To reproduce: govsim run {file} (results in {results.folder}).",
+    ]

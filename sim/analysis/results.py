@@ -1,0 +1,203 @@
+"""Reading one experiment's result store, and the arms a report compares.
+
+Only the files the runner exports are read (see sim/experiment/store.py):
+``manifest.json``, ``runs.parquet`` (one row per planned run) and
+``series/part-*.parquet`` (daily series). Nothing here imports the model.
+
+An *arm* is what a comparison compares: a scenario at one sweep point.
+Without a sweep every scenario is one arm. Runs of different arms with the
+same replication index share their seed (common random numbers), so arms are
+compared with their baseline pair by pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+DONE, FAILED = "done", "failed"
+
+
+class ResultsError(RuntimeError):
+    """A folder that holds no readable experiment results."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    scenario: str
+    point: int = 0
+    setting: tuple[tuple[str, Any], ...] = ()  # the sweep values at this point
+
+    @property
+    def id(self) -> str:
+        return self.scenario if not self.setting else f"{self.scenario}@{self.point}"
+
+
+@dataclass
+class Results:
+    folder: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame  # every planned run, with its status and summary metrics
+    _series: pd.DataFrame | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------ what was run
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("experiment") or self.folder.name)
+
+    @property
+    def baseline(self) -> str:
+        return str(self.manifest.get("baseline") or self.scenarios[0])
+
+    @property
+    def scenarios(self) -> list[str]:
+        listed = [s["name"] for s in self.manifest.get("scenarios", [])]
+        return listed or list(dict.fromkeys(self.runs["scenario"]))
+
+    @property
+    def points(self) -> list[dict[str, Any]]:
+        return list(self.manifest.get("points") or [{}])
+
+    @property
+    def sweep(self) -> dict[str, Any] | None:
+        return self.manifest.get("sweep")
+
+    @property
+    def days(self) -> int:
+        if "days" in self.manifest:
+            return int(self.manifest["days"])
+        return int(self.done["days"].max()) if "days" in self.done else 365
+
+    @cached_property
+    def done(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == DONE].reset_index(drop=True)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == FAILED].drop_duplicates("key")
+
+    @property
+    def pending(self) -> pd.DataFrame:
+        return self.runs[~self.runs["status"].isin([DONE, FAILED])].drop_duplicates("key")
+
+    @cached_property
+    def config_hash(self) -> str:
+        """One short hash of everything that defines the runs (configs, sweep points, days, model).
+
+        The run keys hash each run's own config; this names the experiment
+        as a whole, so a figure can be traced to exactly what produced it.
+        """
+        m = self.manifest
+        if "configs" not in m:
+            return hashlib.sha256("".join(sorted(self.runs["key"].astype(str))).encode()).hexdigest()[:12]
+        payload = {k: m.get(k) for k in ("configs", "points", "days", "model_version", "base_seed", "replications")}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    def arm_config_hash(self, arm: Arm) -> str:
+        """Hash of one arm's resolved configuration (its scenario config plus its sweep values)."""
+        config = self.manifest.get("configs", {}).get(arm.scenario, arm.scenario)
+        payload = {"config": config, "point": dict(arm.setting), "days": self.days, "model": self.manifest.get("model_version")}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    # ------------------------------------------------------------ arms
+    @cached_property
+    def arms(self) -> list[Arm]:
+        """Every (scenario, point) the plan holds, baseline first."""
+        points = self.points
+        out = [
+            Arm(s, p, tuple(points[p].items()) if p < len(points) else ())
+            for s in self.scenarios
+            for p in range(len(points))
+        ]
+        return sorted(out, key=lambda a: (a.scenario != self.baseline, self.scenarios.index(a.scenario), a.point))
+
+    def baseline_arm(self, arm: Arm) -> Arm:
+        """The arm ``arm`` is compared with: the baseline scenario at the same sweep point.
+
+        Within the baseline scenario itself, sweep points are compared with its first point.
+        """
+        if arm.scenario != self.baseline:
+            return next(a for a in self.arms if a.scenario == self.baseline and a.point == arm.point)
+        return next(a for a in self.arms if a.scenario == self.baseline and a.point == 0)
+
+    def rows(self, arm: Arm) -> pd.DataFrame:
+        """The done runs of one arm, one per replication."""
+        d = self.done
+        rows = d[(d["scenario"] == arm.scenario) & (d["point"] == arm.point)]
+        return rows.drop_duplicates("replication").sort_values("replication")
+
+    def replications_of(self, arm: Arm) -> int:
+        return len(self.rows(arm))
+
+    # ------------------------------------------------------------ series
+    def series(self) -> pd.DataFrame:
+        """Daily series of the done runs, with their sweep point (joined through the run key)."""
+        if self._series is None:
+            files = sorted((self.folder / "series").glob("part-*.parquet"))
+            if files:
+                frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+                points = self.done[["key", "point"]].drop_duplicates("key")
+                frame = frame.merge(points, on="key", how="inner")  # failed or replaced runs drop out
+            else:
+                frame = pd.DataFrame(columns=["key", "scenario", "replication", "day", "point"])
+            self._series = frame
+        return self._series
+
+    def metric_columns(self) -> list[str]:
+        """Summary metrics present in the store (numeric columns that are not bookkeeping)."""
+        skip = {"key", "scenario", "point", "replication", "seed", "status", "seconds", "worker", "error"}
+        skip |= {k for point in self.points for k in point}
+        return [c for c in self.runs.columns if c not in skip and pd.api.types.is_numeric_dtype(self.runs[c])]
+
+
+def load(folder: str | Path) -> Results:
+    """The results of one experiment folder; ResultsError says what is missing."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsError(f"{folder}/ does not exist")
+    runs_file = folder / "runs.parquet"
+    if not runs_file.is_file():
+        hint = " (a batch is still running or was interrupted: run the same `govsim run` again to finish it)" if (folder / "store").is_dir() else ""
+        raise ResultsError(f"{folder}/ has no runs.parquet, so it is not a finished experiment's results{hint}")
+    runs = pd.read_parquet(runs_file)
+    if "point" not in runs:
+        runs["point"] = 0
+    manifest_file = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
+    except ValueError as exc:
+        raise ResultsError(f"{manifest_file} is not valid JSON: {exc}") from None
+    return Results(folder, manifest, runs)
+
+
+# ---------------------------------------------------------------------- spatial snapshot
+SPATIAL = "spatial.npz"
+"""Written by :func:`sim.snapshot.spatial_snapshot`: per-building layers of representative runs.
+
+Layout: ``meta`` holds a JSON list, one dict per snapshot (scenario, point,
+replication, seed, days, key, reproduced); snapshot ``i`` has the grid
+arrays ``<i>.participation``, ``<i>.open_problems``, ``<i>.building`` (-1 on
+empty cells) and ``<i>.zone``, indexed [x, y].
+"""
+
+
+def read_spatial(folder: str | Path) -> list[dict[str, Any]] | None:
+    """The snapshots in ``spatial.npz``, each a dict of its meta and arrays; None if there is none."""
+    import numpy as np
+
+    path = Path(folder) / SPATIAL
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        out = []
+        for i, m in enumerate(meta):
+            arrays = {name: data[f"{i}.{name}"] for name in ("participation", "open_problems", "building", "zone")}
+            out.append({**m, **arrays})
+    return out

@@ -1,0 +1,89 @@
+"""The report's HTML, as a Jinja2 template kept in Python so that it ships with the package.
+
+Self-contained on purpose: no external stylesheet, script, font or image; the
+figures are embedded as data: URIs, so the file can be mailed and opened
+offline on a locked-down government computer.
+"""
+
+REPORT = """<!DOCTYPE html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} · {{ experiment }}</title>
+<style>
+  body { font-family: "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "Helvetica Neue", Arial, sans-serif;
+         max-width: 1060px; margin: 0 auto; padding: 24px 28px 60px; color: #222; line-height: 1.6; }
+  h1 { font-size: 1.7em; margin-bottom: 0.1em; }
+  h2 { font-size: 1.3em; border-bottom: 2px solid #c0392b; padding-bottom: 4px; margin-top: 2.2em; }
+  .meta { color: #555; font-size: 0.92em; }
+  .meta span { margin-right: 1.4em; white-space: nowrap; }
+  .notice { background: #fff4e5; border-left: 4px solid #e67e22; padding: 10px 14px; margin: 14px 0; }
+  .failure { background: #fdecea; border-left: 4px solid #c0392b; padding: 10px 14px; margin: 14px 0; }
+  ul.findings li { margin-bottom: 0.6em; }
+  figure { margin: 18px 0 26px; }
+  figure img { width: 100%; height: auto; border: 1px solid #eee; }
+  figcaption { color: #555; font-size: 0.9em; margin-top: 4px; }
+  table { border-collapse: collapse; font-size: 0.88em; margin: 10px 0 20px; }
+  th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; }
+  th:first-child, td:first-child { text-align: left; }
+  th { background: #f6f6f6; }
+  td.clear-up { color: #2a8a3e; font-weight: 600; }
+  td.clear-down { color: #c0392b; font-weight: 600; }
+  code { background: #f3f3f3; padding: 1px 4px; border-radius: 3px; font-size: 0.92em; }
+  .small { font-size: 0.85em; color: #555; }
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<div class="meta">
+  <span>{{ w.experiment }}{{ colon }}<b>{{ experiment }}</b></span>
+  <span>{{ w.baseline }}{{ colon }}<b>{{ baseline }}</b></span>
+  <span>{{ runs_text }}</span>
+  <span>{{ w.days }}{{ colon }}{{ days }}</span>
+  <span>{{ w.config }}{{ colon }}<code>{{ config_hash }}</code></span>
+  <span>{{ w.model_version }}{{ colon }}{{ model_version }}</span>
+  <span>{{ w.generated }}{{ colon }}{{ generated }}</span>
+</div>
+{% if description %}<p>{{ description }}</p>{% endif %}
+{% for note in notices %}<div class="notice">{{ note }}</div>{% endfor %}
+{% if failures %}
+<div class="failure">
+  <b>{{ failures.headline }}</b>
+  <table>
+    <tr>{% for h in failures.header %}<th>{{ h }}</th>{% endfor %}</tr>
+    {% for row in failures.rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+  </table>
+  <div class="small">{{ failures.more }}</div>
+</div>
+{% endif %}
+
+{% if findings %}
+<h2>{{ w.findings }}</h2>
+<ul class="findings">{% for s in findings %}<li>{{ s }}</li>{% endfor %}</ul>
+{% endif %}
+
+{% for section in sections %}
+<h2>{{ section.title }}</h2>
+{% if section.intro %}<p>{{ section.intro }}</p>{% endif %}
+{% if section.sentences %}<ul class="findings">{% for s in section.sentences %}<li>{{ s }}</li>{% endfor %}</ul>{% endif %}
+{% for fig in section.figures %}
+<figure id="{{ fig.id }}">
+  <img alt="{{ fig.title }}" src="{{ fig.uri }}">
+  <figcaption>{{ fig.caption }}</figcaption>
+</figure>
+{% endfor %}
+{% for table in section.tables %}
+{% if table.title %}<p class="small"><b>{{ table.title }}</b></p>{% endif %}
+<table>
+  <tr>{% for h in table.header %}<th>{{ h }}</th>{% endfor %}</tr>
+  {% for row in table.rows %}<tr>{% for cell in row %}<td{% if cell.cls %} class="{{ cell.cls }}"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>{% endfor %}
+</table>
+{% endfor %}
+{% endfor %}
+
+<h2>{{ w.method }}</h2>
+<ul class="small">{% for m in method %}<li>{{ m }}</li>{% endfor %}</ul>
+</body>
+</html>
+"""

@@ -1,0 +1,301 @@
+"""Words for the report in Chinese and English: labels, numbers, sentences.
+
+Decision-makers mostly read Chinese, so every label a figure or the report
+shows comes from here in both languages. Rates are stored as shares (0-1) and
+shown as percentages; their differences are percentage points (百分点).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+LANGS = ("zh", "en")
+
+# kind: how a metric is shown. rate: share shown in %, differences in points;
+# score: 0-1 index shown x100; count, days, yuan: as they are; index: 0-1 index.
+METRICS: dict[str, tuple[str, str, str]] = {
+    "participation_rate": ("居民参与率", "participation", "rate"),
+    "participation_rate_youth": ("青年参与率", "youth participation", "rate"),
+    "participation_rate_working_age": ("中年参与率", "working-age participation", "rate"),
+    "participation_rate_elderly": ("老年参与率", "elderly participation", "rate"),
+    "party_member_active_rate": ("党员活跃率", "party-member activity", "rate"),
+    "problems_arisen": ("发生问题数", "problems arisen", "count"),
+    "problems_resolved": ("解决问题数", "problems resolved", "count"),
+    "problems_abandoned": ("搁置问题数", "problems abandoned", "count"),
+    "problems_open": ("未解决问题数", "open problems", "count"),
+    "resolution_rate": ("问题解决率", "resolution rate", "rate"),
+    "resolution_rate_small": ("小事解决率", "small-problem resolution", "rate"),
+    "resolution_rate_big": ("大事解决率", "big-problem resolution", "rate"),
+    "median_resolution_days": ("解决用时中位数", "median days to resolve", "days"),
+    "resolved_within_1_day": ("一天内解决占比", "resolved within a day", "rate"),
+    "mean_open_problems": ("日均积压问题数", "mean open problems", "count"),
+    "mean_days_in_system": ("问题平均滞留时间", "mean days in system", "days"),
+    "satisfaction": ("居民满意度（0–100）", "satisfaction (0–100)", "score"),
+    "gridworker_turnover": ("网格员年流失率", "gridworker turnover a year", "rate"),
+    "total_cost": ("总成本", "total cost", "yuan"),
+    "mean_efficacy": ("居民效能感", "residents' efficacy", "index"),
+    "mean_belonging": ("居民归属感", "residents' belonging", "index"),
+    "mean_burnout": ("网格员倦怠", "gridworker burnout", "index"),
+    "share_reported_by_residents": ("居民上报占比", "share reported by residents", "rate"),
+    "mean_capacity": ("网格员能力", "gridworker capacity", "index"),
+    "queue_length": ("待办队列长度", "queue length", "count"),
+    "gridworkers_on_duty": ("在岗网格员", "gridworkers on duty", "count"),
+    "cost_to_date": ("累计成本", "cost to date", "yuan"),
+}
+
+# Short names for charts; the registry's titles are sometimes a whole slogan.
+MECHANISMS: dict[str, tuple[str, str]] = {
+    "burden_reduction": ("减负增效", "burden reduction"),
+    "career_support": ("待遇与晋升", "pay and promotion"),
+    "digital_platform": ("一网统管", "digital platform"),
+    "dual_track_deliberation": ("一事一议", "dual-track deliberation"),
+    "emergency_conversion": ("平战转化", "emergency conversion"),
+    "enterprise_cobuilding": ("结对共建", "enterprise co-building"),
+    "micro_venture": ("微创投", "micro-venture contest"),
+    "order_matching": ("点单接单", "order matching"),
+    "party_assessment": ("双报到双考核", "party-member assessment"),
+    "party_network": ("红网格", "party network"),
+    "points_incentive": ("积分制", "points incentives"),
+    "review_cycle": ("周小结月会商", "review cycle"),
+    "rider_informants": ("小哥网格员", "rider informants"),
+    "staff_sinking": ("三个下沉", "staff sinking"),
+    "tiered_training": ("分层培训", "tiered training"),
+    "volunteer_teams": ("志愿服务队", "volunteer teams"),
+    "whistle_escalation": ("吹哨报到", "whistle and report"),
+}
+
+PRESETS: dict[str, tuple[str, str]] = {
+    "baseline": ("基线", "baseline"),
+    "wangzhuang": ("王庄“一核四微”", "Wangzhuang (one core, four micro)"),
+    "donghu": ("东湖“一核多元”", "Donghu (one core, many actors)"),
+    "yuyao": ("余姚“党建+”", "Yuyao (party-building +)"),
+    "licheng": ("鲤城“1+4+N”", "Licheng (1+4+N)"),
+    "district": ("全区", "district"),
+}
+
+# Every fixed phrase of the report and its figures.
+WORDS: dict[str, tuple[str, str]] = {
+    "report_title": ("社区治理机制模拟报告", "Community governance simulation report"),
+    "experiment": ("实验", "Experiment"),
+    "baseline": ("基线", "Baseline"),
+    "runs": ("次运行", "runs"),
+    "replications": ("每组重复次数", "replications per scenario"),
+    "days": ("模拟天数", "days simulated"),
+    "config": ("配置哈希", "config hash"),
+    "model_version": ("模型版本", "model version"),
+    "generated": ("生成时间", "generated"),
+    "findings": ("主要结论", "Key findings"),
+    "comparison": ("各方案比较", "Comparison of scenarios"),
+    "effects": ("相对基线的效果", "Effects against the baseline"),
+    "costs": ("成本效益", "Cost-effectiveness"),
+    "contributions": ("各机制的贡献", "What each mechanism contributes"),
+    "time_series": ("随时间变化", "Over time"),
+    "age_groups": ("分年龄组参与率", "Participation by age group"),
+    "spatial": ("空间分布（代表性运行）", "Where it happens (one representative run)"),
+    "failures": ("失败的运行", "Failed runs"),
+    "method": ("方法说明", "How to read this report"),
+    "scenario": ("方案", "scenario"),
+    "replication": ("重复", "replication"),
+    "seed": ("随机种子", "seed"),
+    "key": ("运行键", "run key"),
+    "error": ("错误", "error"),
+    "mean_ci": ("均值与95%置信区间", "mean and 95% confidence interval"),
+    "effect_ci": ("与基线之差及95%置信区间（按重复配对）", "difference from the baseline, 95% CI (paired by replication)"),
+    "day": ("天", "day"),
+    "pp": ("个百分点", " points"),
+    "no_clear": ("无明显变化", "no clear change"),
+    "footer": ("基线：{baseline} · 每组 {n} 次重复，共 {runs} · 配置哈希 {config} · 实验 {experiment}",
+               "baseline: {baseline} · {n} replications per scenario, {runs} · config hash {config} · experiment {experiment}"),
+    "extra_cost": ("每年新增成本（元）", "extra cost a year (yuan)"),
+    "extra_participants": ("新增参与者（人）", "extra participants"),
+    "extra_resolved": ("每年多解决的问题（件）", "extra problems resolved a year"),
+    "frontier": ("有效前沿", "efficient frontier"),
+    "cost_per_participant": ("每增加一名参与者的年成本", "cost a year per extra participant"),
+    "cost_per_resolved": ("每多解决一件问题的成本", "cost per extra resolved problem"),
+    "main_effect": ("单独开启的平均效果", "average effect of switching it on"),
+    "synergy": ("两两协同（超出各自效果之和）", "pairs: together beyond the sum of each alone"),
+    "participation_map": ("各楼栋居民参与率", "participation by building"),
+    "open_map": ("各楼栋未解决问题数", "open problems by building"),
+    "all_off": ("全部关闭", "all switched off"),
+    "all_on": ("全部开启", "all switched on"),
+    "only": ("仅开启{name}", "only {name}"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    zh, en = WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def metric_label(name: str, lang: str) -> str:
+    if name in METRICS:
+        zh, en, _ = METRICS[name]
+        return zh if lang == "zh" else en
+    mechanism, dot, rest = name.partition(".")
+    if dot and rest == "cost_yuan_per_year":
+        return f"{mechanism_label(mechanism, lang)}{'年成本' if lang == 'zh' else ': cost a year'}"
+    return name.replace("_", " ")
+
+
+def metric_kind(name: str) -> str:
+    if name in METRICS:
+        return METRICS[name][2]
+    return "yuan" if "cost" in name or "yuan" in name else "count"
+
+
+def mechanism_label(name: str, lang: str) -> str:
+    if name in MECHANISMS:
+        zh, en = MECHANISMS[name]
+        return zh if lang == "zh" else en
+    if lang == "zh":
+        title = registry_title(name)
+        if title:
+            return title.split(" / ")[0]
+    return name.replace("_", " ")
+
+
+def registry_title(name: str) -> str | None:
+    """The mechanism's own Chinese title, for mechanisms added after this file was written."""
+    try:
+        from sim.mechanisms import available  # the one model-side import analysis allows
+
+        return getattr(available().get(name), "title", None)
+    except Exception:  # noqa: BLE001 - a label is never worth failing a report for
+        return None
+
+
+def scenario_label(name: str, lang: str) -> str:
+    if name in PRESETS:
+        zh, en = PRESETS[name]
+        return zh if lang == "zh" else en
+    if name in MECHANISMS or registry_title(name):
+        return mechanism_label(name, lang)
+    return name.replace("_", " ")
+
+
+# ---------------------------------------------------------------------- numbers
+def scale(name: str) -> float:
+    """Factor from stored units to shown units (shares -> percent)."""
+    return 100.0 if metric_kind(name) in ("rate", "score") else 1.0
+
+
+def axis_factor(name: str, lang: str) -> float:
+    """Factor from stored units to a chart axis: percent for rates, 万元 / thousand yuan for money."""
+    if metric_kind(name) == "yuan":
+        return 1e-4 if lang == "zh" else 1e-3
+    return scale(name)
+
+
+def unit(name: str, lang: str, difference: bool = False) -> str:
+    kind = metric_kind(name)
+    if kind == "rate":
+        return word("pp", lang) if difference else "%"
+    if kind == "days":
+        return "天" if lang == "zh" else " days"
+    if kind == "yuan":
+        return " 元" if lang == "zh" else " yuan"
+    if kind == "score" and difference:
+        return " 分" if lang == "zh" else " points"
+    return ""
+
+
+def number(value: float, digits: int = 1) -> str:
+    """A number as people write it: thousands separated, a real minus sign, no '−0.0'."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    rounded = round(float(value), digits)
+    text = f"{rounded if rounded != 0 else 0.0:,.{digits}f}"
+    return text.replace("-", "−")
+
+
+def yuan_scale(value: float, lang: str) -> tuple[float, str]:
+    """Divisor and unit for an amount of money: 万元 in Chinese, k / M yuan in English."""
+    size = abs(value) if math.isfinite(value) else 0.0
+    if lang == "zh":
+        return (1e4, "万元") if size >= 1e4 else (1.0, "元")
+    if size >= 1e6:
+        return 1e6, "M yuan"
+    return (1e3, "k yuan") if size >= 1e4 else (1.0, "yuan")
+
+
+def yuan(value: float, lang: str) -> str:
+    if not math.isfinite(value):
+        return "–"
+    divisor, name = yuan_scale(value, lang)
+    digits = 0 if divisor == 1 else (2 if divisor == 1e6 else (1 if lang == "zh" else 0))
+    return f"{number(value / divisor, digits)} {name}" if lang == "zh" or divisor == 1 else f"{number(value / divisor, digits)}{name[0]} yuan"
+
+
+def yuan_range(low: float, high: float, lang: str) -> str:
+    """An interval of money in one unit: '1.6–5.8 万元', '16k–58k yuan'."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "–"
+    divisor, name = yuan_scale(max(abs(low), abs(high)), lang)
+    digits = 0 if divisor == 1 else (2 if divisor == 1e6 else (1 if lang == "zh" else 0))
+    lo, hi = number(low / divisor, digits), number(high / divisor, digits)
+    sep = (" 至 " if lang == "zh" else " to ") if low < 0 or high < 0 else "–"
+    if lang == "zh" or divisor == 1:
+        return f"{lo}{sep}{hi} {name}"
+    return f"{lo}{name[0]}{sep}{hi}{name[0]} yuan"
+
+
+def digits_for(name: str) -> int:
+    kind = metric_kind(name)
+    return {"rate": 1, "score": 1, "count": 0, "days": 1, "yuan": 0, "index": 3}.get(kind, 2)
+
+
+def value_text(name: str, value: float, lang: str) -> str:
+    if metric_kind(name) == "yuan":
+        return yuan(value, lang)
+    return f"{number(value * scale(name), digits_for(name))}{unit(name, lang)}"
+
+
+def interval_text(low: float, high: float, lang: str, digits: int = 1) -> str:
+    """'3.2–5.0', but '−0.3 to 2.7' where a dash next to a minus would confuse."""
+    a, b = number(low, digits), number(high, digits)
+    if low < 0 or high < 0:
+        return f"{a} 至 {b}" if lang == "zh" else f"{a} to {b}"
+    return f"{a}–{b}"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a sentence needs about one paired effect (in shown units)."""
+
+    value: float
+    low: float
+    high: float
+
+    @property
+    def clear(self) -> bool:
+        return math.isfinite(self.low) and (self.low > 0 or self.high < 0)
+
+
+def effect_phrase(name: str, effect: Effect, lang: str) -> str:
+    """'participation rises by 4.1 points (95% CI 3.2–5.0)' and its Chinese."""
+    label = metric_label(name, lang)
+    d = digits_for(name)
+    size = number(abs(effect.value), d)
+    ci = interval_text(effect.low, effect.high, lang, d)
+    u = unit(name, lang, difference=True)
+    signed = ("+" if effect.value >= 0 else "") + number(effect.value, d)
+    if lang == "zh":
+        if not effect.clear:
+            return f"{label}{word('no_clear', 'zh')}（{signed}{u}，95%置信区间 {ci}）"
+        verb = "提高" if effect.value > 0 else "降低"
+        return f"{label}{verb}{size}{u}（95%置信区间 {ci}）"
+    if not effect.clear:
+        return f"{label} shows no clear change ({signed}{u}, 95% CI {ci})"
+    verb = "rises" if effect.value > 0 else "falls"
+    return f"{label} {verb} by {size}{u} (95% CI {ci})"
+
+
+def cost_phrase(per_unit: float, low: float, high: float, what: str, lang: str) -> str:
+    """'18 yuan a year per extra participant (95% CI 14–23)'; ``what`` is participant|resolved."""
+    ci = interval_text(low, high, lang, 0) if math.isfinite(high) else (f"{number(low, 0)} 以上" if lang == "zh" else f"{number(low, 0)} or more")
+    if lang == "zh":
+        target = "每增加一名参与者每年花费" if what == "participant" else "每多解决一件问题花费"
+        return f"{target} {number(per_unit, 0)} 元（95%置信区间 {ci}）"
+    target = "a year per extra participant" if what == "participant" else "per extra resolved problem"
+    return f"{number(per_unit, 0)} yuan {target} (95% CI {ci})"

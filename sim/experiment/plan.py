@@ -1,0 +1,445 @@
+"""An experiment file expanded into a plan of runs, each with a key and a seed.
+
+Everything that can be wrong with an experiment is found here, before any run
+starts or any file is written: scenario files, parameter paths (checked
+against the registry, with a "did you mean"), values (every resolved
+configuration is validated like a scenario), metric names and the results
+folder name.
+
+Seeds derive from the base seed and the replication index only, so
+replication *r* uses the same seed in every scenario and at every sweep point
+(common random numbers: differences between scenarios are not noise from
+different draws). A run's key hashes its fully resolved configuration, seed,
+days and the model version; the result store is keyed by it, so a finished
+run is never run twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from sim import model_version
+from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+
+from . import sampling
+from .spec import MECHANISM_PLACEHOLDER, ExperimentError, ExperimentFile, closest, did_you_mean, flatten, is_sweep_leaf, load
+from .worker import RunTask
+
+# Keys left out of the run key: they do not change what a run computes.
+NOT_HASHED = ("description",)
+
+
+# ------------------------------------------------------------------ seeds, keys
+def seed_for(base_seed: int, replication: int) -> int:
+    """The seed of replication ``replication``: the same in every scenario and point."""
+    child = np.random.SeedSequence(base_seed, spawn_key=(replication,))
+    return int(child.generate_state(1, dtype=np.uint32)[0])
+
+
+def run_key(config: dict[str, Any], seed: int, days: int) -> str:
+    """Hash of the fully resolved configuration, the seed, the days and the model version."""
+    hashed = {k: v for k, v in config.items() if k not in NOT_HASHED}
+    text = json.dumps({"config": hashed, "seed": seed, "days": days, "model": model_version()}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# ------------------------------------------------------------------ the plan
+@dataclass(frozen=True)
+class ScenarioEntry:
+    name: str
+    written: str  # the path as the experiment file wrote it (after {mechanism} expansion)
+    file: Path
+    config: Scenario  # with the experiment's overrides, before any sweep point
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    key: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+
+
+@dataclass
+class Plan:
+    file: Path
+    text: str
+    spec: ExperimentFile
+    name: str  # the results folder name (sanitised)
+    scenarios: list[ScenarioEntry]
+    baseline: str
+    overrides: dict[str, Any]
+    sweep: dict[str, Any] | None  # method, parameters, design settings, SALib problem
+    points: list[dict[str, Any]]  # [{}] without a sweep
+    runs: list[PlannedRun]
+    configs: dict[tuple[str, int], dict[str, Any]]  # (scenario, point) -> resolved config
+    metrics: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return self.spec.experiment.days
+
+    @property
+    def replications(self) -> int:
+        return self.spec.experiment.replications
+
+    @property
+    def swept(self) -> list[str]:
+        return list(self.points[0]) if self.points else []
+
+    def unique_runs(self) -> list[PlannedRun]:
+        """One planned run per key, in plan order (rounded designs may repeat a point)."""
+        seen: dict[str, PlannedRun] = {}
+        for run in self.runs:
+            seen.setdefault(run.key, run)
+        return list(seen.values())
+
+    def task(self, run: PlannedRun) -> RunTask:
+        return RunTask(run.key, self.configs[(run.scenario, run.point)], run.seed, self.days)
+
+    def describe(self, done: int = 0, folder: Path | None = None) -> str:
+        """The plan in words, for ``--dry-run`` and the start of a batch."""
+        lines = [f"experiment    {self.name}  ({self.file})"]
+        if self.spec.experiment.description:
+            lines.append(f"              {self.spec.experiment.description}")
+        for entry in self.scenarios:
+            on = ", ".join(entry.config.enabled_mechanisms()) or "no mechanism"
+            mark = "  <- baseline" if entry.name == self.baseline else ""
+            lines.append(f"scenario      {entry.name:<24} {entry.written}  ({entry.config.world.residents:,} residents; {on}){mark}")
+        if self.overrides:
+            lines.append("overrides     " + ", ".join(f"{k} = {v!r}" for k, v in self.overrides.items()))
+        if self.sweep:
+            lines.append(f"sweep         {self.sweep['method']} over {', '.join(self.swept)}: {len(self.points)} points")
+        seeds = [seed_for(self.spec.experiment.base_seed, r) for r in range(min(3, self.replications))]
+        more = ", ..." if self.replications > 3 else ""
+        lines.append(f"replications  {self.replications}  (base seed {self.spec.experiment.base_seed}; seeds {', '.join(map(str, seeds))}{more})")
+        lines.append(f"days          {self.days}")
+        unique = len(self.unique_runs())
+        repeat = f" ({len(self.runs) - unique} repeat a configuration)" if unique < len(self.runs) else ""
+        factors = " x ".join(plural(n, word) for n, word in ((len(self.scenarios), "scenario"), (len(self.points), "point"), (self.replications, "replication")))
+        lines.append(f"runs          {len(self.runs)} = {factors}{repeat}")
+        if folder is not None:
+            lines.append(f"results       {folder}/" + (f"  ({done} of {unique} already done)" if done else ""))
+        if self.metrics:
+            lines.append(f"metrics       {', '.join(self.metrics)}")
+        lines.extend(f"warning       {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+# ------------------------------------------------------------------ building it
+def build_plan(path: str | Path) -> Plan:
+    """Read, check and expand an experiment file; raises ExperimentError."""
+    path = Path(path)
+    spec, text = load(path)
+    exp = spec.experiment
+    name = results_name(exp.name if exp.name is not None else path.stem, path)
+    overrides = _check_overrides(spec, path)
+    scenarios = _load_scenarios(spec, path, overrides)
+    baseline = _baseline(spec, path, scenarios)
+    sweep, points = _sweep(spec, path)
+    warnings = _sweep_warnings(points, scenarios)
+    configs = _resolve(path, scenarios, points)
+    metrics = _check_metrics(exp.metrics, path)
+    runs = [
+        PlannedRun(run_key(configs[(s.name, p)], seed, exp.days), s.name, p, r, seed)
+        for r, seed in ((r, seed_for(exp.base_seed, r)) for r in range(exp.replications))
+        for s in scenarios
+        for p in range(len(points))
+    ]
+    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings)
+
+
+def results_name(name: str, path: Path) -> str:
+    """A folder name that stays inside the results root whatever the file says."""
+    if Path(name).is_absolute() or re.search(r"[/\\]", name) or name.strip() in ("", ".", ".."):
+        raise ExperimentError(
+            f"{path}: key 'experiment.name' = {name!r} must be a plain name, not a path (results go to <results root>/<name>/)",
+            path,
+            "experiment.name",
+        )
+    safe = re.sub(r"[^\w.-]+", "_", name.strip()).strip("._")
+    if not safe:
+        raise ExperimentError(f"{path}: key 'experiment.name' = {name!r} has no letters or digits to name a folder with", path, "experiment.name")
+    return safe
+
+
+@cache
+def _field_paths() -> tuple[str, ...]:
+    """Every dotted path a scenario can set (registry parameters and plain fields)."""
+
+    def walk(model: type[BaseModel], prefix: str) -> list[str]:
+        out = []
+        for name, info in model.model_fields.items():
+            annotation = info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                out.extend(walk(annotation, f"{prefix}{name}."))
+            else:
+                out.append(f"{prefix}{name}")
+        return out
+
+    return tuple(walk(Scenario, ""))
+
+
+@cache
+def _registry() -> dict:
+    from sim.registry import by_path
+
+    return by_path()
+
+
+def _unknown_path(path: str, options, file: Path, key: str) -> ExperimentError:
+    guess = closest(path, options)
+    if guess is None:  # a misspelt last part under a right prefix
+        head, _, tail = path.rpartition(".")
+        siblings = [p.rpartition(".")[2] for p in options if p.rpartition(".")[0] == head]
+        last = closest(tail, siblings)
+        guess = f"{head}.{last}" if last else None
+    hint = f"; did you mean '{guess}'?" if guess else " (see `govsim params` for every parameter)"
+    return ExperimentError(f"{file}: key '{key}': no parameter '{path}'{hint}", file, key)
+
+
+def _check_overrides(spec: ExperimentFile, path: Path) -> dict[str, Any]:
+    overrides = flatten(spec.overrides)
+    for dotted_path in overrides:
+        if dotted_path not in _field_paths():
+            raise _unknown_path(dotted_path, _field_paths(), path, f'overrides."{dotted_path}"')
+    return overrides
+
+
+def _scenario_files(spec: ExperimentFile, path: Path) -> list[tuple[str, Path]]:
+    from sim.mechanisms import available
+
+    out = []
+    for index, written in enumerate(spec.experiment.scenarios):
+        names = available() if MECHANISM_PLACEHOLDER in written else [None]
+        for mechanism in names:
+            entry = written.replace(MECHANISM_PLACEHOLDER, mechanism) if mechanism else written
+            target = (path.parent / entry).resolve()
+            if not target.is_file():
+                folder = target.parent
+                others = sorted(p.name for p in folder.glob("*.toml")) if folder.is_dir() else []
+                hint = did_you_mean(target.name, others)
+                why = f" (the scenario of mechanism '{mechanism}')" if mechanism else ""
+                key = f"experiment.scenarios[{index}]"
+                raise ExperimentError(f"{path}: key '{key}' names {entry!r}{why}, which does not exist (looked for {target}){hint}", path, key)
+            out.append((entry, target))
+    return out
+
+
+def _scenario_problem(exc: ScenarioError, path: Path, entry: str, values: dict[str, Any], table: str) -> ExperimentError:
+    """A scenario error caused by the experiment's own values, blamed on the experiment file."""
+    reason = "\n".join(line.removeprefix("<override>: ") for line in str(exc).splitlines())
+    if exc.key in values:
+        key = f'{table}."{exc.key}"'
+        return ExperimentError(f"{path}: key '{key}' = {values[exc.key]!r} does not fit scenario {entry!r}: {reason}", path, key)
+    return ExperimentError(f"{path}: scenario {entry!r}: {reason}", exc.file or path, exc.key)
+
+
+def _load_scenarios(spec: ExperimentFile, path: Path, overrides: dict[str, Any]) -> list[ScenarioEntry]:
+    entries: list[ScenarioEntry] = []
+    for written, target in _scenario_files(spec, path):
+        try:
+            config = load_scenario(target, overrides)
+        except ScenarioError as exc:
+            raise _scenario_problem(exc, path, written, overrides, "overrides") from None
+        clash = next((e for e in entries if e.name == config.name), None)
+        if clash:
+            raise ExperimentError(
+                f"{path}: key 'experiment.scenarios': {written!r} and {clash.written!r} are both named {config.name!r}; results are grouped by scenario name, so give one another 'name'",
+                path,
+                "experiment.scenarios",
+            )
+        entries.append(ScenarioEntry(config.name, written, target, config))
+    return entries
+
+
+def _baseline(spec: ExperimentFile, path: Path, scenarios: list[ScenarioEntry]) -> str:
+    wanted = spec.experiment.baseline
+    if wanted is None:
+        return scenarios[0].name
+    for entry in scenarios:
+        if wanted in (entry.name, entry.written, entry.file.stem):
+            return entry.name
+    names = [e.name for e in scenarios]
+    raise ExperimentError(
+        f"{path}: key 'experiment.baseline' = {wanted!r} is not one of the scenarios{did_you_mean(wanted, names)} (scenarios: {', '.join(names)})",
+        path,
+        "experiment.baseline",
+    )
+
+
+# ------------------------------------------------------------------ sweeps
+def _sweep(spec: ExperimentFile, path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    sweep = spec.sweep
+    if sweep is None:
+        return None, [{}]
+    registry = _registry()
+    entries = flatten(sweep.parameters, leaf=is_sweep_leaf)
+    for dotted_path in entries:
+        if dotted_path not in registry:
+            raise _unknown_path(dotted_path, list(registry), path, f'sweep.parameters."{dotted_path}"')
+    given = sweep.model_fields_set
+    if sweep.method == "grid":
+        for setting in ("samples", "second_order", "levels"):
+            if setting in given:
+                raise ExperimentError(f"{path}: key 'sweep.{setting}' does not apply to the grid method (a grid runs every combination of the listed values)", path, f"sweep.{setting}")
+        values = {p: _grid_values(p, v, path) for p, v in entries.items()}
+        return {"method": "grid", "parameters": values}, sampling.grid(values)
+    if sweep.samples is None:
+        raise ExperimentError(f"{path}: missing key 'sweep.samples' (the {sweep.method} method needs it)", path, "sweep.samples")
+    if "second_order" in given and sweep.method != "sobol" or "levels" in given and sweep.method != "morris":
+        setting = "second_order" if "second_order" in given else "levels"
+        raise ExperimentError(f"{path}: key 'sweep.{setting}' does not apply to the {sweep.method} method", path, f"sweep.{setting}")
+    dims = [_dimension(p, v, registry[p], path) for p, v in entries.items()]
+    n = sweep.samples
+    if sweep.method == "sobol" and n & (n - 1):
+        low = 1 << (n.bit_length() - 1)
+        raise ExperimentError(f"{path}: key 'sweep.samples' = {n}: Sobol' sampling needs a power of 2 (try {low} or {low * 2})", path, "sweep.samples")
+    seed = spec.experiment.base_seed
+    try:
+        if sweep.method == "lhs":
+            points = sampling.lhs(dims, n, seed)
+        elif sweep.method == "sobol":
+            points = sampling.sobol(dims, n, sweep.second_order, seed)
+        else:
+            points = sampling.morris(dims, n, sweep.levels, seed)
+    except sampling.MissingSALib as exc:
+        raise ExperimentError(f"{path}: key 'sweep.method' = {sweep.method!r}: {exc}", path, "sweep.method") from None
+    info = {
+        "method": sweep.method,
+        "samples": n,
+        "parameters": {d.path: {"low": d.low, "high": d.high, "integer": d.integer} for d in dims},
+        "problem": sampling.salib_problem(dims),
+    }
+    if sweep.method == "sobol":
+        info["second_order"] = sweep.second_order
+    if sweep.method == "morris":
+        info["levels"] = sweep.levels
+    return info, points
+
+
+def _grid_values(dotted_path: str, value: Any, path: Path) -> list:
+    key = f'sweep.parameters."{dotted_path}"'
+    if not isinstance(value, list):
+        raise ExperimentError(f"{path}: key '{key}': the grid method takes a list of values, e.g. [0.1, 0.2] (got {value!r})", path, key)
+    if not value:
+        raise ExperimentError(f"{path}: key '{key}': the list of values is empty", path, key)
+    repeated = [v for i, v in enumerate(value) if v in value[:i]]
+    if repeated:
+        raise ExperimentError(f"{path}: key '{key}': {repeated[0]!r} is listed twice", path, key)
+    return value
+
+
+def _dimension(dotted_path: str, value: Any, info, path: Path) -> sampling.Dimension:
+    key = f'sweep.parameters."{dotted_path}"'
+    if not isinstance(value, dict):
+        raise ExperimentError(f"{path}: key '{key}': sampled designs take bounds, e.g. {{ low = 0.1, high = 0.5 }}, or {{}} for the registry's range (got {value!r})", path, key)
+    if info.kind not in ("int", "float"):
+        raise ExperimentError(f"{path}: key '{key}': '{dotted_path}' is a {info.kind} parameter; only numbers can be sampled (use the grid method)", path, key)
+    bounds = {}
+    for end, registry_value in (("low", info.low), ("high", info.high)):
+        given = value.get(end)
+        if given is not None and (isinstance(given, bool) or not isinstance(given, (int, float))):
+            raise ExperimentError(f"{path}: key '{key}.{end}' must be a number (got {given!r})", path, f"{key}.{end}")
+        if given is None and registry_value is None:
+            raise ExperimentError(f"{path}: key '{key}': the registry gives no {end} bound for '{dotted_path}'; write one, e.g. {{ {end} = ... }}", path, key)
+        bounds[end] = float(registry_value if given is None else given)
+    lo_ok = info.low is None or bounds["low"] >= info.low
+    hi_ok = info.high is None or bounds["high"] <= info.high
+    if not (lo_ok and hi_ok):
+        raise ExperimentError(f"{path}: key '{key}': bounds [{bounds['low']:g}, {bounds['high']:g}] leave the parameter's valid range {info.range_text}", path, key)
+    if not bounds["low"] < bounds["high"]:
+        raise ExperimentError(f"{path}: key '{key}': low ({bounds['low']:g}) must be below high ({bounds['high']:g})", path, key)
+    return sampling.Dimension(dotted_path, bounds["low"], bounds["high"], integer=info.kind == "int")
+
+
+def _sweep_warnings(points: list[dict[str, Any]], scenarios: list[ScenarioEntry]) -> list[str]:
+    """Sweeping a switched-off mechanism's parameters changes nothing: say so."""
+    out = []
+    for dotted_path in points[0]:
+        parts = dotted_path.split(".")
+        if parts[0] != "mechanisms" or f"mechanisms.{parts[1]}.enabled" in points[0]:
+            continue  # a core parameter, or the sweep itself switches the mechanism
+        off = [s.name for s in scenarios if parts[1] not in s.config.enabled_mechanisms()]
+        if off:
+            out.append(f"'{dotted_path}' changes nothing in {', '.join(off)}: mechanism '{parts[1]}' is off there")
+    return out
+
+
+def _resolve(path: Path, scenarios: list[ScenarioEntry], points: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every (scenario, point) as a validated, fully resolved configuration."""
+    configs = {}
+    for entry in scenarios:
+        for index, point in enumerate(points):
+            try:
+                config = with_overrides(entry.config, point) if point else entry.config
+            except ScenarioError as exc:
+                raise _scenario_problem(exc, path, entry.written, point, "sweep.parameters") from None
+            configs[(entry.name, index)] = config.model_dump(mode="json")
+    return configs
+
+
+# ------------------------------------------------------------------ metrics
+@cache
+def known_metrics() -> tuple[str, ...]:
+    """Summary metric names of the core, from one day of a tiny world."""
+    from sim.governance import GovernanceModel
+
+    tiny = {"world.communities": 1, "world.zones": 1, "world.buildings_per_zone": 2, "world.residents": 50}
+    model = GovernanceModel(rng=0, overrides=tiny)
+    model.step()
+    return tuple(model.summary())
+
+
+def _check_metrics(metrics: list[str], path: Path) -> list[str]:
+    from sim.mechanisms import available
+
+    core = known_metrics()
+    for index, metric in enumerate(metrics):
+        prefix = metric.partition(".")[0]
+        if metric in core or ("." in metric and prefix in available()):
+            continue  # mechanism metrics are known only once it runs
+        key = f"experiment.metrics[{index}]"
+        raise ExperimentError(f"{path}: key '{key}': no summary metric {metric!r}{did_you_mean(metric, core)}", path, key)
+    return list(metrics)
+
+
+# ------------------------------------------------------------------ estimate
+def estimate_seconds(plan: Plan, sample_days: int = 5) -> dict[str, float]:
+    """Seconds one run of each scenario takes: its build plus ``days`` x a timed model-day.
+
+    Only the first point of each scenario is timed; later days can cost more
+    than the first few as problems pile up, so read it as a rough guide.
+    """
+    from sim.governance import GovernanceModel
+
+    per_run = {}
+    for entry in plan.scenarios:
+        config = Scenario.model_validate(plan.configs[(entry.name, 0)])
+        started = time.perf_counter()
+        model = GovernanceModel(scenario=config, rng=plan.runs[0].seed)
+        built = time.perf_counter()
+        model.step()  # the first day pays for one-off set-up work: leave it out
+        days = max(1, min(sample_days, plan.days - 1))
+        timed = time.perf_counter()
+        for _ in range(days):
+            model.step()
+        per_day = (time.perf_counter() - timed) / days
+        per_run[entry.name] = (built - started) + per_day * plan.days
+    return per_run

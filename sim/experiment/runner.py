@@ -1,0 +1,183 @@
+"""Running a plan: skip what is stored, compute the rest, store as runs finish.
+
+The main process alone writes results. A run that raises is stored as
+failed with its traceback while the others go on; Ctrl-C (or SIGTERM, as a
+cluster's time limit sends) stops the batch after committing what finished,
+and running the same command again continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from . import manifest
+from .executors import Executor, Simulate
+from .plan import Plan
+from .progress import Progress, duration
+from .store import DONE, FAILED, PENDING, ResultStore, StoreError, now, write_json
+from .worker import simulate
+
+DEFAULT_METRICS = ("participation_rate", "resolution_rate", "satisfaction", "total_cost")
+
+
+@dataclass
+class Session:
+    folder: Path
+    planned: int  # distinct runs in the plan
+    already: int  # done before this session
+    done: int = 0  # in this session
+    failed: int = 0  # in this session
+    interrupted: bool = False
+    seconds: float = 0.0
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == FAILED].drop_duplicates("key") if len(self.runs) else self.runs
+
+    @property
+    def left(self) -> int:
+        """Distinct runs of the plan not done yet (failed ones included)."""
+        done = self.runs.loc[self.runs["status"] == DONE, "key"].nunique() if len(self.runs) else 0
+        return self.planned - done
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_as_ctrl_c():
+    """Treat SIGTERM (kill, a cluster's time limit) like Ctrl-C: commit, then stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_same_plan(plan: Plan, stored: dict[str, str], folder: Path) -> None:
+    """Stored runs must all belong to this plan (it may have grown, not changed)."""
+    foreign = set(stored) - {r.key for r in plan.runs}
+    if foreign:
+        raise StoreError(
+            f"{folder}/ holds {len(foreign)} runs that are not in this plan: the experiment file "
+            "(days, seeds, overrides, scenarios, sweep) or the model version changed since they ran. "
+            "Pass --fresh to discard them, or use another --out or experiment name to keep both."
+        )
+
+
+def run_plan(
+    plan: Plan,
+    root: Path,
+    executor: Executor,
+    *,
+    fresh: bool = False,
+    csv: bool = False,
+    commit_every: float = 15.0,
+    stream: TextIO | None = None,
+    live: bool | None = None,
+    run: Simulate = simulate,
+) -> Session:
+    """Run every planned run not yet stored under ``root/<experiment>/``."""
+    folder = Path(root) / plan.name
+    store = ResultStore(folder, commit_every).open(fresh)
+    try:
+        stored = store.stored()
+        check_same_plan(plan, stored, folder)
+        unique = plan.unique_runs()
+        todo = [r for r in unique if stored.get(r.key) != DONE]
+        session = Session(folder, len(unique), len(unique) - len(todo))
+        info = manifest.build(plan, manifest.read(folder / "manifest.json"))
+        info["started"] = info["started"] or now()
+        this = {"started": now(), "finished": None, "executor": executor.name, "workers": executor.workers, "to_run": len(todo)}
+        info["sessions"].append(this)
+        write_json(folder / "manifest.json", info)
+        progress = Progress(len(unique), session.already, stream, live)
+        by_key = {r.key: r for r in todo}
+        started = time.monotonic()
+        with _sigterm_as_ctrl_c():
+            try:
+                if todo:  # else start no workers, no cluster
+                    with executor:
+                        for outcome in executor.outcomes((plan.task(r) for r in todo), run):
+                            if outcome is None:  # nothing finished for a while
+                                store.flush_if_due()
+                                progress.update()
+                                continue
+                            store.add(outcome, by_key[outcome.key])
+                            session.done += outcome.ok
+                            session.failed += not outcome.ok
+                            progress.update(outcome.ok)
+            except KeyboardInterrupt:
+                session.interrupted = True
+        session.seconds = time.monotonic() - started
+        progress.close()
+        session.runs = store.export(plan, csv)
+        this.update(finished=now(), done=session.done, failed=session.failed, interrupted=session.interrupted)
+        info["finished"] = this["finished"]
+        write_json(folder / "manifest.json", info)
+        return session
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------- reporting
+def report(plan: Plan, session: Session, max_failures: int = 10) -> str:
+    """What happened, in a few lines: counts, failures, the metrics of interest."""
+    lines = []
+    ran = session.done + session.failed
+    rate = 60 * ran / session.seconds if session.seconds > 0 else 0.0
+    counts = session.runs.drop_duplicates("key")["status"].value_counts() if len(session.runs) else {}
+    lines.append(
+        f"ran {ran} runs in {duration(session.seconds)} ({rate:.1f} runs/min); "
+        f"{session.already} were already done. Stored: {counts.get(DONE, 0)} done, {counts.get(FAILED, 0)} failed, "
+        f"{counts.get(PENDING, 0)} pending of {session.planned}."
+    )
+    failures = session.failures
+    if len(failures):
+        lines.append(f"{len(failures)} runs failed:")
+        for row in failures.head(max_failures).itertuples():
+            last = (row.error or "").strip().splitlines()[-1:] or ["?"]
+            lines.append(f"  {row.scenario} point {row.point} replication {row.replication} seed {row.seed}: {last[0]}")
+        if len(failures) > max_failures:
+            lines.append(f"  ... and {len(failures) - max_failures} more")
+        lines.append(f"  tracebacks: {session.folder}/failures.txt; run the same command again to retry them")
+    table = metrics_table(plan, session.runs)
+    if table:
+        lines.append(table)
+    lines.append(f"results in {session.folder}/ (runs.parquet, series/, manifest.json)")
+    return "\n".join(lines)
+
+
+def metrics_table(plan: Plan, runs: pd.DataFrame) -> str:
+    """Mean and 95% interval over replications of each metric of interest, per scenario."""
+    done = runs[runs["status"] == DONE] if len(runs) else runs
+    metrics = [m for m in (plan.metrics or DEFAULT_METRICS) if m in done.columns]
+    if done.empty or not metrics or len(plan.points) > 1:
+        return ""
+    width = max(len(s.name) for s in plan.scenarios) + 2
+    head = f"{'scenario':<{width}}{'n':>4}  " + "  ".join(f"{m:>26}" for m in metrics)
+    rows = [f"mean ± 95% interval over replications (baseline: {plan.baseline})", head]
+    for entry in plan.scenarios:
+        group = done[done["scenario"] == entry.name]
+        cells = []
+        for metric in metrics:
+            values = group[metric].dropna()
+            half = 1.96 * values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
+            cells.append(f"{values.mean():>14.4g} ± {half:<9.2g}" if len(values) else f"{'n/a':>26}")
+        rows.append(f"{entry.name:<{width}}{len(group):>4}  " + "  ".join(cells))
+    return "\n".join(rows)

@@ -1,0 +1,71 @@
+"""Comparison, paired effects and cost-effectiveness on a synthetic store."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.analysis import load
+from sim.analysis.compare import cost_effectiveness, effect_table, efficient_frontier, summary_table
+
+T3 = 3.1824463052842638  # t(0.975, df=3)
+T2 = 4.302652729911275  # t(0.975, df=2)
+
+
+def test_store_is_read_with_failures_and_arms(comparison_store):
+    results = load(comparison_store)
+    assert results.baseline == "baseline"
+    assert [a.id for a in results.arms] == ["baseline", "points_incentive", "whistle_escalation"]
+    assert len(results.done) == 11 and len(results.failed) == 1
+    assert results.failed.iloc[0]["scenario"] == "whistle_escalation"
+    assert len(results.config_hash) == 12
+    assert set(results.series()["scenario"]) == {"baseline", "points_incentive", "whistle_escalation"}
+
+
+def test_summary_interval(comparison_store):
+    results = load(comparison_store)
+    table = summary_table(results, results.arms, ["participation_rate"]).set_index("arm")
+    # baseline participation 0.24, 0.26, 0.25, 0.27: mean 0.255, sd sqrt(0.0005/3)
+    half = T3 * math.sqrt(0.0005 / 3) / 2
+    row = table.loc["baseline"]
+    assert row["mean"] == pytest.approx(0.255)
+    assert (row["low"], row["high"]) == pytest.approx((0.255 - half, 0.255 + half))
+    assert table.loc["whistle_escalation", "n"] == 3  # the failed run is left out
+
+
+def test_paired_effects(comparison_store):
+    results = load(comparison_store)
+    table = effect_table(results, results.arms, ["participation_rate", "total_cost"]).set_index(["arm", "metric"])
+    # points incentives: +0.04, +0.05, +0.04, +0.05
+    half = T3 * math.sqrt(1e-4 / 3) / 2
+    row = table.loc[("points_incentive", "participation_rate")]
+    assert row["effect"] == pytest.approx(0.045)
+    assert (row["low"], row["high"]) == pytest.approx((0.045 - half, 0.045 + half))
+    assert row["baseline"] == "baseline"
+    cost = table.loc[("points_incentive", "total_cost")]
+    assert cost["effect"] == pytest.approx(20_000) and cost["high"] - cost["low"] == pytest.approx(0, abs=1e-6)
+    assert table.loc[("whistle_escalation", "participation_rate"), "n"] == 3
+    assert "baseline" not in table.index.get_level_values("arm")
+
+
+def test_cost_effectiveness(comparison_store):
+    results = load(comparison_store)
+    table = cost_effectiveness(results, results.arms).set_index("arm")
+    points = table.loc["points_incentive"]
+    assert points["cost"] == pytest.approx(20_000)  # a 365-day run: already a year
+    assert points["participants"] == pytest.approx(0.045 * 2000)
+    # cost is constant, so the ratio's interval is 20,000 over the participants' interval
+    half = T3 * math.sqrt(1e-4 / 3) / 2 * 2000
+    assert points["per_participant"] == pytest.approx(20_000 / 90)
+    assert (points["per_participant_low"], points["per_participant_high"]) == pytest.approx((20_000 / (90 + half), 20_000 / (90 - half)))
+    whistle = table.loc["whistle_escalation"]
+    assert whistle["resolved"] == pytest.approx(40) and whistle["per_resolved"] == pytest.approx(200_000 / 40)
+    assert whistle["n"] == 3
+
+
+def test_efficient_frontier():
+    cost = [10.0, 20.0, 15.0, 30.0, 5.0]
+    gain = [5.0, 9.0, 4.0, 8.0, -1.0]
+    # 5 (cost 5) has no gain; 0 then 1 improve; 2 is beaten by 0; 3 is beaten by 1
+    assert efficient_frontier(cost, gain) == [0, 1]

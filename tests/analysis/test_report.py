@@ -1,0 +1,130 @@
+"""The report: both languages, self-contained, every figure, Chinese without boxes, failures named."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sim.analysis import load, write_report
+from sim.analysis.cli import report as report_command
+from sim.analysis.results import SPATIAL
+
+from .conftest import factorial_rows, manifest_for, run_row, write_store
+
+COMPARISON_FIGURES = ["comparison", "comparison_all", "effects", "cost_effectiveness", "time_series", "age_groups"]
+
+
+def assert_self_contained(html: str) -> None:
+    assert "http://" not in html and "https://" not in html
+    assert not re.search(r"<(link|script)\b", html)
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert not re.search(r'\b(src|href)="(?!data:|#)', html)
+
+
+def figure_ids(html: str) -> set[str]:
+    return set(re.findall(r'<figure id="([^"]+)">\s*<img', html))
+
+
+def add_spatial(folder, scenarios=("baseline", "points_incentive")) -> None:
+    """A spatial.npz as sim.snapshot writes it: two 4x3 grids with one empty cell."""
+    building = np.arange(12).reshape(4, 3)
+    building[3, 2] = -1
+    arrays = {"meta": np.array(json.dumps([{"scenario": s, "point": 0, "replication": 1, "seed": 101, "days": 365, "key": f"{s}-0-1", "reproduced": True} for s in scenarios]))}
+    for i, _ in enumerate(scenarios):
+        arrays[f"{i}.participation"] = np.linspace(0.1, 0.5, 12).reshape(4, 3) + 0.1 * i
+        arrays[f"{i}.open_problems"] = np.arange(12.0).reshape(4, 3)
+        arrays[f"{i}.building"] = building
+        arrays[f"{i}.zone"] = building // 6
+    np.savez_compressed(folder / SPATIAL, **arrays)
+
+
+def test_chinese_report(comparison_store):
+    add_spatial(comparison_store)
+    path = write_report(comparison_store, lang="zh")
+    html = path.read_text(encoding="utf-8")
+    assert path == comparison_store / "report.html"
+    assert_self_contained(html)
+    assert figure_ids(html) == set(COMPARISON_FIGURES) | {"spatial"}
+    for name in COMPARISON_FIGURES + ["spatial"]:
+        assert (comparison_store / "figures" / "zh" / f"{name}.png").is_file()
+        assert (comparison_store / "figures" / "zh" / f"{name}.svg").is_file()
+    assert 'lang="zh-CN"' in html
+    # the plain-language sentence, with the hand-computed effect (+4.5 points, 95% CI 3.6–5.4)
+    assert "开启积分制后，居民参与率提高4.5个百分点（95%置信区间 3.6–5.4）" in html
+    assert "每增加一名参与者每年花费 222 元" in html
+    # the failed run is counted and named
+    assert "1 / 12 次运行失败" in html and "whistle_escalation-0-3" in html and "synthetic failure" in html
+    assert load(comparison_store).config_hash in html
+
+
+def test_english_report_without_spatial_snapshot(comparison_store):
+    path = write_report(comparison_store, lang="en", out=comparison_store / "report.en.html")
+    html = path.read_text(encoding="utf-8")
+    assert_self_contained(html)
+    assert figure_ids(html) == set(COMPARISON_FIGURES)
+    assert "With points incentives, participation rises by 4.5 points (95% CI 3.6–5.4)" in html
+    assert "1 of 12 runs failed" in html
+    assert "govsim snapshot" in html  # says how to get the maps
+    assert not re.search(r"[\u4e00-\u9fff]", html.split("<body>")[1].replace("积分制", ""))  # no Chinese in the English report
+
+
+def test_factorial_report_shows_contributions(tmp_path):
+    factors = ["party_network", "points_incentive"]
+    shift = [0.0, 0.01, -0.01]
+
+    def participation(on, r):
+        return 0.25 + 0.04 * on["party_network"] + 0.02 * on["points_incentive"] + 0.03 * on["party_network"] * on["points_incentive"] + shift[r]
+
+    rows, points = factorial_rows(factors, 3, participation)
+    sweep = {"method": "grid", "parameters": {f"mechanisms.{f}.enabled": [False, True] for f in factors}}
+    folder = write_store(tmp_path / "licheng_contributions", rows, manifest_for("licheng_contributions", ["licheng"], 3, points=points, sweep=sweep))
+    html = write_report(folder, lang="zh").read_text(encoding="utf-8")
+    assert_self_contained(html)
+    assert "contributions" in figure_ids(html)
+    assert "红网格：平均而言（无论其他机制是否开启），居民参与率提高5.5个百分点" in html
+    assert "红网格与积分制同时开启时，居民参与率比两者各自效果之和多3.0个百分点" in html
+    assert "基线：全部关闭" in html or "全部关闭" in html
+
+
+def test_falls_back_to_english_without_a_chinese_font(tmp_path, monkeypatch):
+    runs = pd.DataFrame([run_row("baseline", 0, status="failed"), run_row("points_incentive", 0, status="failed")])
+    folder = write_store(tmp_path / "broken", runs, manifest_for("broken", ["baseline", "points_incentive"], 1))
+    monkeypatch.setattr("sim.analysis.report.chinese_family", lambda: None)
+    html = write_report(folder, lang="zh").read_text(encoding="utf-8")
+    assert 'lang="en"' in html
+    assert "No Chinese font was found" in html
+    assert "2 of 2 runs failed" in html and "No run finished successfully" in html
+
+
+def test_missing_glyphs_would_fail_these_tests():
+    """The filter in conftest.py turns matplotlib's missing-glyph warning into an error."""
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("积分制")
+        with pytest.raises(UserWarning, match="Glyph"):
+            fig.savefig(__import__("io").BytesIO(), format="png")
+        plt.close(fig)
+
+
+def test_report_command(tmp_path):
+    runs = pd.DataFrame([run_row("baseline", 0, status="failed")])
+    folder = write_store(tmp_path / "one", runs, manifest_for("one", ["baseline"], 1))
+    result = CliRunner().invoke(report_command, [str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").is_file()
+    missing = CliRunner().invoke(report_command, [str(tmp_path / "nothing")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bad = CliRunner().invoke(report_command, [str(folder), "--lang", "fr"])
+    assert bad.exit_code == 2

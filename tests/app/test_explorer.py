@@ -1,0 +1,180 @@
+"""The explorer in a real browser.
+
+Starts ``govsim app scenarios/baseline.toml`` (as ``python -m sim.app``) on a
+free 127.0.0.1 port, opens it in headless Chromium through playwright, checks
+the controls (scenario picker, a switch for every mechanism), switches a
+mechanism on, resets, steps, and checks that the status, the grid and both
+plots change. Saves a screenshot in the test's tmp dir and, when
+``$GOVSIM_SCREENSHOT_DIR`` is set, there too.
+
+Needs the ``app`` and ``browser-test`` extras and Chromium
+(``.ci/install-browser.sh``). Anything missing fails the test; see
+``tests/app/conftest.py`` for the local-only skip switch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.app.conftest import chromium_executable, require_module
+from tests.conftest import ROOT, SCENARIOS
+
+SCREENSHOT_ENV = "GOVSIM_SCREENSHOT_DIR"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START_TIMEOUT_S = 60
+UI_TIMEOUT_MS = 30_000
+
+
+def _wait_for_server(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the explorer exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the explorer did not answer at {url} within {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}", pytrace=False)
+
+
+@pytest.fixture
+def explorer_url(tmp_path):
+    """``govsim app`` serving the baseline on a free port; yields its address."""
+    require_module("solara")
+    from sim.app import free_port
+
+    port = free_port()
+    log = tmp_path / "explorer.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("GOVSIM_APP_SCENARIO", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim.app", str(SCENARIOS / "baseline.toml"), "--port", str(port)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_server(url, process, log)
+        assert url in log.read_text(errors="replace"), "govsim app must print its address"
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line or "raised exception" in line]
+        assert not errors, f"the server logged errors:\n{log.read_text(errors='replace')[-4000:]}"
+
+
+def _image(page, css: str) -> bytes:
+    """The pixels of the figure inside the component marked ``css``."""
+    image = page.locator(f"{css} img").first
+    image.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
+    return image.screenshot(animations="disabled")
+
+
+def _wait_for_change(page, css: str, before: bytes, what: str) -> bytes:
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        now = _image(page, css)
+        if now != before:
+            return now
+        page.wait_for_timeout(200)
+    pytest.fail(f"{what} did not change", pytrace=False)
+
+
+def _save_screenshot(page, tmp_path: Path) -> Path:
+    shot = tmp_path / "explorer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    target = os.environ.get(SCREENSHOT_ENV)
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(target) / shot.name)
+    return shot
+
+
+def test_explorer_in_browser(explorer_url, tmp_path):
+    require_module("playwright")
+    chromium = chromium_executable()
+    from playwright.sync_api import expect, sync_playwright
+
+    from sim.mechanisms import available
+
+    mechanisms = list(available())
+    toggled = "burden_reduction" if "burden_reduction" in mechanisms else mechanisms[0]
+    timings: dict[str, float] = {}
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1300},
+        )
+        try:
+            page = context.new_page()
+            started = time.monotonic()
+            page.goto(explorer_url)
+            status = page.locator(".govsim-status")
+            expect(status).to_contain_text("Day 0", timeout=60_000)
+            grid0, part0, res0 = (_image(page, c) for c in (".govsim-grid", ".govsim-plot-participation", ".govsim-plot-resolution"))
+            timings["page_load_s"] = time.monotonic() - started
+            expect(status).to_contain_text("Mechanisms on: none")
+
+            # Controls: every scenario file can be picked, every mechanism has a switch.
+            sidebar = page.locator(".v-navigation-drawer")
+            for name in mechanisms:
+                expect(sidebar.get_by_text(re.compile(rf"\b{name}\b"))).to_have_count(1)
+            page.locator(".govsim-scenario .v-select").first.click()
+            menu = page.locator(".v-menu__content.menuable__content__active")
+            for _ in range(10):  # Vuetify renders a long list 20 items at a time, more on scrolling
+                menu.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+                page.wait_for_timeout(100)
+            for scenario in sorted(SCENARIOS.glob("*.toml")):
+                expect(menu.get_by_text(scenario.stem, exact=True)).to_have_count(1)
+            page.keyboard.press("Escape")
+
+            # Switch a mechanism on; it applies on Reset, as every Mesa model parameter does.
+            sidebar.get_by_text(re.compile(rf"\b{toggled}\b")).click()
+            page.get_by_role("button", name="Reset").click()
+            expect(status).to_contain_text(f"Mechanisms on: {toggled}", timeout=UI_TIMEOUT_MS)
+
+            # Step: the day counter, the grid and both plots change.
+            step = page.get_by_role("button", name="Step")
+            for day in (1, 2, 3):
+                clicked = time.monotonic()
+                step.click()
+                expect(status).to_contain_text(f"Day {day}", timeout=UI_TIMEOUT_MS)
+                timings[f"step_{day}_s"] = time.monotonic() - clicked
+            _wait_for_change(page, ".govsim-grid", grid0, "the grid")
+            _wait_for_change(page, ".govsim-plot-participation", part0, "the participation plot")
+            _wait_for_change(page, ".govsim-plot-resolution", res0, "the resolution plot")
+
+            # Another layer redraws the grid.
+            grid3 = _image(page, ".govsim-grid")
+            page.locator(".govsim-scenario .v-select").nth(1).click()
+            page.locator(".v-menu__content.menuable__content__active").get_by_text("open_problems", exact=True).click()
+            _wait_for_change(page, ".govsim-grid", grid3, "the grid after picking another layer")
+            page.get_by_role("button", name="Step").click()
+            expect(status).to_contain_text("Day 4", timeout=UI_TIMEOUT_MS)
+            page.wait_for_timeout(500)
+            shot = _save_screenshot(page, tmp_path)
+        finally:
+            context.close()
+    print(f"\nexplorer screenshot: {shot}\nexplorer timings: {json.dumps({k: round(v, 2) for k, v in timings.items()})}")
+    assert shot.stat().st_size > 10_000

@@ -1,0 +1,201 @@
+"""The explorer's model, controls, drawing and command, without a browser."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import pickle
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.collections import PathCollection
+
+from sim.mechanisms import available
+from tests.conftest import SCENARIOS
+
+SMALL_CONTROLS = {"residents": 800}
+
+
+def explorer(**kwargs):
+    from sim.explorer.model import ExplorerModel
+
+    return ExplorerModel(scenario_file=str(SCENARIOS / "baseline.toml"), **kwargs)
+
+
+def test_controls_become_overrides():
+    model = explorer(seed="7", residents=900, admin_share=0.2, gridworkers_per_zone=2.0, elderly_share=0.3,
+                     mechanism_burden_reduction=True)
+    assert model.residents.n == 900
+    assert model.config.gridworkers.admin_share == pytest.approx(0.2)
+    assert model.config.gridworkers.per_zone == pytest.approx(2.0)
+    assert model.config.population.elderly_share == pytest.approx(0.3)
+    assert model.config.enabled_mechanisms() == ["burden_reduction"]
+    model.step()
+    assert model.steps == 1
+
+
+def test_seed_box_text_is_a_repeatable_seed():
+    from sim.explorer.model import parse_seed
+
+    assert parse_seed("42") == 42 and parse_seed(" 42 ") == 42 and parse_seed(5) == 5
+    assert parse_seed("") is None and parse_seed(None) is None
+    assert parse_seed("licheng") == parse_seed("licheng") != parse_seed("baseline")
+    runs = []
+    for _ in range(2):
+        model = explorer(seed="3", **SMALL_CONTROLS)
+        for _ in range(5):
+            model.step()
+        runs.append(model.datacollector.get_model_vars_dataframe())
+    assert runs[0].equals(runs[1])
+
+
+def test_mesa_scenario_keyword_is_ignored_and_unknown_keywords_fail():
+    class Scenario:  # stands in for mesa.experimental.scenarios.Scenario (Mesa >= 3.5)
+        pass
+
+    Scenario.__module__ = "mesa.experimental.scenarios.scenario"
+    model = explorer(scenario=Scenario(), **SMALL_CONTROLS)
+    assert model.config.name == "baseline"
+    with pytest.raises(TypeError, match="colour"):
+        explorer(colour="red")
+
+
+def test_model_params_offer_every_mechanism_and_the_scenario_values():
+    from sim.explorer.model import ExplorerModel, model_params
+
+    params = model_params(SCENARIOS / "district.toml")
+    switches = {k[len("mechanism_"):] for k, v in params.items() if k.startswith("mechanism_")}
+    assert switches == set(available())
+    assert all(params[f"mechanism_{name}"]["type"] == "Checkbox" for name in switches)
+    assert params["residents"]["value"] == 500_000
+    assert params["residents"]["min"] <= 500_000 <= params["residents"]["max"]
+    assert params["seed"]["type"] == "InputText"  # Mesa's seed box gives text
+    on = model_params(SCENARIOS / "burden_reduction.toml")
+    assert on["mechanism_burden_reduction"]["value"] is True
+    # Every keyword Mesa will pass on Reset is accepted, and every one has a default.
+    signature = inspect.signature(ExplorerModel.__init__)
+    assert all(p.default is not inspect.Parameter.empty for n, p in signature.parameters.items() if n != "self" and p.kind is p.KEYWORD_ONLY)
+    values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in model_params(SCENARIOS / "baseline.toml").items()}
+    model = ExplorerModel(**{**values, **SMALL_CONTROLS})
+    assert model.config.name == "baseline"
+
+
+def vuetify_round(value: float, control: dict) -> float:
+    """What Vuetify 2's v-slider reports for ``value`` (VSlider.roundValue)."""
+    step = control["step"]
+    text = repr(float(step))
+    decimals = len(text.split(".")[1]) if "." in text and not text.endswith(".0") else 0
+    offset = math.fmod(control["min"], step)
+    snapped = math.floor((value - offset) / step + 0.5) * step + offset
+    return float(f"{min(snapped, control['max']):.{decimals}f}")
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "district", "licheng"])
+def test_sliders_keep_the_scenario_values(scenario):
+    # The browser's slider reports a snapped, rounded value as soon as it is
+    # shown, and Mesa rebuilds the model with it on Reset: it must be the
+    # scenario's own value, or an untouched Reset changes the scenario.
+    from sim.explorer.model import model_params
+
+    path = SCENARIOS / f"{scenario}.toml"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is not in this checkout")
+    for name, control in model_params(path).items():
+        if isinstance(control, dict) and control.get("type", "").startswith("Slider"):
+            assert control["min"] <= control["value"] <= control["max"], (name, control)
+            assert vuetify_round(control["value"], control) == control["value"], (name, control)
+
+
+def test_mesa_accepts_the_model_params(solara_available):
+    from mesa.visualization import solara_viz
+
+    from sim.explorer.model import ExplorerModel, model_params
+
+    params = model_params(SCENARIOS / "baseline.toml")
+    solara_viz._check_model_params(ExplorerModel.__init__, params)  # raises on a parameter Mesa cannot pass
+    if hasattr(solara_viz, "_build_model_init_kwargs"):  # Mesa >= 3.5: Reset adds its own `scenario`
+        model = explorer(**SMALL_CONTROLS)
+        values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+        kwargs = solara_viz._build_model_init_kwargs(model, {**values, **SMALL_CONTROLS}, add_scenario_when_empty=True, require_model_accepts_scenario=True)
+        rebuilt = type(model)(**kwargs)
+        assert rebuilt.config.name == "baseline" and rebuilt.residents.n == SMALL_CONTROLS["residents"]
+
+
+def test_scenario_picker_lists_the_folder_and_the_launch_file(tmp_path, monkeypatch):
+    from sim.explorer.model import SCENARIO_ENV, initial_scenario, scenario_files
+
+    mine = tmp_path / "my_district.toml"
+    mine.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\nname = "my_district"\n')
+    files = scenario_files(extra=mine)
+    assert {p.stem for p in SCENARIOS.glob("*.toml")} | {"my_district"} == set(files)
+    monkeypatch.delenv(SCENARIO_ENV, raising=False)
+    assert initial_scenario() == (SCENARIOS / "baseline.toml").resolve()
+    monkeypatch.setenv(SCENARIO_ENV, str(mine))
+    assert initial_scenario() == mine.resolve()
+    assert explorer_for(mine).config.name == "my_district"
+
+
+def explorer_for(path):
+    from sim.explorer.model import ExplorerModel
+
+    return ExplorerModel(scenario_file=str(path), **SMALL_CONTROLS)
+
+
+def test_model_pickles():
+    model = explorer(**SMALL_CONTROLS)
+    model.step()
+    clone = pickle.loads(pickle.dumps(model))
+    clone.step()
+    assert clone.steps == 2
+
+
+def test_grid_drawing_uses_layers_not_residents(solara_available):
+    from sim.explorer.components import LAYERS, draw_grid, geometry
+
+    model = explorer(**SMALL_CONTROLS)
+    geo = geometry(model)
+    assert len(geo.zone_x) == model.n_zones and len(geo.community_edges) > 0
+    for layer in LAYERS:
+        fig = draw_grid(model, layer, geo)
+        ax = fig.axes[0]
+        assert len(ax.images) >= 1
+        # markers are aggregates: one per zone and per community, never one per resident
+        markers = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+        assert 0 < markers <= model.n_zones + 2 * model.n_communities
+    model.step()
+    image = draw_grid(model, "participation", geo).axes[0].images[0].get_array()
+    assert np.isfinite(image.compressed()).all() and image.count() > 0
+
+
+def test_command_rejects_a_bad_scenario_and_has_help(tmp_path, solara_available):
+    from sim.app import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "nowhere.toml"\n')
+    result = CliRunner().invoke(app, [str(bad)])
+    assert result.exit_code == 2 and "nowhere.toml" in result.output
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0 and "SCENARIO" in result.output
+
+
+def test_no_model_is_built_at_import(solara_available):
+    import importlib
+
+    import sim.explorer.app as page
+    from sim.model import core
+
+    built = []
+    original = core.GovernanceCore.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    core.GovernanceCore.__init__ = spy
+    try:
+        importlib.reload(page)
+    finally:
+        core.GovernanceCore.__init__ = original
+    assert built == [] and callable(page.Page)
+

@@ -1,0 +1,70 @@
+"""Bad experiment files: a clear message naming file and key, exit status 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+
+from .conftest import experiment_text
+
+
+def govsim_run(path: Path, out: Path, *args: str):
+    return CliRunner().invoke(main, ["run", str(path), "--out", str(out), "--executor", "serial", *args])
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        pytest.param(lambda t: t.replace("replications =", "replicatons ="), ["unknown key 'experiment.replicatons'", "did you mean 'experiment.replications'?"], id="unknown-key"),
+        pytest.param(lambda t: t + '\n[sweep]\nmethod = "grid"\n[sweep.parameters]\n"mechanisms.burden_reduction.admin_cutt" = [0.1]\n', ["sweep.parameters.\"mechanisms.burden_reduction.admin_cutt\"", "did you mean 'mechanisms.burden_reduction.admin_cut'?"], id="sweep-path"),
+        pytest.param(lambda t: t + '\n[sweep]\nmethod = "grid"\n[sweep.parameters]\n"mechanisms.burden_reduction.admin_cut" = [0.2, 1.5]\n', ["sweep.parameters.\"mechanisms.burden_reduction.admin_cut\"", "1.5", "less than or equal to 1"], id="sweep-value-out-of-range"),
+        pytest.param(lambda t: t + '\n[sweep]\nmethod = "lhs"\nsamples = 4\n[sweep.parameters]\n"gridworkers.admin_share" = { low = 0.1, high = 0.99 }\n', ["gridworkers.admin_share", "valid range"], id="sweep-bounds-out-of-range"),
+        pytest.param(lambda t: t.replace("replications = 3", "replications = 0"), ["key 'experiment.replications'", "greater than or equal to 1"], id="out-of-range"),
+        pytest.param(lambda t: t.replace('"world.residents" = 300', '"world.residents" = 10'), ["overrides.\"world.residents\"", "greater than or equal to 50"], id="override-out-of-range"),
+        pytest.param(lambda t: t.replace('"world.residents" = 300', '"world.resident" = 300'), ["overrides.\"world.resident\"", "did you mean 'world.residents'?"], id="override-path"),
+        pytest.param(lambda t: t.replace("baseline.toml", "baselin.toml"), ["experiment.scenarios[0]", "does not exist", "did you mean 'baseline.toml'?"], id="missing-scenario"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nmetrics = [\"participaton_rate\"]"), ["experiment.metrics[0]", "did you mean 'participation_rate'?"], id="metric"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nbaseline = \"basline\""), ["experiment.baseline", "did you mean 'baseline'?"], id="baseline"),
+        pytest.param(lambda t: t.replace('name = "tiny"', 'name = "../../escape"'), ["experiment.name", "plain name"], id="name-is-a-path"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20 20"), ["not valid TOML"], id="toml-syntax"),
+        pytest.param(lambda t: t.replace("days = 20", 'days = "20"'), ["key 'experiment.days'", "valid integer"], id="wrong-type"),
+    ],
+)
+def test_bad_experiment_file_names_file_and_key_and_writes_nothing(edit, expected, write_experiment, tmp_path):
+    path = write_experiment(edit(experiment_text()))
+    out = tmp_path / "results"
+    result = govsim_run(path, out)
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.output
+    for text in expected:
+        assert text in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_dry_run_of_a_bad_file_fails_the_same_way(write_experiment, tmp_path):
+    path = write_experiment(experiment_text().replace("replications =", "replicatons ="))
+    result = govsim_run(path, tmp_path / "results", "--dry-run")
+    assert result.exit_code == 2 and "did you mean 'experiment.replications'?" in result.output
+
+
+def test_scenario_options_are_refused_for_an_experiment(write_experiment, tmp_path):
+    result = govsim_run(write_experiment(), tmp_path / "results", "--days", "5")
+    assert result.exit_code == 2 and "--days only apply to a scenario file" in result.output
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_scenario_file_still_runs_once(tmp_path, scenarios_dir):
+    out = tmp_path / "one"
+    result = CliRunner().invoke(main, ["run", str(scenarios_dir / "baseline.toml"), "--days", "3", "--out", str(out), "--set", "world.residents=300"])
+    assert result.exit_code == 0, result.output
+    assert (out / "series.parquet").is_file() and (out / "summary.json").is_file()
+
+
+def test_experiment_options_are_refused_for_a_scenario(tmp_path, scenarios_dir):
+    result = CliRunner().invoke(main, ["run", str(scenarios_dir / "baseline.toml"), "--workers", "2", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "--workers only apply to an experiment file" in result.output

@@ -1,0 +1,124 @@
+"""Expanding experiment files: seeds, keys, sweep designs, folder names, shipped files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.experiment import ExperimentError, build_plan, seed_for
+from sim.experiment.plan import results_name, run_key
+from tests.conftest import ROOT
+
+
+GRID = """
+[sweep]
+method = "grid"
+[sweep.parameters]
+"gridworkers.admin_share" = [0.2, 0.45, 0.6]
+"mechanisms.burden_reduction.admin_cut" = [0.2, 0.4]
+"""
+
+
+def test_same_replication_same_seed_across_scenarios_and_points(write_experiment):
+    plan = build_plan(write_experiment(sweep=GRID, replications=4))
+    assert len(plan.runs) == 2 * 6 * 4
+    by_replication: dict[int, set[int]] = {}
+    for run in plan.runs:
+        by_replication.setdefault(run.replication, set()).add(run.seed)
+    assert all(len(seeds) == 1 for seeds in by_replication.values())
+    assert len({seeds.pop() for seeds in by_replication.values()}) == 4
+    assert all(run.seed == seed_for(11, run.replication) for run in plan.runs)
+
+
+def test_seeds_depend_on_base_seed_and_replication_only():
+    # Stable across versions: changing this would silently change every stored result.
+    assert [seed_for(20240601, r) for r in range(3)] == [seed_for(20240601, 0), seed_for(20240601, 1), seed_for(20240601, 2)]
+    assert seed_for(1, 0) != seed_for(2, 0) and seed_for(1, 0) != seed_for(1, 1)
+    assert seed_for(7, 0) == 1201125462
+
+
+def test_run_keys_hash_config_seed_and_days(write_experiment):
+    plan = build_plan(write_experiment(sweep=GRID, replications=2))
+    assert len({r.key for r in plan.runs}) == len(plan.runs)
+    config = plan.configs[("baseline", 0)]
+    assert run_key(config, 1, 20) == run_key(dict(config), 1, 20)
+    assert run_key(config, 1, 20) != run_key(config, 2, 20) != run_key(config, 1, 21)
+    assert run_key({**config, "description": "words only"}, 1, 20) == run_key(config, 1, 20)
+    assert plan.points[2] == {"gridworkers.admin_share": 0.45, "mechanisms.burden_reduction.admin_cut": 0.2}  # first parameter slowest
+    assert plan.configs[("baseline", 2)]["gridworkers"]["admin_share"] == 0.45
+    assert plan.configs[("burden_reduction", 5)]["mechanisms"]["burden_reduction"]["admin_cut"] == 0.4
+
+
+def test_sweeping_a_switched_off_mechanism_is_flagged(write_experiment):
+    plan = build_plan(write_experiment(sweep=GRID))
+    assert any("admin_cut" in w and "baseline" in w for w in plan.warnings)
+
+
+@pytest.mark.parametrize(("method", "settings", "expected"), [("lhs", "samples = 7", 7), ("sobol", "samples = 4", 4 * (2 * 2 + 2)), ("sobol", "samples = 4\nsecond_order = false", 4 * (2 + 2)), ("morris", "samples = 3", 3 * (2 + 1))])
+def test_sampled_designs_stay_in_bounds(method, settings, expected, write_experiment):
+    if method in ("sobol", "morris"):
+        pytest.importorskip("SALib")
+    sweep = f"""
+[sweep]
+method = "{method}"
+{settings}
+[sweep.parameters]
+"gridworkers.admin_share" = {{ low = 0.2, high = 0.6 }}
+"committee.meeting_invitees" = {{}}
+"""
+    plan = build_plan(write_experiment(sweep=sweep, scenarios=("baseline",), replications=1))
+    assert len(plan.points) == expected
+    shares = [p["gridworkers.admin_share"] for p in plan.points]
+    invitees = [p["committee.meeting_invitees"] for p in plan.points]
+    assert all(0.2 <= s <= 0.6 for s in shares)
+    assert all(isinstance(i, int) and 0 <= i <= 1000 for i in invitees)  # registry range, integer
+    assert plan.sweep["problem"]["names"] == ["gridworkers.admin_share", "committee.meeting_invitees"]
+    assert build_plan(write_experiment(sweep=sweep, scenarios=("baseline",), replications=1)).points == plan.points
+
+
+def test_sobol_without_salib_says_how_to_install_it(write_experiment, monkeypatch):
+    monkeypatch.setitem(sys.modules, "SALib", None)
+    monkeypatch.setitem(sys.modules, "SALib.sample", None)
+    monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)
+    sweep = '\n[sweep]\nmethod = "sobol"\nsamples = 4\n[sweep.parameters]\n"gridworkers.admin_share" = {}\n'
+    with pytest.raises(ExperimentError, match=r"govsim\[sensitivity\]"):
+        build_plan(write_experiment(sweep=sweep))
+
+
+@pytest.mark.parametrize("name", ["../up", "/etc/passwd", "a/b", "..", "a\\b"])
+def test_names_that_are_paths_are_refused(name):
+    with pytest.raises(ExperimentError, match="experiment.name"):
+        results_name(name, Path("x.toml"))
+
+
+def test_names_are_made_safe_for_folders():
+    assert results_name("积分 sweep (v2)", Path("x.toml")) == "积分_sweep_v2"
+    assert results_name(".hidden", Path("x.toml")) == "hidden"
+
+
+def test_scenario_placeholder_expands_to_every_mechanism(tmp_path):
+    from sim.mechanisms import available
+
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
+    for name in available():
+        (scenarios / f"{name}.toml").write_text(f'extends = "baseline.toml"\nname = "{name}"\n[mechanisms.{name}]\nenabled = true\n')
+    path = tmp_path / "exp.toml"
+    path.write_text('[experiment]\nscenarios = ["scenarios/baseline.toml", "scenarios/{mechanism}.toml"]\nreplications = 1\nbase_seed = 1\ndays = 1\n')
+    plan = build_plan(path)
+    assert [s.name for s in plan.scenarios] == ["baseline", *available()]
+    assert plan.name == "exp"  # the file name when no name is given
+    assert all(s.config.enabled_mechanisms() == [s.name] for s in plan.scenarios[1:])
+
+
+SHIPPED = sorted((ROOT / "experiments").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_experiment_files_are_valid(path):
+    plan = build_plan(path)
+    assert plan.runs and not plan.warnings
+    assert plan.name == path.stem

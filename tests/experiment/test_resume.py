@@ -1,0 +1,85 @@
+"""A batch killed part-way and started again runs every run exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.experiment import build_plan
+
+from .conftest import experiment_text
+
+GOVSIM = [sys.executable, "-m", "sim.cli"]
+
+
+def committed(folder: Path) -> int:
+    ledger = folder / "store" / "ledger.sqlite"
+    if not ledger.is_file():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM runs WHERE status = 'done'").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:  # created but no table yet
+        return 0
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(os.name != "posix", reason="uses process groups and SIGKILL")
+def test_a_batch_killed_with_sigkill_resumes_and_runs_everything_exactly_once(write_experiment, tmp_path):
+    path = write_experiment(experiment_text(replications=40, days=30))
+    plan = build_plan(path)
+    total = len(plan.unique_runs())
+    out = tmp_path / "results"
+    folder = out / "tiny"
+    command = [*GOVSIM, "run", str(path), "--out", str(out), "--workers", "2", "--commit-every", "0.2"]
+    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while committed(folder) < 10 and batch.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert batch.poll() is None, "the batch finished before it could be killed; make it longer"
+        os.kill(batch.pid, signal.SIGKILL)
+        batch.wait()
+        # The workers notice that their parent died and leave.
+        deadline = time.monotonic() + 15
+        while group_alive(batch.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_alive(batch.pid), "worker processes outlived the killed batch"
+    finally:
+        if group_alive(batch.pid):
+            os.killpg(batch.pid, signal.SIGKILL)
+    before = committed(folder)
+    assert 10 <= before < total
+
+    again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert f"ran {total - before} runs" in again.stdout and f"{before} were already done" in again.stdout
+
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert len(runs) == total and runs["key"].is_unique and (runs["status"] == "done").all()
+    assert set(runs["key"]) == {r.key for r in plan.runs}
+    series = pd.read_parquet(folder / "series")
+    assert not series.duplicated(["key", "day"]).any()
+    assert (series.groupby("key").size() == 30).all() and series["key"].nunique() == total
+    for file in folder.rglob("*.parquet"):
+        pq.read_table(file)  # every file whole
+    assert not list(folder.rglob("*.tmp"))
