@@ -137,6 +137,9 @@ def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | No
     dotted = ".".join(loc)
     # The file that set the key; for a whole table, the most derived file that set part of it.
     setters = [f for k, f in data_origin.items() if k == dotted or k.startswith(dotted + ".")]
+    if not setters:  # inside a value set whole (a list of tables): the file that set the value
+        prefixes = [".".join(loc[:i]) for i in range(len(loc) - 1, 0, -1)]
+        setters = [data_origin[p] for p in prefixes if p in data_origin][:1]
     file = default_file if default_file in setters or not setters else setters[-1]
     if error["type"] == "extra_forbidden":
         parent = _model_at(Scenario, loc[:-1])

@@ -42,17 +42,16 @@ ad-hoc group (staff facilitation).
 from __future__ import annotations
 
 import numpy as np
-from pydantic import field_validator
 
 from sim.model import Mechanism, MechanismParams, Phase, param
-from sim.model.params import PROBLEM_KINDS
+from sim.model.params import PROBLEM_KINDS, ProblemKindList
 from sim.model.problems import DISCOVERED, HELD, QUEUED
 
 YEAR = 365
 
 
 class DualTrackDeliberationParams(MechanismParams):
-    small_kinds: tuple[str, ...] = param(("facilities", "environment", "disputes", "property"), unit="problem kinds", source="seed 000 §4 (一事一议 groups with property firm, owners' committee, resident activists, party members)", description="Kinds of small problem that get an ad-hoc stakeholder group.")
+    small_kinds: ProblemKindList = param(("facilities", "environment", "disputes", "property"), unit="problem kinds", source="seed 000 §4 (一事一议 groups with property firm, owners' committee, resident activists, party members)", description="Kinds of small problem that get an ad-hoc stakeholder group.")
     small_share: float = param(0.1, unit="share", ge=0, le=1, source="assumption; seed 004 §1.3 (1,342 micro-deliberation events 微议事, about 170 a pilot community if counted over the 8 pilots): about 130 groups a year in a 6,000-resident community", description="Share of small problems of those kinds that get a group.")
     group_size: int = param(6, unit="residents", ge=1, le=100, source="assumption", description="Residents of the building invited to a group.")
     stake_factor: float = param(1.5, unit="ratio", ge=0, le=10, source="assumption (people affected come more readily)", description="Attendance of an invited stakeholder relative to their willingness (capped at 1).")
@@ -60,7 +59,7 @@ class DualTrackDeliberationParams(MechanismParams):
     self_resolve_prob: float = param(0.5, unit="probability", ge=0, le=1, source="assumption; seed 000 §4 (small matters settled by residents' self-governance)", description="Chance a full group at average deliberation capacity settles the problem itself.")
     self_resolve_days: float = param(3.0, unit="days", ge=0, le=365, source="assumption", description="Mean days from the group's agreement to the fix.")
     group_days: float = param(2.0, unit="days", ge=0, le=60, source="assumption", description="Days a group takes before passing an unsettled problem to the community pool.")
-    big_kinds: tuple[str, ...] = param(("facilities", "environment", "safety", "property"), unit="problem kinds", source="seed 000 §4 (infrastructure renovation and livelihood matters go to the platform)", description="Kinds of big problem put on the platform's agenda.")
+    big_kinds: ProblemKindList = param(("facilities", "environment", "safety", "property"), unit="problem kinds", source="seed 000 §4 (infrastructure renovation and livelihood matters go to the platform)", description="Kinds of big problem put on the platform's agenda.")
     platform_interval_days: int = param(30, unit="days", ge=1, le=365, source="assumption; seed 004 §1.2 (monthly consultations 月会商)", description="Days between platform sessions.")
     deputies: int = param(3, unit="persons per community", ge=0, le=50, source="seed 000 §4 (CPPCC members, people's congress deputies, union representatives)", description="Deputies on each community's platform.")
     party_reps: int = param(4, unit="persons per community", ge=0, le=50, source="seed 000 §4 (party representatives)", description="Party representatives on the platform (drawn from serving members).")
@@ -76,13 +75,6 @@ class DualTrackDeliberationParams(MechanismParams):
     platform_cost_per_community: float = param(12000.0, unit="yuan/year", ge=0, le=1e7, source="assumption; seed 000 §4 (rooms meeting the 'five haves' 五有)", description="Yearly cost of running the platform in one community.")
     cost_per_group: float = param(200.0, unit="yuan", ge=0, le=1e5, source="assumption (staff facilitation)", description="Cost of one ad-hoc group.")
 
-    @field_validator("small_kinds", "big_kinds")
-    @classmethod
-    def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [k for k in kinds if k not in PROBLEM_KINDS]
-        if unknown:
-            raise ValueError(f"unknown problem kinds {unknown}; choose from {list(PROBLEM_KINDS)}")
-        return kinds
 
 
 class DualTrackDeliberation(Mechanism):

@@ -26,10 +26,9 @@ Cost: the points paid for valid reports.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import model_validator
 
 from sim.model import Mechanism, MechanismParams, Phase, param
-from sim.model.params import PROBLEM_KINDS
+from sim.model.params import PROBLEM_KINDS, ProblemKindList
 from sim.model.problems import CHANNELS, UNDISCOVERED
 
 
@@ -37,15 +36,9 @@ class RiderInformantsParams(MechanismParams):
     enrolment_share: float = param(0.5, unit="share of riders", ge=0, le=1, source="assumption; seed 004 §3.1 (appointment of rider gridworkers)", description="Share of resident delivery riders appointed as rider gridworkers.")
     buildings_per_day: float = param(30.0, unit="buildings/day", ge=0, le=500, source="assumption (dozens of deliveries a day)", description="Buildings an appointed rider passes in a day, at random across their community.")
     notice_prob: float = param(0.03, unit="probability per pass", ge=0, le=1, source="assumption (a rider sees common areas in passing, a patrol walks through)", description="Chance a rider passing a building notices and reports an undiscovered hazard there.")
-    kinds: tuple[str, ...] = param(("safety", "facilities", "environment"), unit="problem kinds", source="seed 004 §3.1 (随手拍 hazards, patrols)", description="Kinds of problem riders report.")
+    kinds: ProblemKindList = param(("safety", "facilities", "environment"), unit="problem kinds", source="seed 004 §3.1 (随手拍 hazards, patrols)", description="Kinds of problem riders report.")
     points_yuan: float = param(10.0, unit="yuan per valid report", ge=0, le=10000, source="assumption; seed 004 §3.1 (points per valid lead, exchanged for rewards)", description="Value of the points a rider earns for a valid report.")
 
-    @model_validator(mode="after")
-    def _known_kinds(self) -> "RiderInformantsParams":
-        unknown = [k for k in self.kinds if k not in PROBLEM_KINDS]
-        if unknown:
-            raise ValueError(f"unknown problem kinds {unknown}; choose from {list(PROBLEM_KINDS)}")
-        return self
 
 
 class RiderInformants(Mechanism):

@@ -33,10 +33,9 @@ Cost: insurance, vests, tools and training per member per year.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import model_validator
 
 from sim.model import Mechanism, MechanismParams, Phase, param
-from sim.model.params import PROBLEM_KINDS
+from sim.model.params import PROBLEM_KINDS, ProblemKindList
 from sim.model.problems import CHANNELS, DISCOVERED, UNDISCOVERED
 
 CHANNEL = CHANNELS["volunteer"]  # discovery by volunteer-team patrols
@@ -44,7 +43,7 @@ CHANNEL = CHANNELS["volunteer"]  # discovery by volunteer-team patrols
 
 class VolunteerTeamsParams(MechanismParams):
     members_per_1000: float = param(15.0, unit="members per 1,000 adults", ge=0, le=300, source="seed 004 §一.2: 7,494 members of 330 teams in Licheng (about 500,000 adults assumed)", description="Team members recruited per 1,000 adult residents.")
-    kinds: tuple[str, ...] = param(("safety", "environment", "care", "disputes"), unit="problem kinds", source="seed 002 (volunteer fire, environment, livelihood, counselling teams); seed 004 §三.4 (mediation, patrols, care)", description="Kinds of problem the teams look after, one team kind each.")
+    kinds: ProblemKindList = param(("safety", "environment", "care", "disputes"), unit="problem kinds", source="seed 002 (volunteer fire, environment, livelihood, counselling teams); seed 004 §三.4 (mediation, patrols, care)", description="Kinds of problem the teams look after, one team kind each.")
     duty_days_per_week: float = param(2.0, unit="days/week", ge=0, le=7, source="assumption", description="Days a week a member is on duty.")
     buildings_per_duty: float = param(3.0, unit="buildings", ge=0, le=50, source="assumption", description="Buildings of their zone a member walks through on a duty day.")
     detection_prob: float = param(0.5, unit="probability", ge=0, le=1, source="assumption (below a trained gridworker's)", description="Chance a member passing a building finds an undiscovered problem of their kind there.")
@@ -52,12 +51,6 @@ class VolunteerTeamsParams(MechanismParams):
     hours_per_duty: float = param(4.0, unit="hours", ge=0, le=12, source="assumption (half a day)", description="Hours of work a member on duty gives to settling problems.")
     cost_per_member: float = param(300.0, unit="yuan/year per member", ge=0, le=1e5, source="assumption (insurance, vests, tools, training)", description="Yearly cost of equipping and insuring one member.")
 
-    @model_validator(mode="after")
-    def _known_kinds(self) -> "VolunteerTeamsParams":
-        unknown = [k for k in self.kinds if k not in PROBLEM_KINDS]
-        if unknown:
-            raise ValueError(f"unknown problem kinds {unknown}; choose from {list(PROBLEM_KINDS)}")
-        return self
 
 
 class VolunteerTeams(Mechanism):

@@ -10,12 +10,23 @@ section (e.g. ``seed 004 §1.1``), another publication, or say ``assumption``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 PROBLEM_KINDS = ("facilities", "environment", "safety", "disputes", "care", "property")
 """Kinds of residents' problems (seed 000 §4, seed 002, seed 004 §1.3, §2.3)."""
+
+
+def _known_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [k for k in kinds if k not in PROBLEM_KINDS]
+    if unknown:
+        raise ValueError(f"unknown problem kinds {unknown}; choose from {list(PROBLEM_KINDS)}")
+    return kinds
+
+
+ProblemKindList = Annotated[tuple[str, ...], AfterValidator(_known_kinds)]
+"""A parameter naming problem kinds; unknown kinds are validation errors."""
 
 
 def param(
@@ -218,14 +229,8 @@ class ShockParams(Section):
     day: int = param(180, unit="day", ge=0, le=36500, source="scenario choice", description="First day of the shock (0 is the first simulated day).")
     duration_days: int = param(14, unit="days", ge=1, le=3650, source="assumption", description="How long the surge lasts.")
     surge: float = param(3.0, unit="ratio", ge=1, le=100, source="assumption", description="Arrival rate of the affected kinds, relative to normal, while it lasts.")
-    kinds: tuple[str, ...] = param(("safety", "care", "facilities"), unit="problem kinds", source="assumption", description="Kinds of problem that surge.")
+    kinds: ProblemKindList = param(("safety", "care", "facilities"), unit="problem kinds", source="assumption", description="Kinds of problem that surge.")
 
-    @model_validator(mode="after")
-    def _known_kinds(self) -> "ShockParams":
-        unknown = [k for k in self.kinds if k not in PROBLEM_KINDS]
-        if unknown:
-            raise ValueError(f"unknown problem kinds {unknown}; choose from {list(PROBLEM_KINDS)}")
-        return self
 
     def active(self, day: int) -> bool:
         return self.day <= day < self.day + self.duration_days
