@@ -176,6 +176,8 @@ def run_experiment(
         fail(f"interrupted; finished runs are stored. Run the same command again to continue ({session.left} runs left)", 130)
     if make_report:
         write_batch_report(folder, lang)
+    if plan.sweep and plan.sweep["method"] in ("morris", "sobol"):
+        write_batch_sensitivity(folder, lang)
     if not session.failures.empty:
         fail(f"{len(session.failures)} of {session.planned} runs failed (see above)", 1)
 
@@ -192,6 +194,90 @@ def write_batch_report(folder: Path, lang: str) -> None:
         click.echo(f"warning: the report could not be written ({type(exc).__name__}: {exc}); the runs are stored, try `govsim report {folder}`", err=True)
         return
     click.echo(f"report: {path}", err=True)
+
+
+def write_batch_sensitivity(folder: Path, lang: str) -> None:
+    """Sensitivity indices after a Morris or Sobol' batch; a failure here never touches stored runs."""
+    try:
+        from sim.analysis.sensitivity import write_sensitivity
+
+        parquet, figures, notes = write_sensitivity(folder, lang=lang)
+    except Exception as exc:  # noqa: BLE001 - the runs are stored; say what failed and go on
+        click.echo(f"warning: sensitivity indices could not be computed ({type(exc).__name__}: {exc}); the runs are stored, try `govsim sensitivity {folder}`", err=True)
+        return
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    click.echo(f"sensitivity: {parquet} (figures in {folder / 'figures' / 'sensitivity'}/)", err=True)
+
+
+@click.command()
+@click.argument("results_dir", metavar="RESULTS", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--metric", "metrics", multiple=True, help="A summary metric to analyse (repeatable) [the experiment's metrics].")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the figures.")
+def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
+    """Morris or Sobol' indices of a sampled experiment's results folder.
+
+    Writes RESULTS/sensitivity.parquet (Morris: mu_star, mu_star_conf, mu,
+    sigma; Sobol': S1, S1_conf, ST, ST_conf; 95% bootstrap intervals) and
+    figures under RESULTS/figures/sensitivity/ (PNG and SVG).
+    """
+    from sim.analysis.sensitivity import SensitivityError, write_sensitivity
+
+    try:
+        parquet, figures, notes = write_sensitivity(results_dir, lang=lang, metrics=list(metrics) or None)
+    except SensitivityError as exc:
+        fail(str(exc))
+    except ImportError:
+        fail("sensitivity indices need SALib, an optional dependency: pip install 'govsim[sensitivity]'")
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    table = __import__("pandas").read_parquet(parquet)
+    key = "mu_star" if "mu_star" in table else "ST"
+    for (scenario, metric), rows in table.groupby(["scenario", "metric"], sort=False):
+        top = rows.nlargest(5, key)
+        conf = f"{key}_conf"
+        click.echo(f"{scenario} / {metric}: " + ", ".join(f"{r['parameter']} {r[key]:.3g}±{r[conf]:.2g}" for _, r in top.iterrows()))
+    click.echo(f"wrote {parquet} and {len(figures)} figure(s) in {results_dir / 'figures' / 'sensitivity'}/")
+
+
+@click.command()
+@click.argument("file", metavar="CALIBRATION", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Results root [results]; results go to <root>/<calibration name>/.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=1, show_default=True, help="Processes running the replications of a trial.")
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would run; run nothing.")
+def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None:
+    """Fit a scenario's free parameters to target statistics (optuna).
+
+    The study is stored in <root>/<name>/study.sqlite: running the same
+    command again continues it up to `trials`. Writes calibrated.toml (a
+    scenario that extends the original with the best values),
+    calibration.json and figures/convergence.png/.svg. Exit status 2:
+    invalid file (nothing is written).
+    """
+    from sim.calibration import CalibrationError, calibrate as run_calibration, load_calibration
+
+    try:
+        calibration = load_calibration(file)
+    except CalibrationError as exc:
+        fail(str(exc))
+    folder = (out or RESULTS_ROOT) / calibration.name
+    s = calibration.settings
+    click.echo(f"calibration   {calibration.name}  ({file})\nscenario      {calibration.scenario_file}\n"
+               f"parameters    " + ", ".join(f"{d.path} [{d.low:g}, {d.high:g}]" for d in calibration.dimensions) + "\n"
+               f"targets       " + ", ".join(f"{m} = {t.value:g}" for m, t in calibration.targets.items()) + "\n"
+               f"trials        {s.trials} x {s.replications} runs of {s.days} days\nresults       {folder}/", err=True)
+    if dry_run:
+        return
+    try:
+        result = run_calibration(calibration, out or RESULTS_ROOT, workers=workers, echo=lambda line: click.echo(line, err=True))
+    except ImportError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; finished trials are stored. Run the same command again to continue", 130)
+    click.echo(f"best (trial {result['best_trial']} of {result['trials']}, loss {result['best_loss']:.4g}): " + ", ".join(f"{k} = {v:.4g}" for k, v in result["best_parameters"].items()))
+    for metric, value in result["best_metrics"].items():
+        click.echo(f"  {metric}: simulated {value:.4g}, target {result['targets'][metric]['value']:g}")
+    click.echo(f"wrote {folder}/calibrated.toml, calibration.json, figures/convergence.png")
 
 
 def write_run(out: Path, model, summary: dict, meta: dict) -> None:
@@ -256,7 +342,7 @@ def _register_commands() -> None:
     from sim.app import app
     from sim.snapshot import snapshot
 
-    for command in (report, snapshot, app):
+    for command in (report, snapshot, app, sensitivity, calibrate):
         main.add_command(command)
 
 

@@ -58,9 +58,9 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "model_version": model_version(),
         "baseline": plan.baseline,
         "scenarios": [{"name": s.name, "path": s.written, "file": str(s.file)} for s in plan.scenarios],
-        "replications": exp.replications,
+        "replications": plan.replications,
         "base_seed": exp.base_seed,
-        "seeds": [seed_for(exp.base_seed, r) for r in range(exp.replications)],
+        "seeds": [seed_for(exp.base_seed, r) for r in range(plan.replications)],
         "days": exp.days,
         "metrics": plan.metrics,
         "overrides": plan.overrides,
@@ -74,6 +74,7 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "started": (previous or {}).get("started"),
         "finished": None,
         "sessions": list((previous or {}).get("sessions", [])),
+        **({"precision": (previous or {}).get("precision")} if plan.precision else {}),
     }
 
 

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from sim import model_version
 from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 
 from . import sampling
-from .spec import MECHANISM_PLACEHOLDER, ExperimentError, ExperimentFile, closest, did_you_mean, flatten, is_sweep_leaf, load
+from .spec import MECHANISM_PLACEHOLDER, ExperimentError, PrecisionTable, ExperimentFile, closest, did_you_mean, flatten, is_sweep_leaf, load
 from .worker import RunTask
 
 # Keys left out of the run key: they do not change what a run computes.
@@ -86,6 +86,7 @@ class Plan:
     configs: dict[tuple[str, int], dict[str, Any]]  # (scenario, point) -> resolved config
     metrics: list[str]
     warnings: list[str] = field(default_factory=list)
+    count: int | None = None  # replications planned, if not the file's number (replications = "auto")
 
     @property
     def days(self) -> int:
@@ -93,7 +94,17 @@ class Plan:
 
     @property
     def replications(self) -> int:
-        return self.spec.experiment.replications
+        return self.count if self.count is not None else self.spec.experiment.replications
+
+    @property
+    def precision(self) -> PrecisionTable | None:
+        """The precision targets of ``replications = "auto"``, else None."""
+        return self.spec.experiment.precision
+
+    def with_replications(self, n: int) -> "Plan":
+        """The same plan with ``n`` replications (a grown plan keeps every earlier run's key)."""
+        runs = planned_runs(self.scenarios, self.points, self.configs, self.spec.experiment.base_seed, self.days, n)
+        return replace(self, runs=runs, count=n)
 
     @property
     def swept(self) -> list[str]:
@@ -124,7 +135,8 @@ class Plan:
             lines.append(f"sweep         {self.sweep['method']} over {', '.join(self.swept)}: {len(self.points)} points")
         seeds = [seed_for(self.spec.experiment.base_seed, r) for r in range(min(3, self.replications))]
         more = ", ..." if self.replications > 3 else ""
-        lines.append(f"replications  {self.replications}  (base seed {self.spec.experiment.base_seed}; seeds {', '.join(map(str, seeds))}{more})")
+        auto = f" for now; auto up to {self.precision.max}, in steps of {self.precision.step}, until the 95% half-width of {', '.join(f'{m} <= {w:g}' for m, w in self.precision.metrics.items())}" if self.precision else ""
+        lines.append(f"replications  {self.replications}{auto}  (base seed {self.spec.experiment.base_seed}; seeds {', '.join(map(str, seeds))}{more})")
         lines.append(f"days          {self.days}")
         unique = len(self.unique_runs())
         repeat = f" ({len(self.runs) - unique} repeat a configuration)" if unique < len(self.runs) else ""
@@ -156,13 +168,22 @@ def build_plan(path: str | Path) -> Plan:
     warnings = _sweep_warnings(points, scenarios)
     configs = _resolve(path, scenarios, points)
     metrics = _check_metrics(exp.metrics, path)
-    runs = [
-        PlannedRun(run_key(configs[(s.name, p)], seed, exp.days), s.name, p, r, seed)
-        for r, seed in ((r, seed_for(exp.base_seed, r)) for r in range(exp.replications))
+    count = None
+    if exp.precision is not None:
+        _check_metrics(list(exp.precision.metrics), path, "experiment.precision.metrics")
+        count = exp.precision.min
+    runs = planned_runs(scenarios, points, configs, exp.base_seed, exp.days, count or exp.replications)
+    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count)
+
+
+def planned_runs(scenarios: list[ScenarioEntry], points: list, configs: dict, base_seed: int, days: int, replications: int) -> list[PlannedRun]:
+    """Replication-major: a plan grown by more replications keeps its earlier runs in front."""
+    return [
+        PlannedRun(run_key(configs[(s.name, p)], seed, days), s.name, p, r, seed)
+        for r, seed in ((r, seed_for(base_seed, r)) for r in range(replications))
         for s in scenarios
         for p in range(len(points))
     ]
-    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings)
 
 
 def results_name(name: str, path: Path) -> str:
@@ -407,7 +428,7 @@ def known_metrics() -> tuple[str, ...]:
     return tuple(model.summary())
 
 
-def _check_metrics(metrics: list[str], path: Path) -> list[str]:
+def _check_metrics(metrics: list[str], path: Path, table: str = "experiment.metrics") -> list[str]:
     from sim.mechanisms import available
 
     core = known_metrics()
@@ -415,7 +436,7 @@ def _check_metrics(metrics: list[str], path: Path) -> list[str]:
         prefix = metric.partition(".")[0]
         if metric in core or ("." in metric and prefix in available()):
             continue  # mechanism metrics are known only once it runs
-        key = f"experiment.metrics[{index}]"
+        key = f"{table}[{index}]" if table == "experiment.metrics" else f'{table}."{metric}"'
         raise ExperimentError(f"{path}: key '{key}': no summary metric {metric!r}{did_you_mean(metric, core)}", path, key)
     return list(metrics)
 

@@ -20,7 +20,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from . import manifest
+from . import manifest, precision
 from .executors import Executor, Simulate
 from .plan import Plan
 from .progress import Progress, duration
@@ -40,6 +40,7 @@ class Session:
     interrupted: bool = False
     seconds: float = 0.0
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    precision: dict | None = None  # replications = "auto": the count reached and the widths achieved
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -92,7 +93,55 @@ def run_plan(
     live: bool | None = None,
     run: Simulate = simulate,
 ) -> Session:
-    """Run every planned run not yet stored under ``root/<experiment>/``."""
+    """Run every planned run not yet stored under ``root/<experiment>/``.
+
+    With ``replications = "auto"`` the plan grows in rounds until its precision
+    targets are met (see :mod:`.precision`); ``plan`` is left at the final count.
+    """
+    options = dict(csv=csv, commit_every=commit_every, stream=stream, live=live, run=run)
+    if plan.precision is None:
+        return _run_round(plan, root, executor, fresh=fresh, **options)
+    return _run_until_precise(plan, root, executor, fresh=fresh, **options)
+
+
+def _run_until_precise(plan: Plan, root: Path, executor: Executor, *, fresh: bool, **options) -> Session:
+    target = plan.precision
+    folder = Path(root) / plan.name
+    previous = None if fresh else (manifest.read(folder / "manifest.json") or {}).get("precision")
+    n = min(target.max, max(target.min, (previous or {}).get("replications") or 0))
+    rounds, total = 0, None
+    while True:
+        grown = plan.with_replications(n)
+        plan.runs, plan.count = grown.runs, n
+        session = _run_round(plan, root, executor, fresh=fresh and rounds == 0, **options)
+        rounds += 1
+        if total is None:
+            total = session
+        else:
+            total.done, total.failed, total.seconds = total.done + session.done, total.failed + session.failed, total.seconds + session.seconds
+            total.planned, total.runs, total.interrupted = session.planned, session.runs, session.interrupted
+        table = precision.achieved(session.runs, target.metrics)
+        total.precision = precision.record(table, n, target, rounds)
+        info = manifest.read(folder / "manifest.json") or {}
+        info["precision"] = total.precision
+        write_json(folder / "manifest.json", info)
+        if session.interrupted or total.precision["met"] or n >= target.max:
+            return total
+        n = min(target.max, n + target.step)
+
+
+def _run_round(
+    plan: Plan,
+    root: Path,
+    executor: Executor,
+    *,
+    fresh: bool = False,
+    csv: bool = False,
+    commit_every: float = 15.0,
+    stream: TextIO | None = None,
+    live: bool | None = None,
+    run: Simulate = simulate,
+) -> Session:
     folder = Path(root) / plan.name
     store = ResultStore(folder, commit_every).open(fresh)
     try:
@@ -159,6 +208,8 @@ def report(plan: Plan, session: Session, max_failures: int = 10) -> str:
     table = metrics_table(plan, session.runs)
     if table:
         lines.append(table)
+    if session.precision:
+        lines.append(precision.describe(session.precision))
     lines.append(f"results in {session.folder}/ (runs.parquet, series/, manifest.json)")
     return "\n".join(lines)
 

@@ -34,7 +34,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 EXPERIMENT_TABLE = "experiment"
 """The table that makes a TOML file an experiment file."""
@@ -43,6 +43,9 @@ MECHANISM_PLACEHOLDER = "{mechanism}"
 """In a scenario path, stands for every installed mechanism in turn."""
 
 BOUND_KEYS = frozenset({"low", "high"})
+
+AUTO = "auto"
+"""``replications = "auto"``: replicate until the precision targets are met."""
 
 
 class ExperimentError(ValueError):
@@ -58,15 +61,42 @@ class Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class PrecisionTable(Table):
+    metrics: dict[str, float] = Field(min_length=1, description="Summary metric -> the 95% confidence half-width to reach in every scenario and point.")
+    min: int = Field(5, ge=2, le=100_000, description="Replications of the first round.")
+    max: int = Field(100, ge=2, le=100_000, description="Replications never exceeded, reached or not.")
+    step: int = Field(5, ge=1, le=100_000, description="Replications added per round.")
+
+
 class ExperimentTable(Table):
     name: str | None = Field(None, min_length=1, max_length=120, description="Results go to <results root>/<name>/; by default the file name.")
     description: str = Field("", description="What the experiment asks.")
     scenarios: list[str] = Field(min_length=1, description="Scenario files, relative to this file; '{mechanism}' expands to every mechanism.")
     baseline: str | None = Field(None, description="Scenario (name or path as written) the others are compared with; by default the first.")
-    replications: int = Field(ge=1, le=100_000, description="Runs per scenario and sweep point, each with its own seed.")
+    replications: Any = Field(description="Runs per scenario and sweep point, each with its own seed (1 to 100,000); \"auto\": in rounds until [experiment.precision] is met.")
     base_seed: int = Field(ge=0, le=2**63 - 1, description="Run seeds derive from this and the replication index only.")
     days: int = Field(ge=1, le=36_500, description="Days to simulate in every run.")
     metrics: list[str] = Field(default_factory=list, description="Summary metrics of interest, shown at the end.")
+    precision: PrecisionTable | None = Field(None, description="With replications = \"auto\": target half-widths, first round, cap and step.")
+
+    @field_validator("replications")
+    @classmethod
+    def _count_or_auto(cls, value: Any) -> int | str:
+        if value == AUTO:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f'must be a whole number or "{AUTO}"')
+        if not 1 <= value <= 100_000:
+            raise ValueError("must be greater than or equal to 1 and at most 100000")
+        return value
+
+    @model_validator(mode="after")
+    def _precision_with_auto(self) -> "ExperimentTable":
+        if (self.replications == AUTO) != (self.precision is not None):
+            raise ValueError(f'replications = "{AUTO}" and an [experiment.precision] table go together: write both or neither')
+        if self.precision is not None and self.precision.min > self.precision.max:
+            raise ValueError(f"precision.min ({self.precision.min}) is above precision.max ({self.precision.max})")
+        return self
 
 
 class SweepTable(Table):

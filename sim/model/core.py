@@ -49,7 +49,7 @@ from .world import build_layout, slice_starts
 
 MONTH = 30
 YEAR = 365
-STREAMS = ("world", "arrivals", "discovery", "service", "residents", "staff", "institutions")
+STREAMS = ("world", "arrivals", "discovery", "service", "residents", "staff", "hiring", "institutions")
 
 
 class GovernanceCore(mesa.Model):
@@ -453,7 +453,7 @@ class GovernanceCore(mesa.Model):
     def periodic(self) -> None:
         """Gridworkers' daily dynamics; monthly and yearly events; costs."""
         g = self.gridworkers
-        changed = g.daily(self.day, self.streams["staff"])
+        changed = g.daily(self.day, self.streams["staff"], self.streams["hiring"])
         for row in changed:
             if self.gridworker_agents[row] is not None:
                 self.gridworker_agents[row].remove()

@@ -73,8 +73,12 @@ class Gridworkers:
         skill = np.maximum(0.1, 1 + capacity_effect * (self.capacity[:, CAP["service"]] - 0.5))
         return hours / self.p.hours_full_time * skill
 
-    def daily(self, day: int, rng: np.random.Generator) -> np.ndarray:
-        """Burnout, learning, promotion, quitting and replacement. Returns posts refilled today."""
+    def daily(self, day: int, rng: np.random.Generator, hiring: np.random.Generator) -> np.ndarray:
+        """Burnout, learning, promotion, quitting and replacement. Returns posts changed today.
+
+        Hires draw from their own stream, so that one more or one fewer hire does not
+        shift every later quit draw (paired comparisons stay paired).
+        """
         p = self.p
         on = self.filled
         strain = np.maximum(0, self.admin_share - p.burnout_tolerance)
@@ -87,7 +91,7 @@ class Gridworkers:
         self.quits += int(quit.sum())
         self.vacant_until[quit] = day + p.vacancy_days
         refill = np.flatnonzero(self.vacant_until == day)
-        self._hire(refill, rng)
+        self._hire(refill, hiring)
         return np.concatenate([np.flatnonzero(quit), refill])
 
     def _hire(self, posts: np.ndarray, rng: np.random.Generator) -> None:

@@ -1,0 +1,243 @@
+"""Sensitivity indices of a Morris or Sobol' experiment, read from its results folder.
+
+The experiment's sampled design is rebuilt from manifest.json (the SALib
+problem, the number of trajectories or base samples, the levels or the
+second-order switch, and the base seed, exactly as
+:mod:`sim.experiment.sampling` drew it) and checked against the stored
+points, so the model outputs are fed to SALib in the sampler's order. Each
+point's output is the mean over its finished replications.
+
+Writes ``sensitivity.parquet`` (one row per scenario, metric and parameter)
+and, per scenario, a Morris mu*-sigma chart or Sobol' first-order and total
+bars under ``figures/sensitivity/`` (PNG and SVG).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.sampling import Dimension
+
+SAMPLED_METHODS = ("morris", "sobol")
+FALLBACK_METRICS = ("participation_rate", "resolution_rate", "satisfaction", "total_cost")
+CONF_LEVEL = 0.95
+
+
+class SensitivityError(ValueError):
+    """A results folder whose sensitivity cannot be computed; the message says why."""
+
+
+# ---------------------------------------------------------------- the design
+def design_matrix(sweep: dict[str, Any], base_seed: int) -> np.ndarray:
+    """The raw SALib sample (before integer rounding) of a stored sweep, in sampler order."""
+    problem = sweep["problem"]
+    if sweep["method"] == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(problem, sweep["samples"], num_levels=sweep.get("levels", 4), seed=base_seed)
+    if sweep["method"] == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, sweep["samples"], calc_second_order=sweep.get("second_order", True), seed=base_seed)
+    raise SensitivityError(f"a {sweep['method']} sweep has no sensitivity indices (only {' and '.join(SAMPLED_METHODS)} designs)")
+
+
+def check_design(X: np.ndarray, sweep: dict[str, Any], points: list[dict[str, Any]]) -> None:
+    """The rebuilt design must give the points the runs were made at."""
+    dims = [Dimension(path, b["low"], b["high"], b.get("integer", False)) for path, b in sweep["parameters"].items()]
+    if len(X) != len(points):
+        raise SensitivityError(f"the rebuilt {sweep['method']} design has {len(X)} points but manifest.json lists {len(points)}")
+    stored = np.array([[float(p[d.path]) for d in dims] for p in points])
+    rebuilt = np.array([[float(d.value(x)) for d, x in zip(dims, row)] for row in X])
+    if not np.allclose(stored, rebuilt, rtol=1e-9, atol=1e-12):
+        raise SensitivityError("the design rebuilt from manifest.json does not match its points (another SALib version drew them?); indices would be attached to the wrong points")
+
+
+def point_means(runs: pd.DataFrame, metric: str, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``metric`` over finished replications at every point (NaN where none), and their counts."""
+    done = runs[runs["status"] == "done"] if "status" in runs else runs
+    grouped = done.groupby("point")[metric]
+    means = grouped.mean().reindex(range(n_points)).to_numpy(dtype=float)
+    counts = grouped.count().reindex(range(n_points)).fillna(0).to_numpy(dtype=int)
+    return means, counts
+
+
+# ---------------------------------------------------------------- indices
+def indices(sweep: dict[str, Any], X: np.ndarray, Y: np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """SALib indices of one output ``Y`` (one value per design point), one row per parameter.
+
+    Morris: mu_star, mu_star_conf, mu, sigma (trajectories with a missing
+    output are left out). Sobol': S1, S1_conf, ST, ST_conf (every point needed).
+    """
+    problem = sweep["problem"]
+    names = problem["names"]
+    if sweep["method"] == "morris":
+        from SALib.analyze import morris
+
+        size = problem["num_vars"] + 1
+        keep = ~np.isnan(Y.reshape(-1, size)).any(axis=1)
+        if not keep.any():
+            raise SensitivityError("no Morris trajectory has all its points finished")
+        rows = np.repeat(keep, size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = morris.analyze(problem, X[rows], Y[rows], conf_level=CONF_LEVEL, num_levels=sweep.get("levels", 4), seed=seed)
+        frame = pd.DataFrame({k: np.asarray(result[k], dtype=float) for k in ("mu_star", "mu_star_conf", "mu", "sigma")})
+        frame.insert(0, "parameter", names)
+        frame["trajectories"] = int(keep.sum())
+        return frame
+    if sweep["method"] == "sobol":
+        from SALib.analyze import sobol
+
+        missing = int(np.isnan(Y).sum())
+        if missing:
+            raise SensitivityError(f"{missing} of {len(Y)} Sobol' points have no finished run; Sobol' indices need every point (run the batch again to retry them)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = sobol.analyze(problem, Y, calc_second_order=sweep.get("second_order", True), conf_level=CONF_LEVEL, seed=seed)
+        frame = pd.DataFrame({k: np.asarray(result[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")})
+        frame.insert(0, "parameter", names)
+        return frame
+    raise SensitivityError(f"a {sweep['method']} sweep has no sensitivity indices")
+
+
+def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Indices for every scenario and metric of a stored experiment: (table, warnings)."""
+    sweep = manifest.get("sweep")
+    if not sweep or sweep.get("method") not in SAMPLED_METHODS:
+        method = sweep.get("method") if sweep else "no"
+        raise SensitivityError(f"experiment '{manifest.get('experiment', '?')}' has {method} sweep; sensitivity indices need a morris or sobol sweep")
+    base_seed = int(manifest["base_seed"])
+    points = manifest["points"]
+    X = design_matrix(sweep, base_seed)
+    check_design(X, sweep, points)
+    wanted = metrics or manifest.get("metrics") or list(FALLBACK_METRICS)
+    present = [m for m in wanted if m in runs.columns]
+    notes = [f"metric '{m}' is not in runs.parquet; skipped" for m in wanted if m not in runs.columns]
+    if not present:
+        raise SensitivityError("none of the metrics " + ", ".join(wanted) + " is in runs.parquet (has the batch run?)")
+    frames = []
+    for scenario, group in runs.groupby("scenario", sort=False):
+        for metric in present:
+            Y, counts = point_means(group, metric, len(points))
+            if np.nanstd(Y) == 0:
+                notes.append(f"{scenario}: '{metric}' is the same at every point; its indices are undefined")
+            try:
+                frame = indices(sweep, X, Y, seed=base_seed)
+            except SensitivityError as exc:
+                notes.append(f"{scenario}: '{metric}': {exc}")
+                continue
+            frame.insert(0, "metric", metric)
+            frame.insert(0, "scenario", scenario)
+            frame.insert(2, "method", sweep["method"])
+            frame["replications"] = float(counts.mean())
+            frames.append(frame)
+    if not frames:
+        raise SensitivityError("no indices could be computed:\n" + "\n".join(notes))
+    return pd.concat(frames, ignore_index=True), notes
+
+
+# ---------------------------------------------------------------- files
+def read_store(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SensitivityError(f"{folder}/manifest.json is missing or unreadable: is {folder} an experiment's results folder?") from None
+    try:
+        runs = pd.read_parquet(folder / "runs.parquet")
+    except (OSError, ValueError):
+        raise SensitivityError(f"{folder}/runs.parquet is missing or unreadable: has the batch run?") from None
+    return manifest, runs
+
+
+def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] | None = None) -> tuple[Path, list[Path], list[str]]:
+    """Compute, write sensitivity.parquet and the figures: (parquet, figures, warnings)."""
+    from sim.experiment.store import write_parquet
+    import pyarrow as pa
+
+    folder = Path(folder)
+    manifest, runs = read_store(folder)
+    table, notes = analyse_store(manifest, runs, metrics)
+    out = folder / "sensitivity.parquet"
+    write_parquet(out, pa.Table.from_pandas(table, preserve_index=False))
+    figures = plot(table, folder / "figures" / "sensitivity", lang, manifest.get("experiment", folder.name))
+    return out, figures, notes
+
+
+# ---------------------------------------------------------------- figures
+def plot(table: pd.DataFrame, folder: Path, lang: str, experiment: str, label_top: int = 8) -> list[Path]:
+    """One figure per scenario: a panel per metric."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import fonts
+    from . import text as T
+    from .figures import capital
+
+    paths = []
+    with plt.rc_context(fonts.rc_for(lang)):
+        for scenario, frame in table.groupby("scenario", sort=False):
+            metrics = list(dict.fromkeys(frame["metric"]))
+            method = frame["method"].iloc[0]
+            ncols = min(2, len(metrics))
+            nrows = -(-len(metrics) // ncols)
+            n_params = frame["parameter"].nunique()
+            height = 4.2 * nrows if method == "morris" else max(3.0, 0.28 * n_params + 1.5) * nrows
+            fig, axes = plt.subplots(nrows, ncols, figsize=(11, height), layout="constrained", squeeze=False)
+            label = T.scenario_label(scenario, lang)
+            if method == "morris":
+                title = f"Morris 筛选：{label}" if lang == "zh" else f"Morris screening: {label}"
+            else:
+                title = f"Sobol' 指数：{label}" if lang == "zh" else f"Sobol' indices: {label}"
+            fig.suptitle(title, fontsize=13)
+            foot = (f"实验 {experiment}；误差线：95% 置信区间（自助法）；每点为各次重复的均值" if lang == "zh"
+                    else f"experiment {experiment}; error bars: 95% confidence intervals (bootstrap); each point's output is the mean over its replications")
+            fig.supxlabel(foot, fontsize=7.5, color="#555555", x=0.005, ha="left")
+            for ax, metric in zip(axes.flat, metrics):
+                rows = frame[frame["metric"] == metric]
+                (_morris_panel if method == "morris" else _sobol_panel)(ax, rows, label_top, lang)
+                ax.set_title(capital(T.metric_label(metric, lang)) + (" (raw units)" if lang == "en" else "（原始单位）"), fontsize=10.5)
+            for ax in list(axes.flat)[len(metrics):]:
+                ax.set_visible(False)
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{method}_{scenario}"
+            png = folder / f"{name}.png"
+            fig.savefig(png, dpi=130)
+            fig.savefig(folder / f"{name}.svg")
+            plt.close(fig)
+            paths.append(png)
+    return paths
+
+
+def _short(path: str) -> str:
+    return path.removeprefix("mechanisms.")
+
+
+def _morris_panel(ax, rows: pd.DataFrame, label_top: int, lang: str) -> None:
+    ax.errorbar(rows["mu_star"], rows["sigma"], xerr=rows["mu_star_conf"], fmt="o", ms=4, color="#1f77b4", ecolor="#9ecae1", elinewidth=1, capsize=0)
+    top = rows.nlargest(label_top, "mu_star")
+    for row in top.itertuples():
+        ax.annotate(_short(row.parameter), (row.mu_star, row.sigma), xytext=(4, 2), textcoords="offset points", fontsize=7)
+    ax.set_xlabel("μ*（平均绝对基本效应）" if lang == "zh" else "μ* (mean absolute elementary effect)", fontsize=9)
+    ax.set_ylabel("σ（效应的标准差）" if lang == "zh" else "σ (spread of effects)", fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+def _sobol_panel(ax, rows: pd.DataFrame, label_top: int, lang: str) -> None:
+    rows = rows.sort_values("ST")
+    y = np.arange(len(rows))
+    ax.barh(y + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], color="#d62728", alpha=0.8, label="总效应 ST" if lang == "zh" else "total ST")
+    ax.barh(y - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"], color="#1f77b4", alpha=0.8, label="一阶 S1" if lang == "zh" else "first-order S1")
+    ax.set_yticks(y, [_short(p) for p in rows["parameter"]], fontsize=8)
+    ax.axvline(0, color="#555555", lw=0.8)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)

@@ -1,0 +1,180 @@
+"""Calibration files (TOML), checked before anything runs::
+
+    [calibration]
+    name = "licheng_response"          # results/<name>/; by default the file name
+    scenario = "../scenarios/licheng.toml"
+    days = 365
+    replications = 3                   # runs per evaluation (seeds as in experiments)
+    trials = 40                        # evaluations in all (a rerun adds only the missing)
+    base_seed = 1
+
+    [overrides]                        # applied to every run, e.g. a smaller world
+    "world.residents" = 3000
+
+    [parameters]                       # free parameters: bounds, or {} for the registry's range
+    "gridworkers.admin_share" = { low = 0.2, high = 0.7 }
+
+    [targets]                          # summary metric -> value, tolerance or weight, source
+    resolved_within_1_day = { value = 0.9, tolerance = 0.05, source = "seed 004 §一.3" }
+
+The loss of a trial is the sum over targets of weight x ((simulated mean -
+value) / tolerance)^2; without a tolerance, the scale is |value| (or 1 for a
+zero target).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.experiment.sampling import Dimension
+from sim.experiment.spec import ExperimentError, closest, dotted, flatten, is_sweep_leaf, read_toml
+
+
+class CalibrationError(ValueError):
+    """A calibration that cannot be run; the message names file and key."""
+
+    def __init__(self, message: str, file: str | Path | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.file, self.key = (str(file) if file else None), key
+
+
+class Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CalibrationTable(Table):
+    name: str | None = Field(None, min_length=1, max_length=120, description="Results go to <results root>/<name>/; by default the file name.")
+    description: str = ""
+    scenario: str = Field(description="The scenario file to calibrate, relative to this file.")
+    days: int = Field(ge=1, le=36_500)
+    replications: int = Field(3, ge=1, le=1000, description="Runs per evaluation, averaged.")
+    trials: int = Field(ge=1, le=100_000, description="Evaluations in all, counting those of earlier sessions.")
+    base_seed: int = Field(0, ge=0, le=2**63 - 1)
+    sampler: str = Field("tpe", pattern="^(tpe|random)$", description="optuna sampler: tpe or random.")
+
+
+class Target(Table):
+    value: float = Field(allow_inf_nan=False)
+    tolerance: float | None = Field(None, gt=0, description="Scale of an acceptable miss (same unit as the metric).")
+    weight: float = Field(1.0, ge=0)
+    source: str = Field("", description="Where the figure comes from.")
+
+
+class CalibrationFile(Table):
+    calibration: CalibrationTable
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(min_length=1)
+    targets: dict[str, Target] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    file: Path
+    text: str
+    spec: CalibrationFile
+    name: str
+    scenario_file: Path
+    overrides: dict[str, Any]
+    dimensions: list[Dimension]
+    targets: dict[str, Target]
+
+    @property
+    def settings(self) -> CalibrationTable:
+        return self.spec.calibration
+
+    def scale(self, metric: str) -> float:
+        target = self.targets[metric]
+        return target.tolerance if target.tolerance is not None else (abs(target.value) or 1.0)
+
+    def loss(self, means: dict[str, float]) -> float:
+        total = 0.0
+        for metric, target in self.targets.items():
+            value = means.get(metric, math.nan)
+            if not math.isfinite(value):
+                return math.inf
+            total += target.weight * ((value - target.value) / self.scale(metric)) ** 2
+        return total
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    model: Any = CalibrationFile
+    for part in loc:
+        field = model.model_fields.get(str(part)) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            if model is CalibrationFile or not loc:
+                return []
+            return list(Target.model_fields) if loc[0] == "targets" else []
+        annotation = field.annotation
+        found = [a for a in (annotation, *getattr(annotation, "__args__", ())) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not found:
+            return list(Target.model_fields) if loc[0] == "targets" and len(loc) == 2 else []
+        model = found[0]
+    return list(model.model_fields)
+
+
+def parse(data: dict[str, Any], path: Path) -> CalibrationFile:
+    """Validate the file's shape; raises CalibrationError naming file and key."""
+    try:
+        return CalibrationFile.model_validate(data)
+    except ValidationError as exc:
+        messages, first = [], None
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            key = dotted(loc)
+            first = first or key
+            if error["type"] == "extra_forbidden":
+                options = list(Target.model_fields) if loc[0] == "targets" and len(loc) == 3 else _fields_at(loc[:-1])
+                guess = closest(str(loc[-1]), options)
+                hint = f"; did you mean '{dotted((*loc[:-1], guess))}'?" if guess else (f"; valid keys here: {', '.join(options)}" if options else "")
+                messages.append(f"{path}: unknown key '{key}'{hint}")
+            elif error["type"] == "missing":
+                messages.append(f"{path}: missing key '{key}'")
+            else:
+                value = error.get("input")
+                shown = "" if isinstance(value, dict) else f" (got {value!r})"
+                messages.append(f"{path}: key '{key}': {error['msg']}{shown}")
+        raise CalibrationError("\n".join(messages), path, first) from None
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read and check a calibration file completely (scenario, parameters, metrics)."""
+    from sim.experiment.plan import _check_metrics, _check_overrides, _dimension, _registry, _unknown_path, results_name
+    from sim.scenario import ScenarioError, load_scenario, with_overrides
+
+    path = Path(path)
+    try:
+        data, text = read_toml(path)
+        if not isinstance(data.get("calibration"), dict):
+            raise CalibrationError(f"{path}: not a calibration file (it has no [calibration] table)", path, "calibration")
+        spec = parse(data, path)
+        settings = spec.calibration
+        name = results_name(settings.name if settings.name is not None else path.stem, path)
+        overrides = _check_overrides(spec, path)
+        scenario_file = (path.parent / settings.scenario).resolve()
+        if not scenario_file.is_file():
+            others = sorted(p.name for p in scenario_file.parent.glob("*.toml")) if scenario_file.parent.is_dir() else []
+            guess = closest(scenario_file.name, others)
+            hint = f"; did you mean '{guess}'?" if guess else ""
+            raise CalibrationError(f"{path}: key 'calibration.scenario' names {settings.scenario!r}, which does not exist (looked for {scenario_file}){hint}", path, "calibration.scenario")
+        registry = _registry()
+        dims = []
+        for dotted_path, bounds in flatten(spec.parameters, leaf=is_sweep_leaf).items():
+            if dotted_path not in registry:
+                raise _unknown_path(dotted_path, list(registry), path, f'parameters."{dotted_path}"')
+            dims.append(_dimension(dotted_path, bounds, registry[dotted_path], path))
+        _check_metrics(list(spec.targets), path, "targets")
+        try:
+            base = load_scenario(scenario_file, overrides)
+            for corner in ("low", "high"):
+                with_overrides(base, {d.path: d.value(getattr(d, corner)) for d in dims})
+        except ScenarioError as exc:
+            raise CalibrationError(f"{path}: scenario {settings.scenario!r} with these overrides and parameter bounds: {exc}", path, exc.key) from None
+    except ExperimentError as exc:  # the checks shared with experiment files
+        message = str(exc).replace("sweep.parameters.", "parameters.").replace("'sweep.parameters", "'parameters")
+        raise CalibrationError(message, exc.file or path, exc.key) from None
+    return Calibration(path, text, spec, name, scenario_file, overrides, dims, dict(spec.targets))
