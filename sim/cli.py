@@ -264,7 +264,7 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
     s = calibration.settings
     click.echo(f"calibration   {calibration.name}  ({file})\nscenario      {calibration.scenario_file}\n"
                f"parameters    " + ", ".join(f"{d.path} [{d.low:g}, {d.high:g}]" for d in calibration.dimensions) + "\n"
-               f"targets       " + ", ".join(f"{m} = {t.value:g}" for m, t in calibration.targets.items()) + "\n"
+               "targets       " + ", ".join(f"{m} = {t.value:g}" for m, t in calibration.targets.items()) + "\n"
                f"trials        {s.trials} x {s.replications} runs of {s.days} days\nresults       {folder}/", err=True)
     if dry_run:
         return

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import signal
-import sys
 import threading
 import time
 from contextlib import contextmanager

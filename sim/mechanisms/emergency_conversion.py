@@ -118,15 +118,10 @@ class EmergencyConversion(Mechanism):
             speeds[: people[c]] = speed
             pool.set_speed(speeds, day)
             # the squads take their share of the backlog, from the back of the queue
-            queue = np.array(community.queue, dtype=np.int64)
-            small = np.flatnonzero((P.status[queue] == QUEUED) & ~P.big[queue])[::-1][: int(round(len(queue) * share[c]))]
-            if len(small):
-                moved = queue[np.sort(small)]
-                community.queue.clear()
-                community.queue.extend(np.delete(queue, small).tolist())
-                P.pool[moved] = index
-                P.ready[moved] = np.maximum(P.ready[moved], day)  # a moved job cannot start before today
-                pool.enqueue(moved)
+            queue = np.fromiter(community.queue, dtype=np.int64, count=len(community.queue))
+            waiting = queue[(P.status[queue] == QUEUED) & (P.pool[queue] == community.index)]
+            small = waiting[~P.big[waiting]][::-1][: int(round(len(waiting) * share[c]))]
+            model.move_queued(small[::-1], index)
         ids = model.open_ids(DISCOVERED)
         ids = ids[~P.big[ids] & np.isin(P.kind[ids], list(kinds))]
         community = model.building_community[P.building[ids]]
@@ -140,12 +135,8 @@ class EmergencyConversion(Mechanism):
         for c, index in enumerate(self.pool):
             pool = model.pools[index]
             pool.set_speed(np.zeros(len(pool.speed)), model.day)
-            back = np.array([j for j in pool.queue if P.status[j] == QUEUED], dtype=np.int64)
-            pool.queue.clear()
-            if len(back):
-                P.pool[back] = model.community_pool[c]
-                P.ready[back] = np.maximum(P.ready[back], model.day)
-                model.pools[model.community_pool[c]].queue.extendleft(back[::-1].tolist())
+            queue = np.fromiter(pool.queue, dtype=np.int64, count=len(pool.queue))
+            model.move_queued(queue[(P.status[queue] == QUEUED) & (P.pool[queue] == index)], model.community_pool[c])
         self.roster = None
 
     def metrics(self) -> dict[str, float]:

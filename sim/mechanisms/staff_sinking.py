@@ -98,21 +98,15 @@ class StaffSinking(Mechanism):
             posts = model.post_start[c + 1] - model.post_start[c]
             free = min(room, int((staff.free_at <= day).sum()), len(community.queue) - posts)
             if free > 0:
-                self._help_with_backlog(P, community, staff, self.pool[c], free, day)
+                self._help_with_backlog(model, community, self.pool[c], free)
 
     @staticmethod
-    def _help_with_backlog(P, community, staff, pool: int, k: int, day: int) -> None:
+    def _help_with_backlog(model, community, pool: int, k: int) -> None:
         """Free staff take up to ``k`` small jobs from the back of the community queue."""
-        queue = np.array(community.queue, dtype=np.int64)
-        small = np.flatnonzero((P.status[queue] == QUEUED) & ~P.big[queue])[::-1][:k]
-        if len(small) == 0:
-            return
-        moved = queue[np.sort(small)]
-        community.queue.clear()
-        community.queue.extend(np.delete(queue, small).tolist())
-        P.pool[moved] = pool
-        P.ready[moved] = np.maximum(P.ready[moved], day)  # a moved job cannot start before today
-        staff.queue.extendleft(moved[::-1].tolist())
+        P = model.problems
+        queue = np.fromiter(community.queue, dtype=np.int64, count=len(community.queue))
+        waiting = queue[(P.status[queue] == QUEUED) & ~P.big[queue] & (P.pool[queue] == community.index)]
+        model.move_queued(waiting[::-1][:k], pool)
 
     def _shorten_referrals(self, model) -> None:
         """First secretaries: referrals made today reach the department sooner."""

@@ -32,9 +32,7 @@ from .mechanism import Mechanism, Phase
 from .organisations import CommunityCommittee, Department, Enterprise, SocialOrganisation
 from .params import PROBLEM_KINDS, CoreParams
 from .problems import (
-    ABANDONED,
     DISCOVERED,
-    HELD,
     IN_SERVICE,
     QUEUED,
     ROUTED,
