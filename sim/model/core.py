@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from functools import partial
 
 import mesa
 import numpy as np
@@ -61,7 +60,10 @@ class GovernanceCore(mesa.Model):
         self.streams = {name: self.stream(name) for name in STREAMS}
         self.params = params or CoreParams()
         self.mechanisms = sorted(mechanisms, key=lambda m: m.name)
-        self._route_order = sorted(self.mechanisms, key=lambda m: (m.route_priority, m.name))
+        route_order = sorted(self.mechanisms, key=lambda m: (m.route_priority, m.name))
+        self._acting = {
+            phase: [m for m in (route_order if phase is Phase.ROUTE else self.mechanisms) if phase in m.phases] for phase in Phase
+        }
         self.day = -1
         self._build_world()
         self._build_residents()
@@ -79,9 +81,7 @@ class GovernanceCore(mesa.Model):
             mechanism.rng = self.stream(f"mechanism.{mechanism.name}")
             mechanism.setup(self)
         self._monthly(0)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: partial(metrics.today, key=name) for name in metrics.DAILY}
-        )
+        self.datacollector = metrics.DailySeries()
         self.today: dict[str, float] = {}
 
     # ------------------------------------------------------------------ building
@@ -122,13 +122,17 @@ class GovernanceCore(mesa.Model):
         n = self.params.world.residents
         size = self.streams["world"].lognormal(0.0, 0.3, self.n_buildings)
         building = np.sort(self.streams["world"].choice(self.n_buildings, size=n, p=size / size.sum()))
-        self.residents = Residents(building, self.streams["world"], self.params.population, self.params.residents)
+        self.residents = Residents(building, self.streams["world"], self.params.population, self.params.residents, n_buildings=self.n_buildings)
         self.resident_start = slice_starts(building, self.n_buildings)
         self.building_residents = np.diff(self.resident_start)
         self.resident_zone = self.building_zone[building]
         self.resident_community = self.building_community[building]
         self.community_residents = np.bincount(self.resident_community, minlength=self.n_communities)
         self.layers["residents"].data[self.layout.building_x, self.layout.building_y] = self.building_residents
+        self.zone_size = np.bincount(self.resident_zone, minlength=self.n_zones)
+        self._building_load = self.building_residents * self.building_pressure
+        self._last_resident = self.resident_start[1:] - 1
+        self._empty_buildings = np.flatnonzero(self.building_residents == 0)
         for row in range(n):
             Resident(self, row)
 
@@ -251,10 +255,8 @@ class GovernanceCore(mesa.Model):
         return lo + self.streams["discovery"].random(len(lo)) * (self.day + 1 - lo)
 
     def _hooks(self, phase: Phase) -> None:
-        order = self._route_order if phase is Phase.ROUTE else self.mechanisms
-        for mechanism in order:
-            if phase in mechanism.phases:
-                mechanism.act(self, phase)
+        for mechanism in self._acting[phase]:
+            mechanism.act(self, phase)
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -277,16 +279,13 @@ class GovernanceCore(mesa.Model):
 
     def arise(self) -> None:
         """Problems arise in buildings: Poisson by building and kind."""
-        kinds = self.params.problems.kinds
-        rate = np.array([getattr(kinds, k).rate for k in PROBLEM_KINDS]) / 1000
+        rate = self._kind_rate
         for shock in self.active_shocks():
-            rate *= np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
-        big_share = np.array([getattr(kinds, k).big_share for k in PROBLEM_KINDS])
-        lam = np.multiply.outer(self.building_residents * self.building_pressure * self.arrival_multiplier, rate)
+            rate = rate * np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
+        lam = np.multiply.outer(self._building_load * self.arrival_multiplier, rate)
         counts = self.streams["arrivals"].poisson(lam).ravel()
-        cells = np.repeat(np.arange(counts.size), counts)
-        building, kind = np.divmod(cells, len(PROBLEM_KINDS))
-        self.add_problems(building, kind, self.streams["arrivals"].random(len(kind)) < big_share[kind])
+        building, kind = np.divmod(np.repeat(np.arange(counts.size), counts), len(PROBLEM_KINDS))
+        self.add_problems(building, kind, self.streams["arrivals"].random(len(kind)) < self._kind_big_share[kind])
 
     def add_problems(self, building: np.ndarray, kind: np.ndarray, big: np.ndarray) -> np.ndarray:
         """New problems arising today (used by the core and by shocks)."""
@@ -301,25 +300,36 @@ class GovernanceCore(mesa.Model):
     def open_ids(self, status: int) -> np.ndarray:
         """Ids of problems with ``status``, scanning only the still-open tail."""
         start = self.totals.first_open
-        return start + np.flatnonzero(self.problems.status[start : self.problems.n] == status)
+        return start + (self.problems.status[start : self.problems.n] == status).nonzero()[0]
 
     def discover(self) -> None:
-        """Residents report problems in their building; patrols find others.
+        """Residents report problems in their building; patrols find others and ask residents to join."""
+        g = self.gridworkers
+        patrol = g.patrol_hours()
+        und = self.open_ids(UNDISCOVERED)
+        if len(und):
+            self._find(und, patrol)
+        self.totals.patrol_hours += float(np.add.reduce(patrol))
+        # Knocking on doors, patrols ask residents at home to take part.
+        mob = 0.5 + g.capacity[:, CAP["mobilising"]]
+        contacts = np.bincount(g.zone, weights=patrol * g.p.contacts_per_patrol_hour * mob, minlength=self.n_zones)
+        self.mobilise(np.repeat((contacts / self._zone_at_home).astype(np.float32), self.zone_size) * self.residents.at_home)
+
+    def _find(self, und: np.ndarray, patrol: np.ndarray) -> None:
+        """Which undiscovered problems are found today, when, and by whom.
 
         Reports and patrol finds are competing Poisson processes over the part
         of today a problem has existed, so discovery delays are exponential
         and independent of when in the day a problem arose.
         """
         P, R, g = self.problems, self.residents, self.gridworkers
-        und = self.open_ids(UNDISCOVERED)
         b = P.building[und]
         # Each resident reports at rate willingness × report_prob × ease (per day).
         rate = R.willingness * self.params.residents.report_prob * R.report_ease
         cum = np.cumsum(rate, dtype=float)
-        per_building = np.diff(np.concatenate([[0.0], cum[self.resident_start[1:] - 1]]))
-        per_building[self.building_residents == 0] = 0
+        per_building = np.diff(cum[self._last_resident], prepend=0.0)
+        per_building[self._empty_buildings] = 0
         # Patrols visit buildings of their zone; a visit finds a problem with detection_prob.
-        patrol = g.patrol_hours()
         visits = np.bincount(g.zone, weights=patrol * g.p.buildings_per_patrol_hour, minlength=self.n_zones)
         found_prob = np.minimum(1.0, visits / self.params.world.buildings_per_zone) * g.p.detection_prob
         patrol_rate = -np.log1p(-np.minimum(found_prob, 1 - 1e-9))[self.building_zone[b]]
@@ -327,25 +337,24 @@ class GovernanceCore(mesa.Model):
         total = report_rate + patrol_rate
         start = np.maximum(P.arose[und], self.day)
         u = self.streams["discovery"].random(len(und))
-        hit = u < -np.expm1(-total * (self.day + 1 - start))
+        hit = (u < -np.expm1(-total * (self.day + 1 - start))).nonzero()[0]
+        if len(hit) == 0:
+            return
+        und, u, total, start, report_rate = und[hit], u[hit], total[hit], start[hit], report_rate[hit]
         # u given a hit is uniform below the hit probability: the time is a truncated exponential.
-        t = np.minimum(start[hit] - np.log1p(-u[hit]) / total[hit], np.nextafter(self.day + 1.0, 0))
-        by_resident = self.streams["discovery"].random(int(hit.sum())) * total[hit] < report_rate[hit]
-        found, caught = und[hit][by_resident], und[hit][~by_resident]
+        t = np.minimum(start - np.log1p(-u) / total, np.nextafter(self.day + 1.0, 0))
+        by_resident = self.streams["discovery"].random(len(hit)) * total < report_rate
+        found, caught = und[by_resident], und[~by_resident]
         if len(found):
             fb = P.building[found]
-            base = np.where(self.resident_start[fb] > 0, cum[self.resident_start[fb] - 1], 0.0)
+            lo = self.resident_start[fb]
+            base = np.where(lo > 0, cum[lo - 1], 0.0)
             target = base + self.streams["discovery"].random(len(found)) * per_building[fb]
-            reporter = np.clip(np.searchsorted(cum, target, side="right"), self.resident_start[fb], self.resident_start[fb + 1] - 1)
+            reporter = np.clip(np.searchsorted(cum, target, side="right"), lo, self.resident_start[fb + 1] - 1)
             P.discover(found, t[by_resident], CHANNELS["resident"], reporter)
             R.mark_active(reporter, self.day, R.reports)
         if len(caught):
             P.discover(caught, t[~by_resident], CHANNELS["patrol"])
-        self.totals.patrol_hours += float(patrol.sum())
-        # Knocking on doors, patrols ask residents at home to take part.
-        mob = 0.5 + g.capacity[:, CAP["mobilising"]]
-        contacts = np.bincount(g.zone, weights=patrol * g.p.contacts_per_patrol_hour * mob, minlength=self.n_zones)
-        self.mobilise((contacts / self._zone_at_home).astype(np.float32)[self.resident_zone] * R.at_home)
 
     @property
     def _zone_at_home(self) -> np.ndarray:
@@ -355,7 +364,7 @@ class GovernanceCore(mesa.Model):
 
     def mobilise(self, prob: np.ndarray) -> np.ndarray:
         """Ask residents to take part, each with its own probability; returns who was asked."""
-        asked = np.flatnonzero(self.streams["residents"].random(self.residents.n, dtype=np.float32) < prob)
+        asked = (self.streams["residents"].random(self.residents.n, dtype=np.float32) < prob).nonzero()[0]
         self.residents.mobilised_until[asked] = self.day + self.params.residents.mobilisation_days
         return asked
 
@@ -375,14 +384,13 @@ class GovernanceCore(mesa.Model):
         pool = np.where(refer, self.department_pool[P.kind[ids]], pool)
         P.work[ids] = self.draw_work(np.where(big, s.big_work_days, s.small_work_days))
         P.pool[ids] = pool
-        # Referrals travel to the department: faster where leaders coordinate well.
-        coordination = self.community_capacity("coordination", tier=LEADER)[community[refer]]
-        delay = self.streams["service"].exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
-        P.ready[ids[refer]] = P.discovered[ids[refer]] + delay
-        P.status[ids[refer]] = ROUTED
-        direct = ids[~refer]
-        P.ready[direct] = P.discovered[direct]
-        P.status[direct] = ROUTED  # released into their queue below, in time order
+        P.ready[ids] = P.discovered[ids]
+        P.status[ids] = ROUTED  # released into their queue in SERVE, in time order
+        if refer.any():
+            # Referrals travel to the department: faster where leaders coordinate well.
+            coordination = self.community_capacity("coordination", tier=LEADER)[community[refer]]
+            delay = self.streams["service"].exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
+            P.ready[ids[refer]] += delay
 
     def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float) -> None:
         """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms)."""
@@ -397,15 +405,16 @@ class GovernanceCore(mesa.Model):
         P, t_end = self.problems, self.day + 1.0
         ready = self.open_ids(ROUTED)
         ready = ready[P.ready[ready] < t_end]
-        ready = ready[np.argsort(P.ready[ready], kind="stable")]
-        P.status[ready] = QUEUED
-        pools = P.pool[ready]
+        if len(ready):
+            ready = ready[np.argsort(P.ready[ready], kind="stable")]
+            P.status[ready] = QUEUED
+            for j, pool in zip(ready.tolist(), P.pool[ready].tolist()):
+                self.pools[pool].queue.append(j)
         speed = self.gridworkers.service_speed(self.params.service.capacity_effect)
         for c in range(self.n_communities):
             self.pools[self.community_pool[c]].set_speed(speed[self.post_start[c] : self.post_start[c + 1]], self.day)
         deadline = self.deadline if self.params.problems.abandonment else None
-        for index, pool in enumerate(self.pools):
-            pool.enqueue(ready[pools == index])
+        for pool in self.pools:
             pool.serve(self.day, P, deadline)
         busy = self.open_ids(IN_SERVICE)
         done = busy[P.finish[busy] < t_end]
@@ -414,7 +423,7 @@ class GovernanceCore(mesa.Model):
             start = self.totals.first_open
             status = P.status[start : P.n]
             waiting = (status < RESOLVED) & (status != IN_SERVICE)
-            overdue = start + np.flatnonzero(waiting & (self.deadline[start : P.n] < t_end))
+            overdue = start + (waiting & (self.deadline[start : P.n] < t_end)).nonzero()[0]
             self.close(overdue, self.deadline[overdue], resolved=False)
 
     def close(self, ids: np.ndarray, t: np.ndarray, resolved: bool) -> None:
@@ -430,7 +439,7 @@ class GovernanceCore(mesa.Model):
         R, day = self.residents, self.day
         willing = R.update_willingness(day, self.n_buildings)
         c = self.params.committee
-        joined = np.flatnonzero(self.streams["residents"].random(R.n, dtype=np.float32) < self._invite_prob * willing)
+        joined = (self.streams["residents"].random(R.n, dtype=np.float32) < self._invite_prob * willing).nonzero()[0]
         R.mark_active(joined, day, R.volunteering)
         if day % c.meeting_interval_days == 0 and c.meeting_invitees > 0:
             self.hold_meeting(c.meeting_invitees)
@@ -442,7 +451,7 @@ class GovernanceCore(mesa.Model):
         weight = R.at_home * (0.5 + R.belonging)
         total = np.bincount(self.resident_community, weights=weight, minlength=self.n_communities)
         invited = np.minimum(1.0, invitees_per_community * weight / total[self.resident_community])
-        came = np.flatnonzero(self.streams["residents"].random(R.n) < invited * R.willingness)
+        came = (self.streams["residents"].random(R.n) < invited * R.willingness).nonzero()[0]
         R.mark_active(came, self.day, R.deliberations)
         for committee in self.committees:
             committee.meetings += 1
@@ -456,8 +465,7 @@ class GovernanceCore(mesa.Model):
             if self.gridworker_agents[row] is not None:
                 self.gridworker_agents[row].remove()
             self.gridworker_agents[row] = Gridworker(self, row) if g.filled[row] else None
-        p = self.params.gridworkers
-        self.salary_cost += float((g.filled * np.where(g.full_time, p.salary_full_time, p.salary_part_time)).sum()) / YEAR
+        self.salary_cost += float(np.add.reduce(g.filled * g.salary)) / YEAR
         if self.day > 0 and self.day % YEAR == 0:
             for committee in self.committees:
                 committee.budget += self.params.committee.budget_yuan

@@ -44,6 +44,7 @@ class Gridworkers:
         self.admin_share = np.full(n, p.admin_share, dtype=np.float32)
         self.burnout = np.zeros(n, dtype=np.float32)
         self.vacant_until = np.full(n, -1, dtype=np.int32)
+        self._set_contracts()
         self.quit_multiplier = np.ones(n, dtype=np.float32)  # lever for career support
         self.quits = 0
         self.hires = 0
@@ -51,6 +52,12 @@ class Gridworkers:
     def make_leaders(self, posts: np.ndarray) -> None:
         self.tier[posts] = LEADER
         self.full_time[posts] = True
+        self._set_contracts()
+
+    def _set_contracts(self) -> None:
+        """Hours and salary of each post, by full- or part-time contract."""
+        self.contract_hours = np.where(self.full_time, self.p.hours_full_time, self.p.hours_part_time)
+        self.salary = np.where(self.full_time, self.p.salary_full_time, self.p.salary_part_time)
 
     @property
     def filled(self) -> np.ndarray:
@@ -58,7 +65,7 @@ class Gridworkers:
 
     @property
     def hours(self) -> np.ndarray:
-        return np.where(self.full_time, self.p.hours_full_time, self.p.hours_part_time) * self.filled
+        return self.contract_hours * self.filled
 
     def free_hours(self) -> np.ndarray:
         """Hours a day left after administrative work."""
@@ -87,12 +94,12 @@ class Gridworkers:
         self.capacity += on[:, None] * (p.learning_per_year / 365) * (1 - self.capacity)
         self.tier[on & (self.tier == NEW) & (self.tenure >= BACKBONE_AFTER_DAYS)] = BACKBONE
         hazard = p.quit_rate / 365 * (1 + p.burnout_quit_factor * self.burnout) * self.quit_multiplier
-        quit = on & (rng.random(self.n) < hazard)
-        self.quits += int(quit.sum())
+        quit = (on & (rng.random(self.n) < hazard)).nonzero()[0]
+        self.quits += len(quit)
         self.vacant_until[quit] = day + p.vacancy_days
-        refill = np.flatnonzero(self.vacant_until == day)
+        refill = (self.vacant_until == day).nonzero()[0]
         self._hire(refill, hiring)
-        return np.concatenate([np.flatnonzero(quit), refill])
+        return np.concatenate([quit, refill]) if len(quit) or len(refill) else quit
 
     def _hire(self, posts: np.ndarray, rng: np.random.Generator) -> None:
         if len(posts) == 0:

@@ -7,11 +7,14 @@ Everything is computed from the columns, never from per-agent reporters
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
-from .problems import ABANDONED, QUEUED, RESOLVED
+from .problems import ABANDONED, N_STATUSES, QUEUED, RESOLVED
+from .residents import AGE_GROUPS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import GovernanceCore
@@ -39,7 +42,11 @@ DAILY = (
 
 @dataclass
 class Totals:
-    """Running sums the summary needs, advanced once a day."""
+    """Running sums the summary needs, advanced once a day.
+
+    Problems before ``first_open`` are all closed, so their outcome counts are
+    kept as running sums and each day only the still-open tail is scanned.
+    """
 
     first_open: int = 0
     days: int = 0
@@ -47,13 +54,19 @@ class Totals:
     sum_filled_posts: float = 0.0
     patrol_hours: float = 0.0
     open_by_building: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    closed_before: np.ndarray = field(default_factory=lambda: np.zeros(N_STATUSES, dtype=np.int64))
+    status_counts: np.ndarray = field(default_factory=lambda: np.zeros(N_STATUSES, dtype=np.int64))
 
     def advance(self, model: "GovernanceCore") -> None:
         P = model.problems
         status = P.status[self.first_open : P.n]
         still_open = np.flatnonzero(status < RESOLVED)  # open statuses precede the closed ones
         open_ids = self.first_open + still_open
-        self.first_open += int(still_open[0]) if len(still_open) else len(status)
+        skip = int(still_open[0]) if len(still_open) else len(status)
+        self.status_counts = self.closed_before + np.bincount(status, minlength=N_STATUSES)
+        if skip:
+            self.closed_before = self.closed_before + np.bincount(status[:skip], minlength=N_STATUSES)
+        self.first_open += skip
         self.open_by_building = np.bincount(P.building[open_ids], minlength=model.n_buildings).astype(float)
         self.days += 1
         self.sum_open += len(open_ids)
@@ -68,9 +81,10 @@ def _rate(mask: np.ndarray, of: np.ndarray) -> float:
 def participation(model: "GovernanceCore") -> dict[str, float]:
     R = model.residents
     active = R.active(model.day)
-    out = {"participation_rate": float(active.mean()) if R.n else float("nan")}
+    out = {"participation_rate": np.count_nonzero(active) / R.n if R.n else float("nan")}
     for name, mask in R.group_masks.items():
-        out[f"participation_rate_{name}"] = _rate(active, mask)
+        size = R.group_sizes[AGE_GROUPS[name]]
+        out[f"participation_rate_{name}"] = np.count_nonzero(active & mask) / size if size else float("nan")
     out["party_member_active_rate"] = _rate(active, R.party_member)
     return out
 
@@ -81,19 +95,23 @@ def cost(model: "GovernanceCore") -> float:
 
 
 def daily(model: "GovernanceCore") -> dict[str, float]:
-    counts = model.problems.counts()
+    """Today's values of the DAILY series; run after ``Totals.advance``."""
+    status = model.totals.status_counts
+    arisen, resolved, abandoned = model.problems.n, int(status[RESOLVED]), int(status[ABANDONED])
+    g = model.gridworkers
+    filled = g.filled
     out = participation(model)
     out.update(
-        problems_arisen=counts["arisen"],
-        problems_resolved=counts["resolved"],
-        problems_abandoned=counts["abandoned"],
-        problems_open=counts["open"],
-        resolution_rate=counts["resolved"] / counts["arisen"] if counts["arisen"] else float("nan"),
-        queue_length=int((model.problems.status[model.totals.first_open : model.problems.n] == QUEUED).sum()),
-        gridworkers_on_duty=int(model.gridworkers.filled.sum()),
+        problems_arisen=arisen,
+        problems_resolved=resolved,
+        problems_abandoned=abandoned,
+        problems_open=arisen - resolved - abandoned,
+        resolution_rate=resolved / arisen if arisen else float("nan"),
+        queue_length=int(status[QUEUED]),
+        gridworkers_on_duty=int(filled.sum()),
         mean_efficacy=float(model.residents.efficacy.mean()),
         mean_belonging=float(model.residents.belonging.mean()),
-        mean_burnout=float(model.gridworkers.burnout[model.gridworkers.filled].mean()) if model.gridworkers.filled.any() else 0.0,
+        mean_burnout=float(g.burnout[filled].mean()) if filled.any() else 0.0,
         cost_to_date=cost(model),
     )
     return out
@@ -102,6 +120,25 @@ def daily(model: "GovernanceCore") -> dict[str, float]:
 def today(model: "GovernanceCore", key: str) -> float:
     """DataCollector reporter: one value of today's metrics (picklable, no lambda)."""
     return model.today[key]
+
+
+class DailySeries(mesa.DataCollector):
+    """Mesa's DataCollector for the DAILY series, filled from ``model.today`` in one pass.
+
+    Mesa's own ``collect`` calls each reporter and deep-copies its value; ours
+    are plain numbers already computed together, and that per-reporter work
+    was a sizeable share of a small community's day.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={name: partial(today, key=name) for name in DAILY})
+
+    def collect(self, model: "GovernanceCore") -> None:
+        if hasattr(self, "_collection_steps"):  # Mesa >= 3.4 records when each row was taken
+            self._collection_steps.append(model.time)
+        today_values = model.today
+        for name, series in self.model_vars.items():
+            series.append(today_values[name])
 
 
 def summary(model: "GovernanceCore") -> dict[str, float]:

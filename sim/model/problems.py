@@ -19,6 +19,7 @@ from .params import PROBLEM_KINDS
 
 # status codes
 UNDISCOVERED, DISCOVERED, ROUTED, QUEUED, IN_SERVICE, HELD, RESOLVED, ABANDONED = range(8)
+N_STATUSES = 8
 
 # Discovery channels. A mechanism that needs a new channel adds its name here,
 # so codes never collide and every report can say who found what.

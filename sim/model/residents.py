@@ -31,11 +31,13 @@ ACTIVE_WINDOW = 30  # days: "active in the last 30 days" (participation_rate)
 class Residents:
     """The resident population: one row per adult, sorted by building."""
 
-    def __init__(self, building: np.ndarray, rng: np.random.Generator, pop: PopulationParams, beh: ResidentParams) -> None:
+    def __init__(self, building: np.ndarray, rng: np.random.Generator, pop: PopulationParams, beh: ResidentParams, *, n_buildings: int | None = None) -> None:
         n = len(building)
         self.n = n
         self.beh = beh
         self.building = building.astype(np.int32)
+        n_buildings = int(building.max()) + 1 if n_buildings is None else n_buildings
+        self.building_size = np.bincount(self.building, minlength=n_buildings)
         u = rng.random(n)
         self.age_group = np.where(u < pop.youth_share, YOUTH, np.where(u < 1 - pop.elderly_share, WORKING_AGE, ELDERLY)).astype(np.int8)
         lo = np.array([18, 35, 60])[self.age_group]
@@ -71,36 +73,64 @@ class Residents:
         self.volunteering = np.zeros(n, dtype=np.int32)
         self.willingness = np.zeros(n, dtype=np.float32)
         self.group_masks = {name: self.age_group == code for name, code in AGE_GROUPS.items()}
+        self.group_sizes = np.bincount(self.age_group, minlength=len(AGE_GROUPS)).tolist()
         self._acts = 0  # bumps whenever someone acts, to invalidate cached shares
+        # Who is active (acted in the last ACTIVE_WINDOW days) and how many per building,
+        # as of ``_active_day``; kept up to date as people act and as days pass, so that
+        # nothing scans the whole population for it every day.
+        self._active_day = NEVER
+        self._active = np.zeros(n, dtype=bool)
+        self._active_count = np.zeros(n_buildings, dtype=np.int64)
 
     # -- state read by the rules -------------------------------------------------
     def active(self, day: int) -> np.ndarray:
-        return self.last_active > day - ACTIVE_WINDOW
+        """Who acted in the last 30 days, as of ``day`` (read-only)."""
+        if day != self._active_day:
+            self._move_to(day)
+        view = self._active.view()
+        view.flags.writeable = False
+        return view
 
-    def building_active_share(self, day: int, n_buildings: int) -> np.ndarray:
+    def _move_to(self, day: int) -> None:
+        if day == self._active_day + 1:  # the usual case: a new day, some drop out of the window
+            gone = np.flatnonzero(self.last_active == day - ACTIVE_WINDOW)
+            if len(gone):
+                self._active[gone] = False
+                self._active_count -= np.bincount(self.building[gone], minlength=len(self._active_count))
+        else:
+            self._active = self.last_active > day - ACTIVE_WINDOW
+            self._active_count = np.bincount(self.building[self._active], minlength=len(self._active_count))
+        self._active_day = day
+
+    def by_building(self, values: np.ndarray) -> np.ndarray:
+        """Each resident's entry of a per-building array.
+
+        Residents are sorted by building, so this is a repeat, several times
+        faster than indexing with ``building``.
+        """
+        return np.repeat(values, self.building_size)
+
+    def building_active_share(self, day: int, n_buildings: int | None = None) -> np.ndarray:
         """Share of each building's residents active in the last 30 days."""
         if getattr(self, "_share_key", None) != (day, self._acts):
-            if not hasattr(self, "_building_end"):
-                # residents are sorted by building: counts are differences of a running sum
-                self._building_end = np.searchsorted(self.building, np.arange(n_buildings), side="right")
-                self._building_size = np.maximum(np.diff(np.concatenate([[0], self._building_end])), 1)
-            running = np.concatenate([[0], np.cumsum(self.active(day), dtype=np.int32)])
-            act = np.diff(running[np.concatenate([[0], self._building_end])])
-            self._share = (act / self._building_size).astype(np.float32)
+            self.active(day)
+            self._share = (self._active_count / np.maximum(self.building_size, 1)).astype(np.float32)
             self._share_key = (day, self._acts)
         return self._share
 
     # -- the daily decision --------------------------------------------------------
-    def update_willingness(self, day: int, n_buildings: int) -> np.ndarray:
+    def update_willingness(self, day: int, n_buildings: int | None = None) -> np.ndarray:
         """Chance of saying yes when an opportunity to act comes (civic voluntarism logit)."""
         b = self.beh
         f32 = np.float32
-        logit = self.free_hours * f32(b.weight_time / 8.0)
-        logit += f32(b.logit_intercept)
-        logit += self.skills * f32(b.weight_skills)
+        if not hasattr(self, "_fixed_logit"):  # free time and skills never change
+            self._fixed_logit = self.free_hours * f32(b.weight_time / 8.0)
+            self._fixed_logit += f32(b.logit_intercept)
+            self._fixed_logit += self.skills * f32(b.weight_skills)
+        logit = self._fixed_logit.copy()
         logit += self.efficacy * f32(b.weight_efficacy)
         logit += self.belonging * f32(b.weight_belonging)
-        logit += self.building_active_share(day, n_buildings)[self.building] * f32(b.weight_social)
+        logit += self.by_building(self.building_active_share(day) * f32(b.weight_social))
         logit += (self.mobilised_until >= day) * f32(b.weight_mobilised)
         logit += self.party_serving * f32(b.weight_party_serving)
         logit += self.logit_bonus
@@ -115,7 +145,15 @@ class Residents:
         if len(rows) == 0:
             return
         self._acts += 1
+        if day != self._active_day:
+            self._move_to(day)
+        new = rows[~self._active[rows]]
         self.last_active[rows] = day
+        if len(new):
+            if len(new) > 1 and not (np.diff(new) > 0).all():
+                new = np.unique(new)  # someone who acts twice in one call counts once
+            self._active[new] = True
+            self._active_count += np.bincount(self.building[new], minlength=len(self._active_count))
         np.add.at(counter, rows, 1)
         self.belonging[rows] += self.beh.belonging_gain * (1 - self.belonging[rows])
 
@@ -127,8 +165,8 @@ class Residents:
             gain = 1 - keep**resolved_by_building
             loss = 1 - keep**abandoned_by_building
             # eff + gain (1 - eff) - loss eff  ==  gain + eff (1 - gain - loss)
-            self.efficacy *= (1 - gain - loss).astype(np.float32)[self.building]
-            self.efficacy += gain.astype(np.float32)[self.building]
+            self.efficacy *= self.by_building((1 - gain - loss).astype(np.float32))
+            self.efficacy += self.by_building(gain.astype(np.float32))
         self.belonging *= np.float32(1 - self.beh.belonging_decay)
 
 

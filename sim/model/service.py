@@ -63,25 +63,29 @@ class ServicePool:
         waiting job gives up; jobs that give up are left for the caller's
         abandonment sweep. Returns the ids started today.
         """
-        if not self.queue:
+        if not self.queue or not len(self.speed):
             return []
+        # Python scalars: a day starts a handful of jobs, and numpy's per-element
+        # overhead would dominate (the arithmetic is the same float64).
         t_end = day + 1.0
-        free = np.where(self.speed > 0, self.free_at, np.inf)
+        free = [f if v > 0 else np.inf for f, v in zip(self.free_at.tolist(), self.speed.tolist())]
+        servers = range(len(free))
         started: list[int] = []
         status, ready, work, pool_of = problems.status, problems.ready, problems.work, problems.pool
-        while self.queue:
-            j = self.queue[0]
-            if status[j] != QUEUED or pool_of[j] != self.index:  # closed, or moved to another pool
-                self.queue.popleft()
+        queue, index = self.queue, self.index
+        while queue:
+            j = queue[0]
+            if status[j] != QUEUED or pool_of[j] != index:  # closed, or moved to another pool
+                queue.popleft()
                 continue
-            s = int(np.argmin(free))
-            start = max(free[s], ready[j])
+            s = min(servers, key=free.__getitem__)  # the earliest free server, lowest index on ties
+            start = max(free[s], float(ready[j]))
             if start >= t_end:
                 break
-            self.queue.popleft()
+            queue.popleft()
             if deadline is not None and start > deadline[j]:
                 continue  # it gave up before a server was free: swept as abandoned
-            duration = work[j] / self.speed[s]
+            duration = float(work[j]) / float(self.speed[s])
             free[s] = self.free_at[s] = start + duration / self.duty
             self.busy_time += duration
             problems.started[j] = start
