@@ -57,26 +57,31 @@ class CareerSupport(Mechanism):
     phases = (Phase.PERIODIC,)
 
     def setup(self, model) -> None:
+        p = self.params
         self.model = model
         self.promotions = 0
-        self._set_hazard(model)
+        self.pay_factor = (1 + p.pay_rise) ** -p.quit_elasticity  # on every post's quit hazard
+        self._set_hazard(model.gridworkers, self._on_track(model.gridworkers))
 
-    def _on_track(self, g) -> np.ndarray:
-        return g.filled & (g.tier == BACKBONE) & (g.tenure >= self.params.track_after_years * 365)
+    def _on_track(self, g, filled: np.ndarray | None = None) -> np.ndarray:
+        filled = g.filled if filled is None else filled
+        return filled & (g.tier == BACKBONE) & (g.tenure >= self.params.track_after_years * 365)
 
-    def _set_hazard(self, model) -> None:
-        p, g = self.params, model.gridworkers
-        pay = (1 + p.pay_rise) ** -p.quit_elasticity
-        g.quit_multiplier[:] = np.where(self._on_track(g), pay * (1 - p.track_quit_cut), pay)
+    def _set_hazard(self, g, on_track: np.ndarray) -> None:
+        pay = self.pay_factor
+        g.quit_multiplier[:] = np.where(on_track, pay * (1 - self.params.track_quit_cut), pay)
 
     def act(self, model, phase: Phase) -> None:
         p, g = self.params, model.gridworkers
-        if p.promote_internally:
+        filled = g.filled
+        if p.promote_internally and not filled.all():  # only a vacancy can need a promotion
             self._promote(model)
-        self._set_hazard(model)
+            filled = g.filled
+        on_track = self._on_track(g, filled)
+        self._set_hazard(g, on_track)
         gp = model.params.gridworkers
-        salaries = (g.filled * np.where(g.full_time, gp.salary_full_time, gp.salary_part_time)).sum()
-        self.spend((p.pay_rise * salaries + p.track_allowance * self._on_track(g).sum()) / 365)
+        salaries = (filled * np.where(g.full_time, gp.salary_full_time, gp.salary_part_time)).sum()
+        self.spend((p.pay_rise * salaries + p.track_allowance * on_track.sum()) / 365)
 
     def _promote(self, model) -> None:
         g, day = model.gridworkers, model.day

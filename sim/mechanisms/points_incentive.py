@@ -85,6 +85,8 @@ class PointsIncentive(Mechanism):
         total += R.volunteering
         rows = np.flatnonzero(total != self._total)
         self._total = total
+        if len(rows) == 0:
+            return rows
         gain = np.zeros(len(rows))
         for counter, snapshot, points in zip((R.reports, R.deliberations, R.volunteering), self._counts, (p.points_per_report, p.points_per_deliberation, p.points_per_volunteering)):
             now = counter[rows]
@@ -107,8 +109,9 @@ class PointsIncentive(Mechanism):
         if phase is Phase.DECIDE:
             earned = self._earn(R)
             new = earned[~self.account[earned]]
-            self.account[new] = True
-            self._set_bonus(model, new)
+            if len(new):
+                self.account[new] = True
+                self._set_bonus(model, new)
             return
         day = model.day
         self.spend(p.running_cost_per_community * model.n_communities / YEAR)

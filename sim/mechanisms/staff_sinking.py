@@ -70,35 +70,43 @@ class StaffSinking(Mechanism):
         for pool in self.pool:
             model.pools[pool].set_speed(np.full(n, speed), 0.0)
         self.active = n > 0 and speed > 0
+        self.posts = np.diff(model.post_start)  # gridworker posts by community
         self.referrals_cut = 0
+        half_days = p.staff_per_community * p.half_days_per_week / 7  # a community's staff half-days a day
+        self.daily_cost = model.n_communities * (half_days * p.cost_per_half_day + p.first_secretary_cost / 365)
+        self._department = np.zeros(0, dtype=bool)  # by pool index, built on first use
 
     def act(self, model, phase: Phase) -> None:
-        p = self.params
         if phase is Phase.ROUTE:
             if self.active:
                 self._take_cases(model)
             return
         self._shorten_referrals(model)
-        half_days = p.staff_per_community * p.half_days_per_week / 7
-        self.spend(model.n_communities * (half_days * p.cost_per_half_day + p.first_secretary_cost / 365))
+        self.spend(self.daily_cost)
 
     def _take_cases(self, model) -> None:
         P, day, n = model.problems, model.day, self.params.staff_per_community
         big = model.open_ids(DISCOVERED)
         big = big[P.big[big]]
-        big = big[np.argsort(P.arose[big], kind="stable")]
+        if len(big) > 1:
+            big = big[np.argsort(P.arose[big], kind="stable")]
         big_c = model.building_community[P.building[big]]
         for c in range(model.n_communities):
-            staff, community = model.pools[self.pool[c]], model.pools[model.community_pool[c]]
+            community = model.pools[model.community_pool[c]]
+            backlog = len(community.queue) - self.posts[c]
+            cases = big[big_c == c] if len(big) else big
+            if len(cases) == 0 and backlog <= 0:
+                continue  # nothing to take on
+            staff = model.pools[self.pool[c]]
             room = n - sum(P.status[j] == QUEUED for j in staff.queue)
-            if room > 0:
-                ids = big[big_c == c][:room]
+            if room > 0 and len(cases):
+                ids = cases[:room]
                 model.send_to_pool(ids, self.pool[c], P.discovered[ids], model.params.service.big_work_days)
                 room -= len(ids)
-            posts = model.post_start[c + 1] - model.post_start[c]
-            free = min(room, int((staff.free_at <= day).sum()), len(community.queue) - posts)
-            if free > 0:
-                self._help_with_backlog(model, community, self.pool[c], free)
+            if room > 0 and backlog > 0:
+                free = min(room, int((staff.free_at <= day).sum()), backlog)
+                if free > 0:
+                    self._help_with_backlog(model, community, self.pool[c], free)
 
     @staticmethod
     def _help_with_backlog(model, community, pool: int, k: int) -> None:
@@ -112,11 +120,21 @@ class StaffSinking(Mechanism):
         """First secretaries: referrals made today reach the department sooner."""
         P, day = model.problems, model.day
         ids = model.open_ids(ROUTED)
-        ids = ids[np.isin(P.pool[ids], model.department_pool) & (P.discovered[ids] >= day) & (P.ready[ids] > day + 1)]
+        ids = ids[P.discovered[ids] >= day]  # routed today
+        if len(ids) == 0:
+            return
+        ids = ids[self._department_pools(model)[P.pool[ids]] & (P.ready[ids] > day + 1)]
         if len(ids):
             shorter = P.discovered[ids] + (1 - self.params.referral_cut) * (P.ready[ids] - P.discovered[ids])
             P.ready[ids] = np.maximum(shorter, day + 1.0)
             self.referrals_cut += len(ids)
+
+    def _department_pools(self, model) -> np.ndarray:
+        """Whether each pool is a department's, by pool index; index -1 (no pool) is False."""
+        if len(self._department) != len(model.pools) + 1:  # mechanisms may add pools as they run
+            self._department = np.zeros(len(model.pools) + 1, dtype=bool)
+            self._department[model.department_pool] = True
+        return self._department
 
     def metrics(self) -> dict[str, float]:
         P = self.model.problems

@@ -75,11 +75,24 @@ class VolunteerTeams(Mechanism):
         self.members = np.sort(order[rank < want[model.resident_community[order]]])
         self.team = self.rng.integers(0, max(len(p.kinds), 1), len(self.members))  # index into kinds
         self.zone = model.resident_zone[self.members]
+        # Residents are sorted by community, so members are too: the servers of community
+        # c's pool are members pool_start[c]:pool_start[c + 1].
         community = model.resident_community[self.members]
-        self.member_order = np.argsort(community, kind="stable")  # pool servers, grouped by community
         self.pool_start = np.concatenate([[0], np.cumsum(np.bincount(community, minlength=model.n_communities))])
         self.pool = np.array([model.add_pool(f"volunteer teams {c}", self.pool_start[c + 1] - self.pool_start[c]) for c in range(model.n_communities)])
         self.on_duty = np.zeros(len(self.members), dtype=bool)
+        # Constant lookups, so that the daily hooks index instead of searching.
+        K = len(PROBLEM_KINDS)
+        team_kind = self.kind_index[self.team] if len(self.kind_index) else 0  # no kinds: the teams never act
+        self.member_cell = self.zone * K + team_kind  # the (zone, kind) cell a member patrols
+        self.n_cells = model.n_zones * K
+        self.building_cell = model.building_zone * K  # + a problem's kind: its (zone, kind) cell
+        # Chance of finding a problem in a cell patrolled by k members on duty, by k.
+        visits = np.arange(len(self.members) + 1) * p.buildings_per_duty
+        self.find_prob = np.minimum(1.0, visits / model.params.world.buildings_per_zone) * p.detection_prob
+        self.takes = np.zeros((K, 2), dtype=bool)  # by kind and big: the small problems of the teams' kinds
+        self.takes[self.kind_index, 0] = True
+        self.has_members = self.pool_start[1:] > self.pool_start[:-1]  # by community
         self.found = 0
         self.taken = 0
 
@@ -92,34 +105,37 @@ class VolunteerTeams(Mechanism):
             self._settle(model)
 
     def _patrol(self, model) -> None:
+        """Today's duty roster, then the patrols of members on duty."""
         p, P, R = self.params, model.problems, model.residents
         self.on_duty = self.rng.random(len(self.members)) < p.duty_days_per_week / 7
         R.mark_active(self.members[self.on_duty], model.day, R.volunteering)
-        K = len(PROBLEM_KINDS)
-        cell = self.zone[self.on_duty] * K + self.kind_index[self.team[self.on_duty]]
-        visits = np.bincount(cell, minlength=model.n_zones * K) * p.buildings_per_duty
-        visit_prob = np.minimum(1.0, visits / model.params.world.buildings_per_zone)
+        speed = self.on_duty * (p.hours_per_duty / 8)  # work-days a member settles today
+        for c, pool in enumerate(self.pool):
+            model.pools[pool].set_speed(speed[self.pool_start[c] : self.pool_start[c + 1]], model.day)
+        self.spend(p.cost_per_member * len(self.members) / 365)
         und = model.open_ids(UNDISCOVERED)
-        prob = visit_prob[model.building_zone[P.building[und]] * K + P.kind[und]] * p.detection_prob
+        if len(und) == 0:
+            return  # nothing to find (and no draws to make)
+        patrolling = np.bincount(self.member_cell[self.on_duty], minlength=self.n_cells)  # members, by (zone, kind)
+        prob = self.find_prob[patrolling[self.building_cell[P.building[und]] + P.kind[und]]]
         found = und[self.rng.random(len(und)) < prob]
         if len(found):
             P.discover(found, model.time_in_day(P.arose[found]), CHANNEL)
             self.found += len(found)
-        self.spend(p.cost_per_member * len(self.members) / 365)
 
     def _settle(self, model) -> None:
+        """A share of newly discovered small problems of the teams' kinds goes to the teams' pool."""
         p, P = self.params, model.problems
-        speed = np.where(self.on_duty, p.hours_per_duty / 8, 0.0)[self.member_order]
-        for c, pool in enumerate(self.pool):
-            model.pools[pool].set_speed(speed[self.pool_start[c] : self.pool_start[c + 1]], model.day)
         ids = model.open_ids(DISCOVERED)
-        ids = ids[~P.big[ids] & np.isin(P.kind[ids], self.kind_index)]
+        ids = ids[self.takes[P.kind[ids], P.big[ids].view(np.int8)]]  # big as 0/1: a bool would index as a mask
+        if len(ids) == 0:
+            return  # nothing to take (and no draws to make)
         community = model.building_community[P.building[ids]]
-        has_members = (self.pool_start[1:] > self.pool_start[:-1])[community]
-        take = has_members & (self.rng.random(len(ids)) < p.settle_share)
+        take = self.has_members[community] & (self.rng.random(len(ids)) < p.settle_share)
         ids = ids[take]
-        model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days)
-        self.taken += len(ids)
+        if len(ids):
+            model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days)
+            self.taken += len(ids)
 
     def metrics(self) -> dict[str, float]:
         return {"members": len(self.members), "problems_found": self.found, "problems_taken": self.taken}

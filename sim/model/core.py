@@ -235,17 +235,22 @@ class GovernanceCore(mesa.Model):
         total = np.bincount(g.community, weights=w * g.capacity[:, CAP[capacity]], minlength=self.n_communities)
         return total / np.maximum(np.bincount(g.community, weights=w, minlength=self.n_communities), 1e-9)
 
-    def draw_work(self, mean: np.ndarray) -> np.ndarray:
-        """Work a job needs (worker-days), from the configured distribution."""
+    def draw_work(self, mean: np.ndarray | float, n: int | None = None) -> np.ndarray:
+        """Work jobs need (worker-days), from the configured distribution.
+
+        ``mean`` is one mean per job, or one mean for ``n`` jobs (numpy's
+        samplers are much faster with a single parameter, same draws).
+        """
         s = self.params.service
-        n = len(mean)
+        n = len(mean) if n is None else n
         if s.distribution == "exponential":
             return self.streams["service"].exponential(mean, n)
         if s.distribution == "deterministic" or s.cv == 0:
-            return np.array(mean, dtype=float)
+            return np.broadcast_to(np.asarray(mean, dtype=float), (n,)).copy()
         if s.distribution == "gamma":
             shape = 1 / s.cv**2
             return self.streams["service"].gamma(shape, mean / shape, n)
+        mean = np.broadcast_to(np.asarray(mean, dtype=float), (n,))
         sigma2 = np.log(1 + s.cv**2)
         return self.streams["service"].lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
@@ -394,10 +399,15 @@ class GovernanceCore(mesa.Model):
 
     def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float) -> None:
         """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms)."""
+        if len(ids) == 0:
+            return
         P = self.problems
         P.pool[ids] = pool
         P.ready[ids] = ready
-        P.work[ids] = self.draw_work(np.broadcast_to(np.asarray(work_mean, dtype=float), ids.shape).copy())
+        if np.ndim(work_mean) == 0:
+            P.work[ids] = self.draw_work(float(work_mean), len(ids))
+        else:
+            P.work[ids] = self.draw_work(np.broadcast_to(np.asarray(work_mean, dtype=float), ids.shape).copy())
         P.status[ids] = ROUTED
 
     def serve(self) -> None:

@@ -147,14 +147,18 @@ class Residents:
         self._acts += 1
         if day != self._active_day:
             self._move_to(day)
+        distinct = len(rows) == 1 or bool((np.diff(rows) > 0).all())  # most callers pass sorted unique rows
         new = rows[~self._active[rows]]
         self.last_active[rows] = day
         if len(new):
-            if len(new) > 1 and not (np.diff(new) > 0).all():
+            if not distinct:
                 new = np.unique(new)  # someone who acts twice in one call counts once
             self._active[new] = True
             self._active_count += np.bincount(self.building[new], minlength=len(self._active_count))
-        np.add.at(counter, rows, 1)
+        if distinct:
+            counter[rows] += 1
+        else:
+            np.add.at(counter, rows, 1)
         self.belonging[rows] += self.beh.belonging_gain * (1 - self.belonging[rows])
 
     def learn(self, resolved_by_building: np.ndarray, abandoned_by_building: np.ndarray, day: int) -> None:
