@@ -81,7 +81,9 @@ class EmergencyConversion(Mechanism):
         if shocks:
             if self.roster is None:
                 self.roster = self._form_squads(model)
-            self._serve_shock(model, {PROBLEM_KINDS.index(k) for s in shocks for k in s.kinds})
+            shock_kind = np.zeros(len(PROBLEM_KINDS), dtype=bool)  # by kind code: a kind of an active shock
+            shock_kind[[PROBLEM_KINDS.index(k) for s in shocks for k in s.kinds]] = True
+            self._serve_shock(model, shock_kind)
         elif self.roster is not None:
             self._stand_down(model)
         elif model.day > 0 and model.day % p.drill_interval_days == 0:
@@ -101,7 +103,7 @@ class EmergencyConversion(Mechanism):
         self.responders += len(answered)
         return np.union1d(self._reserve(model), answered)
 
-    def _serve_shock(self, model, kinds: set[int]) -> None:
+    def _serve_shock(self, model, shock_kind: np.ndarray) -> None:
         p, P, R, day = self.params, model.problems, model.residents, model.day
         on = self.roster[self.rng.random(len(self.roster)) < p.duty_share]
         R.mark_active(on, day, R.volunteering)
@@ -123,7 +125,7 @@ class EmergencyConversion(Mechanism):
             small = waiting[~P.big[waiting]][::-1][: int(round(len(waiting) * share[c]))]
             model.move_queued(small[::-1], index)
         ids = model.open_ids(DISCOVERED)
-        ids = ids[~P.big[ids] & np.isin(P.kind[ids], list(kinds))]
+        ids = ids[~P.big[ids] & shock_kind[P.kind[ids]]]
         community = model.building_community[P.building[ids]]
         take = self.rng.random(len(ids)) < share[community]
         ids = ids[take]

@@ -45,6 +45,8 @@ import numpy as np
 from sim.model import Mechanism, MechanismParams, Phase, param
 from sim.model.params import PROBLEM_KINDS, ProblemKindList
 from sim.model.problems import CHANNELS, DISCOVERED, HELD, UNDISCOVERED
+from sim.model.residents import ACTIVE_WINDOW
+from sim.model.world import slice_starts
 
 
 class OrderMatchingParams(MechanismParams):
@@ -71,9 +73,15 @@ class OrderMatching(Mechanism):
     def setup(self, model) -> None:
         self.model = model
         self.order_kind = np.isin(np.arange(len(PROBLEM_KINDS)), [PROBLEM_KINDS.index(k) for k in self.params.kinds])
+        # residents are sorted by building, hence by zone: zone z owns rows [zone_start[z], zone_start[z + 1])
+        self.zone_start = slice_starts(model.resident_zone, model.n_zones)
         self.busy_until = np.zeros(model.residents.n)  # when a taker is free again
-        self.open = np.zeros(0, dtype=np.int64)  # orders waiting for a taker
-        self.taken = np.zeros(0, dtype=np.int64)  # orders being carried out
+        self.busy: set[int] = set()  # rows that may still be busy (all with busy_until > today): a handful
+        self.groups: dict[tuple[int, bool], np.ndarray] = {}  # (zone, registered?) -> residents' rows, sorted
+        self.groups_key = -1  # registered members when ``groups`` was filled
+        # The order board holds a handful of orders at a time: plain lists of ids.
+        self.open: list[int] = []  # orders waiting for a taker, in order of posting
+        self.taken: list[int] = []  # orders being carried out, in order of taking
         self.orders = self.done = self.fallback = self.by_members = 0
         self.ratings: list[np.ndarray] = []
         self.takers: list[np.ndarray] = []  # who took each order, in order of taking
@@ -88,82 +96,133 @@ class OrderMatching(Mechanism):
         else:
             self._close(model)
 
+    def _needs(self, model, status: int) -> list[int]:
+        """Open small problems of the order kinds with ``status``, by id (a handful a day)."""
+        kind, big, order_kind = model.problems.kind, model.problems.big, self.order_kind
+        return [i for i in model.open_ids(status).tolist() if order_kind[kind[i]] and not big[i]]
+
     def _post(self, model) -> None:
         """点单: residents post needs on the list; the poster is a resident of the building."""
         p, P = self.params, model.problems
-        und = model.open_ids(UNDISCOVERED)
-        und = und[self.order_kind[P.kind[und]] & ~P.big[und]]
-        b = P.building[und]
-        lo, size = model.resident_start[b], model.building_residents[b]
-        posted = (self.rng.random(len(und)) < p.post_prob) & (size > 0)
-        ids, lo, size = und[posted], lo[posted], size[posted]
+        und = self._needs(model, UNDISCOVERED)
+        ids = [i for i in und if self.rng.random() < p.post_prob]  # one draw each, in order of id
+        if not ids:  # most days
+            return
+        ids = np.array(ids)
+        b = P.building[ids]
+        size = model.building_residents[b]
+        ids, b, size = ids[size > 0], b[size > 0], size[size > 0]  # nobody lives there to post it
         if len(ids):
-            poster = lo + (self.rng.random(len(ids)) * size).astype(np.int64)
+            poster = model.resident_start[b] + (self.rng.random(len(ids)) * size).astype(np.int64)
             P.discover(ids, model.time_in_day(P.arose[ids]), CHANNELS["order"], poster)
             model.residents.mark_active(poster, model.day, model.residents.reports)
 
     def _package(self, model) -> None:
         """制单: claim new small needs of the order kinds; they become orders after packaging."""
         P = model.problems
-        ids = model.open_ids(DISCOVERED)
-        ids = ids[self.order_kind[P.kind[ids]] & ~P.big[ids]]
-        if len(ids):
+        new = self._needs(model, DISCOVERED)
+        if new:
+            ids = np.array(new)
             P.status[ids] = HELD
             P.ready[ids] = P.discovered[ids] + self.params.packaging_days
-            self.open = np.concatenate([self.open, ids])
-            self.orders += len(ids)
+            self.open += new
+            self.orders += len(new)
 
     def _take(self, model) -> None:
         """接单: offer ready orders to registered members first, then to active residents of the zone."""
+        if not self.open:
+            return
         p, P, R, day = self.params, model.problems, model.residents, model.day
-        self.open = self.open[P.status[self.open] == HELD]  # the core may have abandoned some
-        offer = self.open[P.ready[self.open] < day + 1]
-        if len(offer) and p.offers_per_day > 0:
-            zone = model.building_zone[P.building[offer]]
-            taker = np.full(len(offer), -1)
-            members = R.party_registered
-            for group in (members, R.active(day) & ~members):
-                cand = np.flatnonzero(group & (self.busy_until <= day))  # sorted by building, hence by zone
-                first = np.searchsorted(model.resident_zone[cand], np.arange(model.n_zones + 1))
-                lo, size = first[zone], first[zone + 1] - first[zone]
-                for _ in range(p.offers_per_day):
-                    ask = np.flatnonzero((taker < 0) & (size > 0))
-                    who = cand[lo[ask] + (self.rng.random(len(ask)) * size[ask]).astype(np.int64)]
-                    yes = (self.rng.random(len(ask)) < R.willingness[who]) & (self.busy_until[who] <= day)
-                    who, pick = np.unique(who[yes], return_index=True)  # one order per taker a day
-                    taker[ask[yes][pick]] = who
-                    self.busy_until[who] = day + 1  # reserved today; set to the finish below
-            got = taker >= 0
-            ids, who = offer[got], taker[got]
-            if len(ids):
-                start = model.time_in_day(P.ready[ids])
-                finish = start + self.rng.exponential(p.service_days, len(ids))
-                P.started[ids], P.finish[ids], P.work[ids] = start, finish, finish - start
-                model.deadline[ids] = np.maximum(model.deadline[ids], np.floor(finish) + 1)  # not abandoned before it is closed
-                self.busy_until[who] = finish
-                R.mark_active(who, day, R.volunteering)
-                self.taken = np.concatenate([self.taken, ids])
-                self.open = np.setdiff1d(self.open, ids, assume_unique=True)
-                self.by_members += int(members[who].sum())
-                self.takers.append(who)
+        self.open = [i for i in self.open if P.status[i] == HELD]  # the core may have abandoned some
+        offer = [i for i in self.open if P.ready[i] < day + 1]
+        if not offer:
+            return
+        taker = self._offer(model, offer)
+        got = [i for i, w in zip(offer, taker) if w >= 0]
+        if got:
+            ids, who = np.array(got), np.array([w for w in taker if w >= 0])
+            start = model.time_in_day(P.ready[ids])
+            finish = start + self.rng.exponential(p.service_days, len(ids))
+            P.started[ids], P.finish[ids], P.work[ids] = start, finish, finish - start
+            model.deadline[ids] = np.maximum(model.deadline[ids], np.floor(finish) + 1)  # not abandoned before it is closed
+            self.busy_until[who] = finish
+            R.mark_active(who, day, R.volunteering)
+            self.taken += got
+            self.takers.append(who)
         # orders nobody took in time go to the ordinary service
-        late = self.open[P.ready[self.open] + p.wait_days < day + 1]
-        if len(late):
+        late = [i for i, w in zip(offer, taker) if w < 0 and P.ready[i] + p.wait_days < day + 1]
+        if got or late:
+            gone = set(got + late)
+            self.open = [i for i in self.open if i not in gone]
+        if late:
+            late = np.array(late)
             community = model.building_community[P.building[late]]
             care = (P.kind[late] == PROBLEM_KINDS.index("care")) & (model.care_pool[community] >= 0)
             pool = np.where(care, model.care_pool[community], model.community_pool[community])
             model.send_to_pool(late, pool, np.maximum(P.ready[late], day), model.params.service.small_work_days)
-            self.open = np.setdiff1d(self.open, late, assume_unique=True)
             self.fallback += len(late)
+
+    def _offer(self, model, offer: list[int]) -> list[int]:
+        """Offer each order to up to ``offers_per_day`` members of its zone, then as many volunteers; returns takers (-1: none).
+
+        Orders on offer are a handful a day, so the rounds run over Python
+        scalars. Each round draws, for the orders still open in posting order,
+        whom to ask and then whether each accepts; a resident takes at most
+        one order a day (the first that asked and was accepted).
+        """
+        p, R, day, busy = self.params, model.residents, model.day, self.busy_until
+        registered = np.count_nonzero(R.party_registered)  # registrations only grow (party_assessment): a new count is a change
+        if registered != self.groups_key:
+            self.groups, self.groups_key = {}, registered
+        building, building_zone = model.problems.building, model.building_zone
+        zone = [int(building_zone[building[i]]) for i in offer]
+        taker = [-1] * len(offer)
+        for members in (True, False):
+            self.busy = {r for r in self.busy if busy[r] > day}
+            busy_zones = {int(model.resident_zone[r]) for r in self.busy}
+            cand = {z: self._candidates(model, z, members, z in busy_zones) for z in {zone[i] for i, t in enumerate(taker) if t < 0}}
+            ask = [i for i, t in enumerate(taker) if t < 0 and len(cand[zone[i]])]
+            for _ in range(p.offers_per_day):
+                if not ask:  # every order taken or no one to ask: no draws
+                    break
+                # as rng.random(len(ask)) twice, drawn as Python floats
+                pick, accept = [self.rng.random() for _ in ask], [self.rng.random() for _ in ask]
+                for i, u, v in zip(ask, pick, accept):
+                    c = cand[zone[i]]
+                    who = int(c[int(u * len(c))])
+                    # float(): compare in float64 (a Python float against a float32 would round to float32)
+                    if v < float(R.willingness[who]) and busy[who] <= day:  # not yet taken an order today
+                        taker[i] = who
+                        self.by_members += members
+                        busy[who] = day + 1  # reserved today; set to the finish by the caller
+                        self.busy.add(who)
+                ask = [i for i in ask if taker[i] < 0]
+        return taker
+
+    def _candidates(self, model, zone: int, members: bool, any_busy: bool) -> np.ndarray:
+        """Residents of ``zone`` free to take an order, by row: registered members, or other residents active lately."""
+        R, day = model.residents, model.day
+        rows = self.groups.get((zone, members))
+        if rows is None:  # cached until registrations change
+            a, b = self.zone_start[zone], self.zone_start[zone + 1]
+            rows = self.groups[zone, members] = a + np.flatnonzero(R.party_registered[a:b] == members)
+        if not members:
+            rows = rows[R.last_active[rows] > day - ACTIVE_WINDOW]
+        if any_busy:  # some takers of the zone are still at work
+            rows = rows[self.busy_until[rows] <= day]
+        return rows
 
     def _close(self, model) -> None:
         """评单: finished orders are closed; residents rate them through the core."""
-        P = model.problems
-        self.taken = self.taken[P.status[self.taken] == HELD]
-        done = self.taken[P.finish[self.taken] < model.day + 1]
-        if len(done):
+        if not self.taken:
+            return
+        P, end = model.problems, model.day + 1
+        self.taken = [i for i in self.taken if P.status[i] == HELD]  # the core may have abandoned some
+        done = [i for i in self.taken if P.finish[i] < end]
+        if done:
+            self.taken = [i for i in self.taken if not P.finish[i] < end]
+            done = np.array(done)
             model.close(done, P.finish[done], resolved=True)
-            self.taken = np.setdiff1d(self.taken, done, assume_unique=True)
             self.done += len(done)
             self.spend(self.params.cost_per_order_yuan * len(done))
             self.ratings.append(P.rating[done])

@@ -57,13 +57,17 @@ class RiderInformants(Mechanism):
         start = np.concatenate([[0], np.cumsum(count)[:-1]])
         community = model.resident_community[self.riders]
         self.area_start, self.area_size = start[community], count[community]
+        # every rider's passes, rider by rider (the same every day; only the buildings are drawn)
+        self.passes = round(self.params.buildings_per_day)
+        self.who = np.repeat(np.arange(len(self.riders)), self.passes)
+        self.who_start = self.area_start[self.who]
+        self.who_size = self.area_size[self.who].astype(float)  # exact; spares casting in the daily product
         self.hazard = np.isin(np.arange(len(PROBLEM_KINDS)), [PROBLEM_KINDS.index(k) for k in self.params.kinds])
         self.reports = 0
 
     def act(self, model, phase: Phase) -> None:
         p = self.params
-        passes = int(round(p.buildings_per_day))
-        if len(self.riders) == 0 or passes == 0 or p.notice_prob == 0:
+        if len(self.riders) == 0 or self.passes == 0 or p.notice_prob == 0:
             return
         P = model.problems
         und = model.open_ids(UNDISCOVERED)
@@ -71,20 +75,16 @@ class RiderInformants(Mechanism):
         if len(und) == 0:
             return
         # Today's rounds: every rider passes `passes` random buildings of their community.
-        who = np.repeat(np.arange(len(self.riders)), passes)
-        building = self.area_start[who] + (self.rng.random(len(who)) * self.area_size[who]).astype(np.int64)
-        order = np.argsort(building, kind="stable")
-        building, who = building[order], who[order]
-        first = np.searchsorted(building, np.arange(model.n_buildings + 1))
-        visits = np.diff(first)
-        b = P.building[und]
-        hit = self.rng.random(len(und)) < 1 - (1 - p.notice_prob) ** visits[b]
+        building = self.who_start + (self.rng.random(len(self.who)) * self.who_size).astype(np.int64)
+        visits = np.bincount(building, minlength=model.n_buildings)
+        hit = self.rng.random(len(und)) < 1 - (1 - p.notice_prob) ** visits[P.building[und]]
         found = und[hit]
         if len(found) == 0:
             return
+        # the reporter: one of the riders who passed the building, the k-th of its passes in rider order
         fb = P.building[found]
-        pick = first[fb] + (self.rng.random(len(found)) * visits[fb]).astype(np.int64)
-        reporter = self.riders[who[pick]]
+        k = (self.rng.random(len(found)) * visits[fb]).astype(np.int64)
+        reporter = self.riders[[self.who[np.flatnonzero(building == b)[i]] for b, i in zip(fb, k)]]
         P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["rider"], reporter)
         model.residents.mark_active(reporter, model.day, model.residents.reports)
         self.reports += len(found)

@@ -73,37 +73,47 @@ class WhistleEscalation(Mechanism):
                 for kind in dept.kinds:
                     self.summon_pool[PROBLEM_KINDS.index(kind)] = pool
         self.used = np.zeros(model.n_communities)  # summons this month, by community
+        self._count_quota()
         self.summoned_ids: list[np.ndarray] = []
 
     def act(self, model, phase: Phase) -> None:
         p = self.params
         if model.day % MONTH == 0:
             self.used[:] = 0
+            self._count_quota()
         self.spend(self.staff * p.staff_cost_yuan / 365)
-        if self.staff <= 0 or p.max_summons_per_month <= 0:
+        if self.staff <= 0 or self.most_left <= 0:  # no staff, or every community has used this month's quota
             return
         P = model.problems
         ids = model.open_ids(DISCOVERED)
         ids = ids[P.big[ids]]
         if len(ids) == 0:
             return
-        ids = ids[np.argsort(P.discovered[ids], kind="stable")]
+        if len(ids) > 1:
+            ids = ids[np.argsort(P.discovered[ids], kind="stable")]
         community = model.building_community[P.building[ids]]
-        # rank of each case within its community (oldest first) against the quota left
-        order = np.argsort(community, kind="stable")
-        sorted_c = community[order]
-        first = np.searchsorted(sorted_c, sorted_c, side="left")
-        rank = np.empty(len(ids), dtype=int)
-        rank[order] = np.arange(len(ids)) - first
-        claim = rank < np.floor(p.max_summons_per_month - self.used[community])
-        ids, community = ids[claim], community[claim]
-        if len(ids) == 0:
-            return
+        if len(ids) > self.fewest_left:  # the quota may bind somewhere (else every case is within it)
+            # rank of each case within its community (oldest first) against the quota left
+            order = np.argsort(community, kind="stable")
+            sorted_c = community[order]
+            first = np.searchsorted(sorted_c, sorted_c, side="left")
+            rank = np.empty(len(ids), dtype=int)
+            rank[order] = np.arange(len(ids)) - first
+            claim = rank < np.floor(p.max_summons_per_month - self.used[community])
+            ids, community = ids[claim], community[claim]
+            if len(ids) == 0:
+                return
         ready = P.discovered[ids] + self.rng.exponential(p.response_days, len(ids)) if p.response_days > 0 else P.discovered[ids].copy()
         work = model.params.service.big_work_days * p.work_factor
         model.send_to_pool(ids, self.summon_pool[P.kind[ids]], ready, work)
         np.add.at(self.used, community, 1)
+        self._count_quota()
         self.summoned_ids.append(ids)
+
+    def _count_quota(self) -> None:
+        """Fewest and most summons any community has left this month."""
+        left = np.floor(self.params.max_summons_per_month - self.used)
+        self.fewest_left, self.most_left = left.min(), left.max()
 
     def metrics(self) -> dict[str, float]:
         ids = np.concatenate(self.summoned_ids) if self.summoned_ids else np.zeros(0, dtype=int)

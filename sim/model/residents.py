@@ -123,22 +123,24 @@ class Residents:
         """Chance of saying yes when an opportunity to act comes (civic voluntarism logit)."""
         b = self.beh
         f32 = np.float32
-        if not hasattr(self, "_fixed_logit"):  # free time and skills never change
-            self._fixed_logit = self.free_hours * f32(b.weight_time / 8.0)
-            self._fixed_logit += f32(b.logit_intercept)
-            self._fixed_logit += self.skills * f32(b.weight_skills)
-        logit = self._fixed_logit.copy()
-        logit += self.efficacy * f32(b.weight_efficacy)
-        logit += self.belonging * f32(b.weight_belonging)
-        logit += self.by_building(self.building_active_share(day) * f32(b.weight_social))
-        logit += (self.mobilised_until >= day) * f32(b.weight_mobilised)
-        logit += self.party_serving * f32(b.weight_party_serving)
-        logit += self.logit_bonus
-        np.negative(logit, out=logit)
+        # Built as the negated logit (negation is exact, so this is bit for bit
+        # 1 / (1 + exp(-logit))) in place, to spare temporaries.
+        if not hasattr(self, "_fixed_neg_logit"):  # free time and skills never change
+            fixed = self.free_hours * f32(b.weight_time / 8.0)
+            fixed += f32(b.logit_intercept)
+            fixed += self.skills * f32(b.weight_skills)
+            self._fixed_neg_logit = -fixed
+        neg = self._fixed_neg_logit.copy()
+        neg -= self.efficacy * f32(b.weight_efficacy)
+        neg -= self.belonging * f32(b.weight_belonging)
+        neg -= self.by_building(self.building_active_share(day) * f32(b.weight_social))
+        neg -= (self.mobilised_until >= day) * f32(b.weight_mobilised)
+        neg -= self.party_serving * f32(b.weight_party_serving)
+        neg -= self.logit_bonus
         with np.errstate(over="ignore"):  # exp overflows to inf for very unwilling residents: w = 0
-            np.exp(logit, out=logit)
-        logit += f32(1)
-        self.willingness = np.reciprocal(logit, out=logit)
+            np.exp(neg, out=neg)
+        neg += f32(1)
+        self.willingness = np.reciprocal(neg, out=neg)
         return self.willingness
 
     def mark_active(self, rows: np.ndarray, day: int, counter: np.ndarray) -> None:
