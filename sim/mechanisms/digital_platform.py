@@ -42,6 +42,8 @@ year.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from sim.model import Mechanism, MechanismParams, Phase, param
@@ -86,61 +88,101 @@ class DigitalPlatform(Mechanism):
         covered = int(round(p.sensor_coverage * model.n_buildings))
         self.sensor = np.zeros(model.n_buildings, dtype=bool)
         self.sensor[np.argsort(-model.building_age, kind="stable")[:covered]] = True
-        self.detectable = np.zeros(0, dtype=bool)
+        self.n_sensors = self.sensor.sum()
+        self.daily_cost = (p.platform_cost_per_community * model.n_communities + p.sensor_cost_per_building * self.n_sensors) / 365
+        self.seen = 0  # problems already sorted into sensor-detectable or not
+        self.watched = np.zeros(0, dtype=np.int64)  # detectable safety problems in covered buildings, by id
         # 3. shared data: less data entry; four-colour shifts start from a neutral factor
         g.admin_share[:] = (g.admin_share * np.float32(1 - p.data_admin_cut)).astype(np.float32)
         self.factor = np.ones(g.n)
         self.zone_residents = np.maximum(np.bincount(model.resident_zone, minlength=model.n_zones), 1)
+        # Zones are ranked within their community, so after sorting by community first the
+        # grade of each sorted position is fixed: red (top quarter), orange, then yellow and green.
+        c_sorted = np.sort(model.zone_community)
+        first = np.searchsorted(c_sorted, c_sorted, side="left")
+        rank = (np.arange(model.n_zones) - first + 0.5) / np.bincount(model.zone_community, minlength=model.n_communities)[c_sorted]
+        red, orange = rank >= 0.75, (rank >= 0.5) & (rank < 0.75)
+        self.relief_by_rank = np.where(red, p.patrol_shift, np.where(orange, p.patrol_shift / 2, 0.0))
+        self.kept_by_rank, self.taker_by_rank = 1 - self.relief_by_rank, self.relief_by_rank == 0
+        self.positions = np.arange(model.n_zones)
+        # first_open at dawn of the last warning_window_days + 2 days: problems before the oldest
+        # were closed, hence discovered if ever, before the window began (see _recent)
+        self.first_open = deque(maxlen=p.warning_window_days + 2)
+        self.yesterday = np.zeros(0, dtype=np.int64)
+        self.department = np.zeros(0, dtype=bool)
         self.sensor_reports = 0
         self.referrals_sped = 0
 
     def act(self, model, phase: Phase) -> None:
         if phase is Phase.ARISE:
-            self.spend((self.params.platform_cost_per_community * model.n_communities + self.params.sensor_cost_per_building * self.sensor.sum()) / 365)
-            self._four_colour(model)
+            self.spend(self.daily_cost)
+            recent = self._recent(model)
+            self._four_colour(model, recent)
             self._sensors(model)
         elif phase is Phase.ROUTE:
             self._speed_referrals(model)
 
-    def _four_colour(self, model) -> None:
+    def _recent(self, model) -> np.ndarray:
+        """Ids of problems discovered in the warning window; keeps those discovered yesterday.
+
+        A problem is discovered only while open, at a time within the day of discovery,
+        so one closed before the window began (an id below first_open back then) cannot be
+        in it. Today's discoveries are timed today, so yesterday's, whose referrals the
+        platform speeds in ROUTE, are known at dawn.
+        """
+        P, day = model.problems, model.day
+        self.first_open.append(model.totals.first_open)
+        lo = self.first_open[0]
+        recent = lo + (P.discovered[lo : P.n] >= day - self.params.warning_window_days).nonzero()[0]
+        d = P.discovered[recent]
+        self.yesterday = recent[(d >= day - 1) & (d < day)]
+        return recent
+
+    def _four_colour(self, model, recent: np.ndarray) -> None:
         """Grade zones by recent complaints; move admin time from red to yellow/green zones."""
-        p, g = self.params, model.gridworkers
+        p, g, n_zones = self.params, model.gridworkers, model.n_zones
         if p.patrol_shift == 0:
             return
-        P = model.problems
-        disc = P.view("discovered")
-        recent = np.flatnonzero(disc >= model.day - p.warning_window_days)
-        rate = np.bincount(model.building_zone[P.building[recent]], minlength=model.n_zones) / self.zone_residents
+        rate = np.bincount(model.building_zone[model.problems.building[recent]], minlength=n_zones) / self.zone_residents
         # rank of each zone within its community, 0 (fewest complaints) to 1 (most); ties broken at random
-        order = np.lexsort((self.rng.random(model.n_zones), rate, model.zone_community))
-        c_sorted = model.zone_community[order]
-        first = np.searchsorted(c_sorted, c_sorted, side="left")
-        size = np.bincount(model.zone_community, minlength=model.n_communities)[c_sorted]
-        rank = np.empty(model.n_zones)
-        rank[order] = (np.arange(model.n_zones) - first + 0.5) / size
-        red, orange = rank >= 0.75, (rank >= 0.5) & (rank < 0.75)
-        relief = np.where(red, p.patrol_shift, np.where(orange, p.patrol_shift / 2, 0.0))[g.zone]
+        order = np.lexsort((self.rng.random(n_zones), rate, model.zone_community))
+        position = np.empty(n_zones, dtype=np.intp)
+        position[order] = self.positions
+        position = position[g.zone]  # each post's zone's place in that ranking
+        relief, taker = self.relief_by_rank[position], self.taker_by_rank[position]
         base = g.admin_share / self.factor
         hours = g.hours * base
         # yellow and green zones take over, in each community, the admin hours red and orange zones hand over
         given = np.bincount(g.community, weights=hours * relief, minlength=model.n_communities)
-        taker = relief == 0
         capacity = np.bincount(g.community, weights=hours * taker, minlength=model.n_communities)
-        extra = np.where(capacity > 0, given / np.maximum(capacity, 1e-12), 0.0)[g.community]
-        factor = np.where(taker, 1 + extra, 1 - relief)
-        factor = np.where(capacity[g.community] > 0, factor, 1.0)  # nobody to hand over to: no shift
-        g.admin_share[:] = np.minimum(base * factor, MAX_ADMIN).astype(np.float32)
-        self.factor = np.where(base > 0, g.admin_share / np.maximum(base, 1e-12), 1.0)
+        if min(capacity.tolist()) >= 1e-12:  # the usual case: every community has someone to hand over to
+            factor = np.where(taker, 1 + (given / capacity)[g.community], self.kept_by_rank[position])
+        else:
+            extra = np.where(capacity > 0, given / np.maximum(capacity, 1e-12), 0.0)[g.community]
+            factor = np.where(taker, 1 + extra, 1 - relief)
+            factor = np.where(capacity[g.community] > 0, factor, 1.0)  # nobody to hand over to: no shift
+        share = np.minimum(base * factor, MAX_ADMIN).astype(np.float32)
+        g.admin_share[:] = share
+        if base.min() >= 1e-12:
+            self.factor = share / base
+        else:
+            self.factor = np.where(base > 0, share / np.maximum(base, 1e-12), 1.0)
 
     def _sensors(self, model) -> None:
         p, P = self.params, model.problems
-        if not self.sensor.any() or p.sensor_detection_prob == 0:
+        if not self.n_sensors or p.sensor_detection_prob == 0:
             return
-        if len(self.detectable) < P.n:  # each new problem is or is not of a sensor-detectable sort, once
-            new = self.rng.random(P.n - len(self.detectable)) < p.sensor_detectable_share
-            self.detectable = np.concatenate([self.detectable, new])
-        und = model.open_ids(UNDISCOVERED)
-        und = und[(P.kind[und] == SAFETY) & self.sensor[P.building[und]] & self.detectable[und]]
+        if self.seen < P.n:  # each new problem is or is not of a sensor-detectable sort, once
+            detectable = self.rng.random(P.n - self.seen) < p.sensor_detectable_share
+            new = self.seen + (P.kind[self.seen : P.n] == SAFETY).nonzero()[0]
+            if len(new):  # safety problems are a few a week
+                new = new[detectable[new - self.seen] & self.sensor[P.building[new]]]
+                self.watched = np.concatenate([self.watched, new])
+            self.seen = P.n
+        if len(self.watched) == 0:
+            return
+        # an undiscovered problem is open, so this is every open undiscovered one the sensors watch
+        und = self.watched = self.watched[P.status[self.watched] == UNDISCOVERED]
         found = und[self.rng.random(len(und)) < p.sensor_detection_prob]
         if len(found):
             P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["sensor"])
@@ -149,11 +191,19 @@ class DigitalPlatform(Mechanism):
     def _speed_referrals(self, model) -> None:
         """Referrals the core made yesterday travel through the platform: shorter delay."""
         p, P = self.params, model.problems
-        if p.referral_delay_cut == 0 or model.day == 0:
+        if p.referral_delay_cut == 0 or model.day == 0 or len(self.yesterday) == 0:
             return
-        ids = model.open_ids(ROUTED)
+        ids = self.yesterday[P.status[self.yesterday] == ROUTED]
+        if len(ids) == 0:
+            return
+        if len(self.department) != len(model.pools) + 1:
+            # department pools by pool index (one spare entry, False, for "no pool")
+            self.department = np.zeros(len(model.pools) + 1, dtype=bool)
+            self.department[model.department_pool] = True
         d = P.discovered[ids]
-        ids = ids[(d >= model.day - 1) & (d < model.day) & np.isin(P.pool[ids], model.department_pool) & (P.ready[ids] > d)]
+        ids = ids[self.department[P.pool[ids]] & (P.ready[ids] > d)]
+        if len(ids) == 0:
+            return
         shorter = P.discovered[ids] + (P.ready[ids] - P.discovered[ids]) * (1 - p.referral_delay_cut)
         P.ready[ids] = np.maximum(shorter, model.day)  # it cannot have arrived before today
         self.referrals_sped += len(ids)
@@ -161,7 +211,7 @@ class DigitalPlatform(Mechanism):
     def metrics(self) -> dict[str, float]:
         return {
             "platform_users": float(self.users.sum()),
-            "sensor_buildings": float(self.sensor.sum()),
+            "sensor_buildings": float(self.n_sensors),
             "sensor_reports": float(self.sensor_reports),
             "referrals_sped": float(self.referrals_sped),
         }

@@ -92,6 +92,7 @@ class DualTrackDeliberation(Mechanism):
         self.big_kind = np.isin(np.array(PROBLEM_KINDS), p.big_kinds)
         self.held = np.zeros(0, dtype=np.int64)
         self.due = np.zeros(0)
+        self.next_due = np.inf  # earliest due time of a held problem (inf: none)
         self.agenda = np.zeros(0, dtype=np.int64)
         self.referred = np.zeros(0, dtype=np.int64)  # referrals waiting at departments with priority
         self._choose_members(model)
@@ -136,12 +137,15 @@ class DualTrackDeliberation(Mechanism):
     def _attend(self, model, invited: np.ndarray) -> np.ndarray:
         R = model.residents
         came = self.rng.random(invited.shape) < np.minimum(1.0, self.params.stake_factor * R.willingness[invited])
-        R.mark_active(np.unique(invited[came]), model.day, R.deliberations)
+        # each attendee once, in order of rows (as np.unique, which costs more on a handful)
+        R.mark_active(np.array(sorted(set(invited[came].tolist())), dtype=np.int64), model.day, R.deliberations)
         return came
 
     def _hold(self, ids: np.ndarray, due: np.ndarray) -> None:
-        self.held = np.concatenate([self.held, ids])
-        self.due = np.concatenate([self.due, due])
+        if len(ids):
+            self.held = np.concatenate([self.held, ids])
+            self.due = np.concatenate([self.due, due])
+            self.next_due = float(self.due.min())
 
     # ---------------------------------------------------------------- tracks
     def _claim(self, model) -> None:
@@ -151,8 +155,10 @@ class DualTrackDeliberation(Mechanism):
             return
         kind, big = P.kind[ids], P.big[ids]
         small = ids[~big & self.small_kind[kind] & (rng.random(len(ids)) < p.small_share)]
-        self.agenda = np.concatenate([self.agenda, ids[big & self.big_kind[kind]]])
-        P.status[ids[big & self.big_kind[kind]]] = HELD
+        on_agenda = ids[big & self.big_kind[kind]]
+        if len(on_agenda):
+            self.agenda = np.concatenate([self.agenda, on_agenda])
+            P.status[on_agenda] = HELD
         if len(small) == 0:
             return
         came = self._attend(model, self._invite(model, P.building[small], p.group_size))
@@ -162,10 +168,11 @@ class DualTrackDeliberation(Mechanism):
         settled, rest = small[settle], small[~settle]
         P.status[settled] = HELD
         self._hold(settled, P.discovered[settled] + rng.exponential(p.self_resolve_days, len(settled)))
-        c_rest = community[~settle]
-        care = (P.kind[rest] == PROBLEM_KINDS.index("care")) & (model.care_pool[c_rest] >= 0)
-        pool = np.where(care, model.care_pool[c_rest], model.community_pool[c_rest])
-        model.send_to_pool(rest, pool, P.discovered[rest] + p.group_days, model.params.service.small_work_days)
+        if len(rest):
+            c_rest = community[~settle]
+            care = (P.kind[rest] == PROBLEM_KINDS.index("care")) & (model.care_pool[c_rest] >= 0)
+            pool = np.where(care, model.care_pool[c_rest], model.community_pool[c_rest])
+            model.send_to_pool(rest, pool, P.discovered[rest] + p.group_days, model.params.service.small_work_days)
         self.spend(p.cost_per_group * len(small))
         self.counts["groups"] += len(small)
         self.counts["group_attendees"] += int(came.sum())
@@ -215,7 +222,9 @@ class DualTrackDeliberation(Mechanism):
         """The platform's referrals are taken before the department's ordinary queue, first come first served among them."""
         P = model.problems
         P.status[ids] = QUEUED
-        earlier = self.referred[(P.status[self.referred] == QUEUED) & np.isin(P.pool[self.referred], model.department_pool)]
+        department = np.zeros(len(model.pools) + 1, dtype=bool)  # by pool index, a spare False for "no pool"
+        department[model.department_pool] = True
+        earlier = self.referred[(P.status[self.referred] == QUEUED) & department[P.pool[self.referred]]]
         waiting = np.concatenate([earlier, ids])
         for pool in np.unique(P.pool[waiting]):
             mine = waiting[P.pool[waiting] == pool]
@@ -224,8 +233,13 @@ class DualTrackDeliberation(Mechanism):
         self.referred = waiting
 
     def _close_settled(self, model) -> None:
-        """Problems settled by residents or stakeholders close when the fix is done."""
-        if len(self.held) == 0:
+        """Problems settled by residents or stakeholders close when the fix is done.
+
+        A problem that leaves HELD (closed here, or abandoned by the core) never returns to
+        it (only newly discovered problems are held), so those no longer held may be
+        dropped late: on days a fix is due.
+        """
+        if self.next_due >= model.day + 1:  # nothing due today (inf: nothing held)
             return
         P = model.problems
         live = P.status[self.held] == HELD
@@ -233,6 +247,7 @@ class DualTrackDeliberation(Mechanism):
         model.close(self.held[done], self.due[done], resolved=True)
         keep = live & ~done
         self.held, self.due = self.held[keep], self.due[keep]
+        self.next_due = float(self.due.min()) if len(self.due) else np.inf
 
     def metrics(self) -> dict[str, float]:
         out = {k: float(v) for k, v in self.counts.items()}

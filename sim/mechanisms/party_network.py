@@ -72,41 +72,52 @@ class PartyNetwork(Mechanism):
         per_building = np.bincount(self.member_building, minlength=model.n_buildings)
         self.has_branch = per_zone >= p.branch_min_members
         self.has_group = (per_building >= p.group_min_members) & self.has_branch[model.building_zone]
-        self._key = (len(rows), int(R.party_serving.sum()))
+        self.daily_cost = (p.cost_per_branch * self.has_branch.sum() + p.cost_per_group * self.has_group.sum()) / 365
+        # Members only ever register or start serving (the core keeps both fixed), so the
+        # two counts tell when to organise again, and who serves is fixed until then.
+        self._key = (len(rows), np.count_nonzero(R.party_serving))
+        organised = self.has_branch[self.member_zone]
+        serving = R.party_serving[rows]
+        self.weight = np.where(serving, 1.0, p.registered_weight) * organised  # effort per unit of willingness
+        self.recruiters = rows[serving & organised]
+        # Effort summed by bincount: a group's members into their building (the rest into a
+        # spare bin), and every member into (zone, in a group or not).
+        grouped = self.has_group[self.member_building]
+        self.own_bin = np.where(grouped, self.member_building, model.n_buildings)
+        self.zone_bin = 2 * self.member_zone + grouped
 
     def act(self, model, phase: Phase) -> None:
         p, R = self.params, model.residents
         if phase is Phase.PERIODIC:
-            self.spend((p.cost_per_branch * self.has_branch.sum() + p.cost_per_group * self.has_group.sum()) / 365)
+            self.spend(self.daily_cost)
             return
-        if (int(R.party_registered.sum()), int(R.party_serving.sum())) != self._key:
+        if (np.count_nonzero(R.party_registered), np.count_nonzero(R.party_serving)) != self._key:
             self._organise(model)
-        rows = self.members
-        organised = self.has_branch[self.member_zone]
-        serving = R.party_serving[rows]
-        effort = np.where(serving, 1.0, p.registered_weight) * R.willingness[rows] * organised
-        self._inform(model, effort)
+        self._inform(model)
         if model.day % p.visit_interval_days == 0:
-            self._recruit(model, rows[serving & organised])
+            self._recruit(model, self.recruiters)
 
-    def _inform(self, model, effort: np.ndarray) -> None:
+    def _inform(self, model) -> None:
         """Members report undiscovered problems in their building and nearby."""
         P, R, p = model.problems, model.residents, self.params
         und = model.open_ids(UNDISCOVERED)
-        if len(und) == 0 or effort.sum() <= 0:
+        if len(und) == 0:
+            return
+        effort = self.weight * R.willingness[self.members]
+        if effort.sum() <= 0:
             return
         bpz = model.params.world.buildings_per_zone
-        grouped = self.has_group[self.member_building]
         # A group's members watch their own building and, less, the rest of the zone;
         # members without a group are deployed by the branch over the whole zone.
-        own = np.bincount(self.member_building, weights=effort * grouped, minlength=model.n_buildings)
-        zone_g = np.bincount(self.member_zone, weights=effort * grouped, minlength=model.n_zones)
-        zone_u = np.bincount(self.member_zone, weights=effort * ~grouped, minlength=model.n_zones)
-        z = model.building_zone
-        near = p.nearby_weight * (zone_g[z] - own) / max(bpz - 1, 1) + (1 + p.nearby_weight) * zone_u[z] / bpz
+        own = np.bincount(self.own_bin, weights=effort, minlength=model.n_buildings + 1)
+        by_zone = np.bincount(self.zone_bin, weights=effort, minlength=2 * model.n_zones)
+        zone_grouped, zone_ungrouped = by_zone[1::2], by_zone[::2]
         b = P.building[und]
+        z = model.building_zone[b]
+        own_b = own[b]
+        near = p.nearby_weight * (zone_grouped[z] - own_b) / max(bpz - 1, 1) + (1 + p.nearby_weight) * zone_ungrouped[z] / bpz
         # A Poisson process over the part of today each problem has existed (as the core's channels).
-        rate = p.report_prob * (own[b] + near[b])
+        rate = p.report_prob * (own_b + near)
         start = np.maximum(P.arose[und], model.day)
         u = self.rng.random(len(und))
         hit = u < -np.expm1(-rate * (model.day + 1 - start))
@@ -115,8 +126,8 @@ class PartyNetwork(Mechanism):
             return
         when = np.minimum(start[hit] - np.log1p(-u[hit]) / rate[hit], np.nextafter(model.day + 1.0, 0))
         # The reporter: a member of the building's group, else one of the zone branch, by effort.
-        fz = z[fb]
-        from_own = self.rng.random(len(found)) * (own[fb] + near[fb]) < own[fb]
+        fz, own_f, near_f = z[hit], own_b[hit], near[hit]
+        from_own = self.rng.random(len(found)) * (own_f + near_f) < own_f
         lo = np.where(from_own, np.searchsorted(self.member_building, fb, "left"), np.searchsorted(self.member_zone, fz, "left"))
         hi = np.where(from_own, np.searchsorted(self.member_building, fb, "right"), np.searchsorted(self.member_zone, fz, "right"))
         cum = np.cumsum(effort)

@@ -73,12 +73,13 @@ class ReviewCycle(Mechanism):
         self.moved = np.zeros(0, dtype=int)
         self.flags: deque[np.ndarray] = deque(maxlen=4)
         self.weak = np.zeros(model.n_zones, dtype=bool)
+        self.weak_communities: list[int] = []  # communities with a weak zone, until the next consultation
         self.zone_buildings = np.bincount(model.building_zone, minlength=model.n_zones)
         self.consultations = self.weak_zone_months = self.posts_moved = self.cracked = self.escalated = 0
 
     def act(self, model, phase: Phase) -> None:
         if phase is Phase.ROUTE:
-            if self.params.priority and self.weak.any():
+            if self.params.priority and self.weak_communities:
                 self._prioritise(model)
             return
         self.spend(self.params.cost_per_community * model.n_communities / 365)
@@ -109,6 +110,7 @@ class ReviewCycle(Mechanism):
         p, g = self.params, model.gridworkers
         g.zone[self.moved] = self.home[self.moved]
         self.weak = np.sum(self.flags, axis=0) >= p.chronic_weeks
+        self.weak_communities = np.flatnonzero(np.bincount(model.zone_community[self.weak], minlength=model.n_communities)).tolist()
         self.consultations += 1
         self.weak_zone_months += int(self.weak.sum())
         weak = np.flatnonzero(self.weak)[np.argsort(-backlog[self.weak], kind="stable")]
@@ -139,10 +141,13 @@ class ReviewCycle(Mechanism):
         """The oldest ``per_zone`` big problems of each zone waiting for a department."""
         P = model.problems
         start = model.totals.first_open
-        ids = start + np.flatnonzero(np.isin(P.status[start : P.n], (ROUTED, QUEUED)))
+        status = P.status[start : P.n]
+        ids = start + np.flatnonzero((status == ROUTED) | (status == QUEUED))
         in_zone = np.zeros(model.n_zones, dtype=bool)
         in_zone[zones] = True
-        ids = ids[np.isin(P.pool[ids], model.department_pool) & in_zone[model.building_zone[P.building[ids]]]]
+        department = np.zeros(len(model.pools) + 1, dtype=bool)  # by pool index, a spare False for "no pool"
+        department[model.department_pool] = True
+        ids = ids[department[P.pool[ids]] & in_zone[model.building_zone[P.building[ids]]]]
         zone = model.building_zone[P.building[ids]]
         order = np.lexsort((P.arose[ids], zone))  # by zone, oldest first
         ids, zone = ids[order], zone[order]
@@ -152,7 +157,11 @@ class ReviewCycle(Mechanism):
     def _reorder(queue, ids: np.ndarray, drop: bool) -> None:
         """Move ``ids`` to the front of a pool's queue, or drop them from it."""
         jobs = np.array(queue, dtype=np.int64)
-        hit = np.isin(jobs, ids)
+        if len(jobs) == 0 or len(ids) == 0:
+            return
+        listed = np.zeros(max(jobs.max(), ids.max()) + 1, dtype=bool)
+        listed[ids] = True
+        hit = listed[jobs]
         if hit.any():
             queue.clear()
             queue.extend((jobs[~hit] if drop else np.concatenate([jobs[hit], jobs[~hit]])).tolist())
@@ -170,7 +179,7 @@ class ReviewCycle(Mechanism):
     def _prioritise(self, model) -> None:
         """Gridworkers serve the weak zones' queued problems first."""
         P = model.problems
-        for c in np.unique(model.zone_community[self.weak]):
+        for c in self.weak_communities:
             queue = model.pools[model.community_pool[c]].queue
             if not queue:
                 continue
