@@ -428,7 +428,7 @@ class GovernanceCore(mesa.Model):
             pool.serve(self.day, P, deadline)
         busy = self.open_ids(IN_SERVICE)
         done = busy[P.finish[busy] < t_end]
-        self.close(done, P.finish[done], resolved=True)
+        self.close(done, P.finish[done], resolved=True, served=True)
         if deadline is not None:
             start = self.totals.first_open
             status = P.status[start : P.n]
@@ -436,11 +436,14 @@ class GovernanceCore(mesa.Model):
             overdue = start + (waiting & (self.deadline[start : P.n] < t_end)).nonzero()[0]
             self.close(overdue, self.deadline[overdue], resolved=False)
 
-    def close(self, ids: np.ndarray, t: np.ndarray, resolved: bool) -> None:
-        """Resolve or abandon problems; their buildings learn of it."""
+    def close(self, ids: np.ndarray, t: np.ndarray, resolved: bool, *, served: bool = False) -> None:
+        """Resolve or abandon problems; their buildings learn of it.
+
+        ``served``: finished by a service pool (its lifecycle times are all set).
+        """
         if len(ids) == 0:
             return
-        self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days)
+        self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days, served=served)
         target = self.resolved_today if resolved else self.abandoned_today
         np.add.at(target, self.problems.building[ids], 1)
 

@@ -90,11 +90,16 @@ class Problems:
         if reporter is not None:
             self.reporter[ids] = reporter
 
-    def close(self, ids: np.ndarray, t: np.ndarray | float, resolved: bool, half_life: float) -> None:
-        """Resolve or abandon; residents rate a resolved problem by how long it took."""
+    def close(self, ids: np.ndarray, t: np.ndarray | float, resolved: bool, half_life: float, *, served: bool = False) -> None:
+        """Resolve or abandon; residents rate a resolved problem by how long it took.
+
+        ``served``: finished by a service pool, so its lifecycle is already complete.
+        """
         self.status[ids] = RESOLVED if resolved else ABANDONED
         self.closed[ids] = t
-        if resolved:
+        if served:
+            self.rating[ids] = 0.5 ** ((self.closed[ids] - self.arose[ids]) / half_life)
+        elif resolved:
             # A problem a mechanism settled outside the pools: its lifecycle is still complete.
             self.ready[ids] = np.where(np.isnan(self.ready[ids]), self.discovered[ids], self.ready[ids])
             self.started[ids] = np.where(np.isnan(self.started[ids]), self.ready[ids], self.started[ids])

@@ -80,7 +80,8 @@ class Residents:
         # nothing scans the whole population for it every day.
         self._active_day = NEVER
         self._active = np.zeros(n, dtype=bool)
-        self._active_count = np.zeros(n_buildings, dtype=np.int64)
+        self._occupied = np.flatnonzero(self.building_size)
+        self._first_of_occupied = (np.cumsum(self.building_size) - self.building_size)[self._occupied]
 
     # -- state read by the rules -------------------------------------------------
     def active(self, day: int) -> np.ndarray:
@@ -93,14 +94,11 @@ class Residents:
 
     def _move_to(self, day: int) -> None:
         if day == self._active_day + 1:  # the usual case: a new day, some drop out of the window
-            gone = np.flatnonzero(self.last_active == day - ACTIVE_WINDOW)
-            if len(gone):
-                self._active[gone] = False
-                self._active_count -= np.bincount(self.building[gone], minlength=len(self._active_count))
+            self._active[self.last_active == day - ACTIVE_WINDOW] = False
         else:
             self._active = self.last_active > day - ACTIVE_WINDOW
-            self._active_count = np.bincount(self.building[self._active], minlength=len(self._active_count))
         self._active_day = day
+        self._acts += 1
 
     def by_building(self, values: np.ndarray) -> np.ndarray:
         """Each resident's entry of a per-building array.
@@ -113,8 +111,11 @@ class Residents:
     def building_active_share(self, day: int, n_buildings: int | None = None) -> np.ndarray:
         """Share of each building's residents active in the last 30 days."""
         if getattr(self, "_share_key", None) != (day, self._acts):
-            self.active(day)
-            self._share = (self._active_count / np.maximum(self.building_size, 1)).astype(np.float32)
+            active = self.active(day)
+            # residents are sorted by building: sum the mask over each (non-empty) building's slice
+            count = np.zeros(len(self.building_size), dtype=np.int64)
+            count[self._occupied] = np.add.reduceat(active, self._first_of_occupied, dtype=np.int64)
+            self._share = (count / np.maximum(self.building_size, 1)).astype(np.float32)
             self._share_key = (day, self._acts)
         return self._share
 
@@ -146,21 +147,12 @@ class Residents:
     def mark_active(self, rows: np.ndarray, day: int, counter: np.ndarray) -> None:
         if len(rows) == 0:
             return
-        self._acts += 1
         if day != self._active_day:
             self._move_to(day)
-        distinct = len(rows) == 1 or bool((np.diff(rows) > 0).all())  # most callers pass sorted unique rows
-        new = rows[~self._active[rows]]
+        self._acts += 1
         self.last_active[rows] = day
-        if len(new):
-            if not distinct:
-                new = np.unique(new)  # someone who acts twice in one call counts once
-            self._active[new] = True
-            self._active_count += np.bincount(self.building[new], minlength=len(self._active_count))
-        if distinct:
-            counter[rows] += 1
-        else:
-            np.add.at(counter, rows, 1)
+        self._active[rows] = True
+        np.add.at(counter, rows, 1)  # one may act twice in a call (two reports)
         self.belonging[rows] += self.beh.belonging_gain * (1 - self.belonging[rows])
 
     def learn(self, resolved_by_building: np.ndarray, abandoned_by_building: np.ndarray, day: int) -> None:

@@ -36,6 +36,7 @@ class ServicePool:
         self.free_at = np.zeros(n_servers)
         self.queue: deque[int] = deque()
         self.busy_time = 0.0
+        self._next_free: float | None = None
 
     def set_speed(self, speed: np.ndarray, now: float) -> None:
         """New server speeds (work-days per day); added servers are free now, dropped ones leave."""
@@ -44,6 +45,7 @@ class ServicePool:
             self.free_at = np.concatenate([self.free_at, np.full(len(speed) - len(self.free_at), now)])
         self.free_at = self.free_at[: len(speed)]
         self.speed = speed
+        self._next_free: float | None = None  # earliest time a working server is free; None: not known
 
     def push_front(self, ids: np.ndarray) -> None:
         """Serve these queued jobs next (a priority, breaking first-come-first-served)."""
@@ -68,8 +70,10 @@ class ServicePool:
         # Python scalars: a day starts a handful of jobs, and numpy's per-element
         # overhead would dominate (the arithmetic is the same float64).
         t_end = day + 1.0
-        free = [f if v > 0 else np.inf for f, v in zip(self.free_at.tolist(), self.speed.tolist())]
-        servers = range(len(free))
+        if self._next_free is None:
+            working = self.speed > 0
+            self._next_free = float(self.free_at[working].min()) if working.any() else np.inf
+        free: list[float] | None = None  # built when a job can start today
         started: list[int] = []
         status, ready, work, pool_of = problems.status, problems.ready, problems.work, problems.pool
         queue, index = self.queue, self.index
@@ -78,6 +82,11 @@ class ServicePool:
             if status[j] != QUEUED or pool_of[j] != index:  # closed, or moved to another pool
                 queue.popleft()
                 continue
+            if free is None:
+                if max(self._next_free, float(ready[j])) >= t_end:
+                    break  # every server is busy all day (the usual case for a backlog)
+                free = [f if v > 0 else np.inf for f, v in zip(self.free_at.tolist(), self.speed.tolist())]
+                servers = range(len(free))
             s = min(servers, key=free.__getitem__)  # the earliest free server, lowest index on ties
             start = max(free[s], float(ready[j]))
             if start >= t_end:
@@ -92,4 +101,6 @@ class ServicePool:
             problems.finish[j] = start + duration
             status[j] = IN_SERVICE
             started.append(j)
+        if free is not None:
+            self._next_free = min(free)
         return started
