@@ -380,22 +380,35 @@ class GovernanceCore(mesa.Model):
         if len(ids) == 0:
             return
         s = self.params.service
-        big = P.big[ids]
-        community = self.building_community[P.building[ids]]
-        care = (P.kind[ids] == PROBLEM_KINDS.index("care")) & ~big & (self.care_pool[community] >= 0)
-        settle_big = big & (self.streams["service"].random(len(ids)) < s.community_big_share)
-        refer = big & ~settle_big
-        pool = np.where(care, self.care_pool[community], self.community_pool[community])
-        pool = np.where(refer, self.department_pool[P.kind[ids]], pool)
+        building, kind, big = P.building[ids], P.kind[ids], P.big[ids]
+        # Big problems: the community settles a share itself, the rest go to a department.
+        refer = big & (self.streams["service"].random(len(ids)) >= s.community_big_share)
+        pool = np.where(big, self.community_pool[self.building_community[building]], self.ordinary_pool(building, kind))
+        P.pool[ids] = np.where(refer, self.department_pool[kind], pool)
         P.work[ids] = self.draw_work(np.where(big, s.big_work_days, s.small_work_days))
-        P.pool[ids] = pool
         P.ready[ids] = P.discovered[ids]
         P.status[ids] = ROUTED  # released into their queue in SERVE, in time order
         if refer.any():
             # Referrals travel to the department: faster where leaders coordinate well.
-            coordination = self.community_capacity("coordination", tier=LEADER)[community[refer]]
+            community = self.building_community[building[refer]]
+            coordination = self.community_capacity("coordination", tier=LEADER)[community]
             delay = self.streams["service"].exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
             P.ready[ids[refer]] += delay
+
+    def ordinary_pool(self, building: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        """The pool that ordinarily serves a small problem of ``kind`` in ``building``.
+
+        Care needs go to the community's social organisations where it has a
+        care pool, everything else to its gridworkers. Kept as a table by
+        building and kind, rebuilt when a care pool is added.
+        """
+        if getattr(self, "_ordinary_key", None) != self.care_pool.tobytes():
+            community = self.community_pool[self.building_community]
+            care = self.care_pool[self.building_community]
+            table = np.repeat(community[:, None], len(PROBLEM_KINDS), axis=1)
+            table[:, PROBLEM_KINDS.index("care")] = np.where(care >= 0, care, community)
+            self._ordinary_table, self._ordinary_key = table, self.care_pool.tobytes()
+        return self._ordinary_table[building, kind]
 
     def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float) -> None:
         """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms)."""

@@ -70,14 +70,14 @@ class Problems:
         """Append new problems; returns their ids."""
         k = len(building)
         self._grow(self.n + k)
-        ids = np.arange(self.n, self.n + k)
-        self.building[ids] = building
-        self.kind[ids] = kind
-        self.big[ids] = big
-        self.arose[ids] = arose
-        self.status[ids] = UNDISCOVERED
+        new = slice(self.n, self.n + k)
+        self.building[new] = building
+        self.kind[new] = kind
+        self.big[new] = big
+        self.arose[new] = arose
+        self.status[new] = UNDISCOVERED
         self.n += k
-        return ids
+        return np.arange(new.start, new.stop)
 
     def view(self, name: str) -> np.ndarray:
         """The filled part of a column."""
