@@ -238,18 +238,20 @@ class GovernanceCore(mesa.Model):
     def draw_work(self, mean: np.ndarray | float, n: int | None = None) -> np.ndarray:
         """Work jobs need (worker-days), from the configured distribution.
 
-        ``mean`` is one mean per job, or one mean for ``n`` jobs (numpy's
-        samplers are much faster with a single parameter, same draws).
+        ``mean`` is one mean per job, or one mean for ``n`` jobs. Draws are
+        standard variates times the scale: the same numbers numpy's
+        ``gamma``/``exponential`` give, without their slow per-element
+        parameter handling.
         """
         s = self.params.service
         n = len(mean) if n is None else n
         if s.distribution == "exponential":
-            return self.streams["service"].exponential(mean, n)
+            return self.streams["service"].standard_exponential(n) * mean
         if s.distribution == "deterministic" or s.cv == 0:
             return np.broadcast_to(np.asarray(mean, dtype=float), (n,)).copy()
         if s.distribution == "gamma":
             shape = 1 / s.cv**2
-            return self.streams["service"].gamma(shape, mean / shape, n)
+            return self.streams["service"].standard_gamma(shape, n) * (mean / shape)
         mean = np.broadcast_to(np.asarray(mean, dtype=float), (n,))
         sigma2 = np.log(1 + s.cv**2)
         return self.streams["service"].lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
@@ -392,7 +394,7 @@ class GovernanceCore(mesa.Model):
             # Referrals travel to the department: faster where leaders coordinate well.
             community = self.building_community[building[refer]]
             coordination = self.community_capacity("coordination", tier=LEADER)[community]
-            delay = self.streams["service"].exponential(self.params.departments.referral_delay_days * (1.5 - coordination))
+            delay = self.streams["service"].standard_exponential(len(community)) * (self.params.departments.referral_delay_days * (1.5 - coordination))
             P.ready[ids[refer]] += delay
 
     def ordinary_pool(self, building: np.ndarray, kind: np.ndarray) -> np.ndarray:
