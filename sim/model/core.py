@@ -460,7 +460,7 @@ class GovernanceCore(mesa.Model):
             return
         self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days, served=served)
         target = self.resolved_today if resolved else self.abandoned_today
-        np.add.at(target, self.problems.building[ids], 1)
+        np.add.at(target, self.problems.building[ids], np.float64(1))  # a float64 one keeps ufunc.at on its fast path
 
     def decide(self) -> None:
         """Residents decide whether to join activities and meetings, then learn."""

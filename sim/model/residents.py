@@ -152,7 +152,8 @@ class Residents:
         self._acts += 1
         self.last_active[rows] = day
         self._active[rows] = True
-        np.add.at(counter, rows, 1)  # one may act twice in a call (two reports)
+        # one may act twice in a call (two reports); a 1 of the counter's own type keeps ufunc.at on its fast path
+        np.add.at(counter, rows, counter.dtype.type(1))
         self.belonging[rows] += self.beh.belonging_gain * (1 - self.belonging[rows])
 
     def learn(self, resolved_by_building: np.ndarray, abandoned_by_building: np.ndarray, day: int) -> None:
