@@ -230,7 +230,7 @@ class GovernanceCore(mesa.Model):
         """Mean of one capacity over each community's filled posts (of one tier, if given)."""
         g = self.gridworkers
         w = g.filled.astype(float)
-        if tier is not None and (g.filled & (g.tier == tier)).any():
+        if tier is not None and np.count_nonzero(g.filled & (g.tier == tier)):
             w = w * (g.tier == tier)
         total = np.bincount(g.community, weights=w * g.capacity[:, CAP[capacity]], minlength=self.n_communities)
         return total / np.maximum(np.bincount(g.community, weights=w, minlength=self.n_communities), 1e-9)
@@ -334,7 +334,8 @@ class GovernanceCore(mesa.Model):
         # Each resident reports at rate willingness × report_prob × ease (per day).
         rate = R.willingness * self.params.residents.report_prob * R.report_ease
         cum = np.cumsum(rate, dtype=float)
-        per_building = np.diff(cum[self._last_resident], prepend=0.0)
+        per_building = cum[self._last_resident]
+        per_building[1:] -= per_building[:-1].copy()  # differences of the running sum (np.diff, cheaper)
         per_building[self._empty_buildings] = 0
         # Patrols visit buildings of their zone; a visit finds a problem with detection_prob.
         visits = np.bincount(g.zone, weights=patrol * g.p.buildings_per_patrol_hour, minlength=self.n_zones)
@@ -357,7 +358,7 @@ class GovernanceCore(mesa.Model):
             lo = self.resident_start[fb]
             base = np.where(lo > 0, cum[lo - 1], 0.0)
             target = base + self.streams["discovery"].random(len(found)) * per_building[fb]
-            reporter = np.clip(np.searchsorted(cum, target, side="right"), lo, self.resident_start[fb + 1] - 1)
+            reporter = np.minimum(np.maximum(np.searchsorted(cum, target, side="right"), lo), self.resident_start[fb + 1] - 1)
             P.discover(found, t[by_resident], CHANNELS["resident"], reporter)
             R.mark_active(reporter, self.day, R.reports)
         if len(caught):
@@ -390,7 +391,7 @@ class GovernanceCore(mesa.Model):
         P.work[ids] = self.draw_work(np.where(big, s.big_work_days, s.small_work_days))
         P.ready[ids] = P.discovered[ids]
         P.status[ids] = ROUTED  # released into their queue in SERVE, in time order
-        if refer.any():
+        if np.count_nonzero(refer):
             # Referrals travel to the department: faster where leaders coordinate well.
             community = self.building_community[building[refer]]
             coordination = self.community_capacity("coordination", tier=LEADER)[community]

@@ -70,7 +70,7 @@ class Totals:
         self.open_by_building = np.bincount(P.building[open_ids], minlength=model.n_buildings).astype(float)
         self.days += 1
         self.sum_open += len(open_ids)
-        self.sum_filled_posts += float(model.gridworkers.filled.sum())
+        self.sum_filled_posts += float(np.count_nonzero(model.gridworkers.filled))
 
 
 def _rate(mask: np.ndarray, of: np.ndarray) -> float:
@@ -108,10 +108,10 @@ def daily(model: "GovernanceCore") -> dict[str, float]:
         problems_open=arisen - resolved - abandoned,
         resolution_rate=resolved / arisen if arisen else float("nan"),
         queue_length=int(status[QUEUED]),
-        gridworkers_on_duty=int(filled.sum()),
+        gridworkers_on_duty=np.count_nonzero(filled),
         mean_efficacy=float(model.residents.efficacy.mean()),
         mean_belonging=float(model.residents.belonging.mean()),
-        mean_burnout=float(g.burnout[filled].mean()) if filled.any() else 0.0,
+        mean_burnout=float(g.burnout[filled].mean()) if np.count_nonzero(filled) else 0.0,
         cost_to_date=cost(model),
     )
     return out

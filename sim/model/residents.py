@@ -158,7 +158,7 @@ class Residents:
 
     def learn(self, resolved_by_building: np.ndarray, abandoned_by_building: np.ndarray, day: int) -> None:
         """Efficacy follows outcomes in one's building; belonging fades unless renewed."""
-        if resolved_by_building.any() or abandoned_by_building.any():
+        if np.count_nonzero(resolved_by_building) or np.count_nonzero(abandoned_by_building):
             # n events of step lr compound to a step of 1 - (1 - lr)^n.
             keep = 1 - self.beh.efficacy_learning_rate
             gain = 1 - keep**resolved_by_building
