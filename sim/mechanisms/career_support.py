@@ -61,6 +61,10 @@ class CareerSupport(Mechanism):
         self.model = model
         self.promotions = 0
         self.pay_factor = (1 + p.pay_rise) ** -p.quit_elasticity  # on every post's quit hazard
+        # The leader track and the filled posts seldom change from one day to the
+        # next: hazards and salaries are recomputed only when they do.
+        self._track_key = self._posts_key = b""
+        self._salaries = 0.0
         self._set_hazard(model.gridworkers, self._on_track(model.gridworkers))
 
     def _on_track(self, g, filled: np.ndarray | None = None) -> np.ndarray:
@@ -70,18 +74,25 @@ class CareerSupport(Mechanism):
     def _set_hazard(self, g, on_track: np.ndarray) -> None:
         pay = self.pay_factor
         g.quit_multiplier[:] = np.where(on_track, pay * (1 - self.params.track_quit_cut), pay)
+        self._track_key, self._tracked = on_track.tobytes(), np.count_nonzero(on_track)
 
     def act(self, model, phase: Phase) -> None:
         p, g = self.params, model.gridworkers
         filled = g.filled
-        if p.promote_internally and not filled.all():  # only a vacancy can need a promotion
+        posts_key = filled.tobytes()
+        if p.promote_internally and b"\x00" in posts_key:  # only a vacancy can need a promotion
             self._promote(model)
             filled = g.filled
+            posts_key = filled.tobytes()
         on_track = self._on_track(g, filled)
-        self._set_hazard(g, on_track)
-        gp = model.params.gridworkers
-        salaries = (filled * np.where(g.full_time, gp.salary_full_time, gp.salary_part_time)).sum()
-        self.spend((p.pay_rise * salaries + p.track_allowance * on_track.sum()) / 365)
+        if on_track.tobytes() != self._track_key:  # career support alone sets quit_multiplier
+            self._set_hazard(g, on_track)
+        posts_key += g.full_time.tobytes()
+        if posts_key != self._posts_key:
+            gp = model.params.gridworkers
+            self._salaries = float((filled * np.where(g.full_time, gp.salary_full_time, gp.salary_part_time)).sum())
+            self._posts_key = posts_key
+        self.spend((p.pay_rise * self._salaries + p.track_allowance * self._tracked) / 365)
 
     def _promote(self, model) -> None:
         g, day = model.gridworkers, model.day

@@ -40,6 +40,9 @@ materials per completed order.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
+
 import numpy as np
 
 from sim.model import Mechanism, MechanismParams, Phase, param
@@ -70,20 +73,23 @@ class OrderMatching(Mechanism):
     phases = (Phase.DISCOVER, Phase.ROUTE, Phase.SERVE)
     route_priority = 50  # small needs of the order kinds become orders
 
+    # A day brings a handful of needs, orders and takers, so the daily work runs
+    # over short Python lists and scalars: each numpy call costs microseconds.
+
     def setup(self, model) -> None:
         self.model = model
-        self.order_kind = np.isin(np.arange(len(PROBLEM_KINDS)), [PROBLEM_KINDS.index(k) for k in self.params.kinds])
+        self.order_kind = [k in self.params.kinds for k in PROBLEM_KINDS]  # by kind code
         # residents are sorted by building, hence by zone: zone z owns rows [zone_start[z], zone_start[z + 1])
-        self.zone_start = slice_starts(model.resident_zone, model.n_zones)
-        self.busy_until = np.zeros(model.residents.n)  # when a taker is free again
-        self.busy: set[int] = set()  # rows that may still be busy (all with busy_until > today): a handful
-        self.groups: dict[tuple[int, bool], np.ndarray] = {}  # (zone, registered?) -> residents' rows, sorted
+        self.zone_start = slice_starts(model.resident_zone, model.n_zones).tolist()
+        self.busy: dict[int, float] = {}  # takers at work or reserved today: row -> when free again (a handful)
+        self.groups: dict[tuple[int, bool], list[int] | np.ndarray] = {}  # (zone, registered?) -> residents' rows, sorted
         self.groups_key = -1  # registered members when ``groups`` was filled
-        # The order board holds a handful of orders at a time: plain lists of ids.
-        self.open: list[int] = []  # orders waiting for a taker, in order of posting
-        self.taken: list[int] = []  # orders being carried out, in order of taking
+        self.needs: list[int] = []  # small needs of the order kinds not yet routed, by id (see ``_needs``)
+        self.seen = 0  # problems below this id have been looked at for ``needs``
+        self.open: list[tuple[int, float]] = []  # orders waiting for a taker, (id, ready), in order of posting
+        self.taken: list[tuple[int, float]] = []  # orders being carried out, (id, finish), in order of taking
         self.orders = self.done = self.fallback = self.by_members = 0
-        self.ratings: list[np.ndarray] = []
+        self.rated: list[int] = []  # completed orders, in order of closing (for their ratings)
         self.takers: list[np.ndarray] = []  # who took each order, in order of taking
 
     def act(self, model, phase: Phase) -> None:
@@ -97,63 +103,88 @@ class OrderMatching(Mechanism):
             self._close(model)
 
     def _needs(self, model, status: int) -> list[int]:
-        """Open small problems of the order kinds with ``status``, by id (a handful a day)."""
-        kind, big, order_kind = model.problems.kind, model.problems.big, self.order_kind
-        return [i for i in model.open_ids(status).tolist() if order_kind[kind[i]] and not big[i]]
+        """Open small problems of the order kinds with ``status`` (undiscovered or discovered), by id.
+
+        Rather than scanning the open problems each day, the few small needs
+        not yet routed are kept in ``needs``: only problems that arose since
+        the last look are read, and a need leaves the list once it is routed
+        or closed (a problem's status never goes back).
+        """
+        P = model.problems
+        if P.n > self.seen:
+            new, kind = range(self.seen, P.n), P.kind[self.seen : P.n].tolist()
+            self.needs += [i for i, k in zip(new, kind) if self.order_kind[k] and not P.big.item(i)]
+            self.seen = P.n
+        needs, found = [], []
+        for i in self.needs:
+            s = P.status.item(i)
+            if s == UNDISCOVERED or s == DISCOVERED:
+                needs.append(i)
+                if s == status:
+                    found.append(i)
+        self.needs = needs
+        return found
 
     def _post(self, model) -> None:
         """点单: residents post needs on the list; the poster is a resident of the building."""
         p, P = self.params, model.problems
         und = self._needs(model, UNDISCOVERED)
-        ids = [i for i in und if self.rng.random() < p.post_prob]  # one draw each, in order of id
-        if not ids:  # most days
+        if not und:
             return
-        ids = np.array(ids)
-        b = P.building[ids]
-        size = model.building_residents[b]
-        ids, b, size = ids[size > 0], b[size > 0], size[size > 0]  # nobody lives there to post it
-        if len(ids):
-            poster = model.resident_start[b] + (self.rng.random(len(ids)) * size).astype(np.int64)
-            P.discover(ids, model.time_in_day(P.arose[ids]), CHANNELS["order"], poster)
-            model.residents.mark_active(poster, model.day, model.residents.reports)
+        size = model.building_residents
+        posted = [(i, P.building.item(i)) for i, u in zip(und, self.rng.random(len(und)).tolist()) if u < p.post_prob]  # one draw each, in order of id
+        posted = [(i, b) for i, b in posted if size[b] > 0]  # someone lives there to post it
+        if not posted:  # most days
+            return
+        # the poster is the int(u * size)-th resident of the building, u drawn as rng.random(len(posted))
+        u = self.rng.random(len(posted)).tolist()
+        poster = np.array([model.resident_start[b] + int(x * size[b]) for (_, b), x in zip(posted, u)])
+        ids = np.array([i for i, _ in posted])
+        P.discover(ids, model.time_in_day(P.arose[ids]), CHANNELS["order"], poster)
+        model.residents.mark_active(poster, model.day, model.residents.reports)
 
     def _package(self, model) -> None:
         """制单: claim new small needs of the order kinds; they become orders after packaging."""
         P = model.problems
-        new = self._needs(model, DISCOVERED)
-        if new:
-            ids = np.array(new)
-            P.status[ids] = HELD
-            P.ready[ids] = P.discovered[ids] + self.params.packaging_days
-            self.open += new
-            self.orders += len(new)
+        for i in self._needs(model, DISCOVERED):
+            P.status[i] = HELD
+            P.ready[i] = ready = P.discovered[i] + self.params.packaging_days
+            self.open.append((i, float(ready)))
+            self.orders += 1
 
     def _take(self, model) -> None:
         """接单: offer ready orders to registered members first, then to active residents of the zone."""
         if not self.open:
             return
         p, P, R, day = self.params, model.problems, model.residents, model.day
-        self.open = [i for i in self.open if P.status[i] == HELD]  # the core may have abandoned some
-        offer = [i for i in self.open if P.ready[i] < day + 1]
+        held, offer = [], []  # orders still open (the core may have abandoned some); those ready today
+        for order in self.open:
+            if P.status.item(order[0]) == HELD:
+                held.append(order)
+                if order[1] < day + 1:
+                    offer.append(order)
+        self.open = held
         if not offer:
             return
-        taker = self._offer(model, offer)
-        got = [i for i, w in zip(offer, taker) if w >= 0]
+        taker = self._offer(model, [i for i, _ in offer])
+        got = [(i, w) for (i, _), w in zip(offer, taker) if w >= 0]
         if got:
-            ids, who = np.array(got), np.array([w for w in taker if w >= 0])
-            start = model.time_in_day(P.ready[ids])
-            finish = start + self.rng.exponential(p.service_days, len(ids))
-            P.started[ids], P.finish[ids], P.work[ids] = start, finish, finish - start
-            model.deadline[ids] = np.maximum(model.deadline[ids], np.floor(finish) + 1)  # not abandoned before it is closed
-            self.busy_until[who] = finish
+            ids, who = np.array([i for i, _ in got]), np.array([w for _, w in got])
+            start = model.time_in_day(P.ready[ids]).tolist()
+            work = self.rng.exponential(p.service_days, len(got)).tolist()
+            for (i, w), s, d in zip(got, start, work):
+                finish = s + d
+                P.started[i], P.finish[i], P.work[i] = s, finish, finish - s
+                model.deadline[i] = max(model.deadline[i], float(math.floor(finish) + 1))  # not abandoned before it is closed
+                self.busy[w] = finish
+                self.taken.append((i, finish))
             R.mark_active(who, day, R.volunteering)
-            self.taken += got
             self.takers.append(who)
         # orders nobody took in time go to the ordinary service
-        late = [i for i, w in zip(offer, taker) if w < 0 and P.ready[i] + p.wait_days < day + 1]
+        late = [i for (i, t), w in zip(offer, taker) if w < 0 and t + p.wait_days < day + 1]
         if got or late:
-            gone = set(got + late)
-            self.open = [i for i in self.open if i not in gone]
+            gone = {i for i, _ in got} | set(late)
+            self.open = [(i, t) for i, t in self.open if i not in gone]
         if late:
             late = np.array(late)
             community = model.building_community[P.building[late]]
@@ -165,70 +196,80 @@ class OrderMatching(Mechanism):
     def _offer(self, model, offer: list[int]) -> list[int]:
         """Offer each order to up to ``offers_per_day`` members of its zone, then as many volunteers; returns takers (-1: none).
 
-        Orders on offer are a handful a day, so the rounds run over Python
-        scalars. Each round draws, for the orders still open in posting order,
-        whom to ask and then whether each accepts; a resident takes at most
-        one order a day (the first that asked and was accepted).
+        Each round draws, for the orders still open in posting order, whom to
+        ask and then whether each accepts; a resident takes at most one order
+        a day (the first that asked and was accepted).
         """
-        p, R, day, busy = self.params, model.residents, model.day, self.busy_until
+        p, R, day = self.params, model.residents, model.day
         registered = np.count_nonzero(R.party_registered)  # registrations only grow (party_assessment): a new count is a change
         if registered != self.groups_key:
             self.groups, self.groups_key = {}, registered
-        building, building_zone = model.problems.building, model.building_zone
-        zone = [int(building_zone[building[i]]) for i in offer]
+        if self.busy:
+            self.busy = {r: t for r, t in self.busy.items() if t > day}
+        zone = [model.building_zone.item(model.problems.building.item(i)) for i in offer]
         taker = [-1] * len(offer)
         for members in (True, False):
-            self.busy = {r for r in self.busy if busy[r] > day}
-            busy_zones = {int(model.resident_zone[r]) for r in self.busy}
-            cand = {z: self._candidates(model, z, members, z in busy_zones) for z in {zone[i] for i, t in enumerate(taker) if t < 0}}
-            ask = [i for i, t in enumerate(taker) if t < 0 and len(cand[zone[i]])]
+            cand, ask = {}, []  # candidates by zone; orders (by position) that someone may be asked to take
+            for k, z in enumerate(zone):
+                if taker[k] < 0:
+                    if z not in cand:
+                        cand[z] = self._candidates(model, z, members)
+                    if cand[z][2] > 0:
+                        ask.append(k)
             for _ in range(p.offers_per_day):
                 if not ask:  # every order taken or no one to ask: no draws
                     break
-                # as rng.random(len(ask)) twice, drawn as Python floats
-                pick, accept = [self.rng.random() for _ in ask], [self.rng.random() for _ in ask]
-                for i, u, v in zip(ask, pick, accept):
-                    c = cand[zone[i]]
-                    who = int(c[int(u * len(c))])
-                    # float(): compare in float64 (a Python float against a float32 would round to float32)
-                    if v < float(R.willingness[who]) and busy[who] <= day:  # not yet taken an order today
-                        taker[i] = who
+                u = self.rng.random(2 * len(ask)).tolist()  # as rng.random(len(ask)) for whom to ask, then for accepting
+                for k, pick, accept in zip(ask, u, u[len(ask) :]):
+                    who = _pick(*cand[zone[k]], pick)
+                    # item(): compare in float64 (a Python float against a float32 would round to float32)
+                    if accept < R.willingness.item(who) and who not in self.busy:  # not yet taken an order today
+                        taker[k] = who
                         self.by_members += members
-                        busy[who] = day + 1  # reserved today; set to the finish by the caller
-                        self.busy.add(who)
-                ask = [i for i in ask if taker[i] < 0]
+                        self.busy[who] = day + 1  # reserved today; the finish once taken
+                ask = [k for k in ask if taker[k] < 0]
         return taker
 
-    def _candidates(self, model, zone: int, members: bool, any_busy: bool) -> np.ndarray:
-        """Residents of ``zone`` free to take an order, by row: registered members, or other residents active lately."""
-        R, day = model.residents, model.day
+    def _candidates(self, model, zone: int, members: bool) -> tuple[list[int] | np.ndarray, list[int], int]:
+        """Residents of ``zone`` who may take an order: their rows, the positions among them of those busy with an order, and how many are free.
+
+        The candidates are the zone's registered members (a few dozen, kept
+        as a list), or its other residents who were active lately.
+        """
+        R, (a, b) = model.residents, self.zone_start[zone : zone + 2]
         rows = self.groups.get((zone, members))
         if rows is None:  # cached until registrations change
-            a, b = self.zone_start[zone], self.zone_start[zone + 1]
-            rows = self.groups[zone, members] = a + np.flatnonzero(R.party_registered[a:b] == members)
+            rows = a + np.flatnonzero(R.party_registered[a:b] == members)
+            self.groups[zone, members] = rows = rows.tolist() if members else rows
         if not members:
-            rows = rows[R.last_active[rows] > day - ACTIVE_WINDOW]
-        if any_busy:  # some takers of the zone are still at work
-            rows = rows[self.busy_until[rows] <= day]
-        return rows
+            rows = rows[R.last_active[rows] > model.day - ACTIVE_WINDOW]
+        busy = []  # positions among them of the zone's takers at work (a handful)
+        for r in sorted(self.busy):
+            if a <= r < b:
+                k = bisect_left(rows, r)
+                if k < len(rows) and rows[k] == r:
+                    busy.append(k)
+        return rows, busy, len(rows) - len(busy)
 
     def _close(self, model) -> None:
         """评单: finished orders are closed; residents rate them through the core."""
-        if not self.taken:
+        end = model.day + 1
+        done = [i for i, finish in self.taken if finish < end]
+        if not done:
             return
-        P, end = model.problems, model.day + 1
-        self.taken = [i for i in self.taken if P.status[i] == HELD]  # the core may have abandoned some
-        done = [i for i in self.taken if P.finish[i] < end]
+        P = model.problems
+        self.taken = [(i, finish) for i, finish in self.taken if finish >= end]
+        done = [i for i in done if P.status.item(i) == HELD]  # the core may have abandoned some
         if done:
-            self.taken = [i for i in self.taken if not P.finish[i] < end]
-            done = np.array(done)
-            model.close(done, P.finish[done], resolved=True)
+            ids = np.array(done)
+            # like a pool's job, an order has its ready, start and finish times set
+            model.close(ids, P.finish[ids], resolved=True, timed=True)
             self.done += len(done)
             self.spend(self.params.cost_per_order_yuan * len(done))
-            self.ratings.append(P.rating[done])
+            self.rated += done
 
     def metrics(self) -> dict[str, float]:
-        rating = np.concatenate(self.ratings) if self.ratings else np.zeros(0)
+        rating = self.model.problems.rating[np.array(self.rated, dtype=np.int64)]
         return {
             "orders": float(self.orders),
             "orders_taken_done": float(self.done),
@@ -236,3 +277,13 @@ class OrderMatching(Mechanism):
             "orders_taken_by_members": float(self.by_members),
             "mean_order_rating": float(rating.mean()) if len(rating) else float("nan"),
         }
+
+
+def _pick(rows, busy: list[int], free: int, u: float) -> int:
+    """The ``int(u * free)``-th of ``rows`` once the positions ``busy`` (ascending) are left out."""
+    k = int(u * free)
+    for position in busy:
+        if position > k:
+            break
+        k += 1
+    return int(rows[k])

@@ -50,41 +50,47 @@ class RiderInformants(Mechanism):
     phases = (Phase.DISCOVER,)
 
     def setup(self, model) -> None:
-        R = model.residents
-        self.riders = np.flatnonzero(R.rider & (self.rng.random(R.n) < self.params.enrolment_share))
+        R, p = model.residents, self.params
+        self.riders = np.flatnonzero(R.rider & (self.rng.random(R.n) < p.enrolment_share))
         # buildings of a community are consecutive: community c owns [start[c], start[c] + count[c])
         count = np.bincount(model.building_community, minlength=model.n_communities)
         start = np.concatenate([[0], np.cumsum(count)[:-1]])
         community = model.resident_community[self.riders]
-        self.area_start, self.area_size = start[community], count[community]
         # every rider's passes, rider by rider (the same every day; only the buildings are drawn)
-        self.passes = round(self.params.buildings_per_day)
-        self.who = np.repeat(np.arange(len(self.riders)), self.passes)
-        self.who_start = self.area_start[self.who]
-        self.who_size = self.area_size[self.who].astype(float)  # exact; spares casting in the daily product
-        self.hazard = np.isin(np.arange(len(PROBLEM_KINDS)), [PROBLEM_KINDS.index(k) for k in self.params.kinds])
+        self.passes = round(p.buildings_per_day)
+        who = np.repeat(np.arange(len(self.riders)), self.passes)
+        self.who_size = count[community][who].astype(float)  # exact; spares casting in the daily product
+        self.who_start = start[community][who] if model.n_communities > 1 else None  # one community starts at 0
+        self.building = np.zeros(len(who), dtype=np.int64)  # today's building of every pass
+        # chance that a building passed v times has a hazard noticed, by v (numpy's power, as the rule is written)
+        self.notice = (1 - (1 - p.notice_prob) ** np.arange(len(who) + 1)).tolist()
+        self.hazard = [k in p.kinds for k in PROBLEM_KINDS]  # by kind code
         self.reports = 0
 
     def act(self, model, phase: Phase) -> None:
-        p = self.params
+        p, P = self.params, model.problems
         if len(self.riders) == 0 or self.passes == 0 or p.notice_prob == 0:
             return
-        P = model.problems
-        und = model.open_ids(UNDISCOVERED)
-        und = und[self.hazard[P.kind[und]]]
-        if len(und) == 0:
+        # A day has a handful of undiscovered hazards: they are handled as Python scalars.
+        und = [i for i in model.open_ids(UNDISCOVERED).tolist() if self.hazard[P.kind.item(i)]]
+        if not und:
             return
-        # Today's rounds: every rider passes `passes` random buildings of their community.
-        building = self.who_start + (self.rng.random(len(self.who)) * self.who_size).astype(np.int64)
+        # Today's rounds: every rider passes `passes` random buildings of their community, the
+        # int(u * size)-th (numpy's cast to int, as astype) from the community's first.
+        building = np.multiply(self.rng.random(len(self.building)), self.who_size, out=self.building, casting="unsafe")
+        if self.who_start is not None:
+            building += self.who_start
         visits = np.bincount(building, minlength=model.n_buildings)
-        hit = self.rng.random(len(und)) < 1 - (1 - p.notice_prob) ** visits[P.building[und]]
-        found = und[hit]
-        if len(found) == 0:
+        # as rng.random(len(und)) < 1 - (1 - notice_prob) ** visits, a hazard at a time
+        at = [P.building.item(i) for i in und]
+        found = [(i, b) for i, b, u in zip(und, at, self.rng.random(len(und)).tolist()) if u < self.notice[visits.item(b)]]
+        if not found:
             return
-        # the reporter: one of the riders who passed the building, the k-th of its passes in rider order
-        fb = P.building[found]
-        k = (self.rng.random(len(found)) * visits[fb]).astype(np.int64)
-        reporter = self.riders[[self.who[np.flatnonzero(building == b)[i]] for b, i in zip(fb, k)]]
+        # the reporter: one of the riders who passed the building, who made the int(u * visits)-th of its
+        # passes in rider order (rider r made passes [r * passes, (r + 1) * passes))
+        u = self.rng.random(len(found)).tolist()
+        reporter = np.array([self.riders[np.flatnonzero(building == b)[int(x * visits.item(b))] // self.passes] for (_, b), x in zip(found, u)])
+        found = np.array([i for i, _ in found])
         P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["rider"], reporter)
         model.residents.mark_active(reporter, model.day, model.residents.reports)
         self.reports += len(found)

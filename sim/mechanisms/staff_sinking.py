@@ -70,7 +70,7 @@ class StaffSinking(Mechanism):
         for pool in self.pool:
             model.pools[pool].set_speed(np.full(n, speed), 0.0)
         self.active = n > 0 and speed > 0
-        self.posts = np.diff(model.post_start)  # gridworker posts by community
+        self.posts = np.diff(model.post_start).tolist()  # gridworker posts by community
         self.referrals_cut = 0
         half_days = p.staff_per_community * p.half_days_per_week / 7  # a community's staff half-days a day
         self.daily_cost = model.n_communities * (half_days * p.cost_per_half_day + p.first_secretary_cost / 365)
@@ -85,22 +85,22 @@ class StaffSinking(Mechanism):
         self.spend(self.daily_cost)
 
     def _take_cases(self, model) -> None:
+        # A day has a handful of new big cases: they are sorted and split as Python scalars.
         P, day, n = model.problems, model.day, self.params.staff_per_community
-        big = model.open_ids(DISCOVERED)
-        big = big[P.big[big]]
-        if len(big) > 1:
-            big = big[np.argsort(P.arose[big], kind="stable")]
-        big_c = model.building_community[P.building[big]]
+        big = [i for i in model.open_ids(DISCOVERED).tolist() if P.big.item(i)]
+        big.sort(key=P.arose.item)  # oldest first (a stable sort)
+        cases: dict[int, list[int]] = {}  # by community
+        for i in big:
+            cases.setdefault(model.building_community.item(P.building.item(i)), []).append(i)
         for c in range(model.n_communities):
             community = model.pools[model.community_pool[c]]
             backlog = len(community.queue) - self.posts[c]
-            cases = big[big_c == c] if len(big) else big
-            if len(cases) == 0 and backlog <= 0:
+            if c not in cases and backlog <= 0:
                 continue  # nothing to take on
             staff = model.pools[self.pool[c]]
-            room = n - sum(P.status[j] == QUEUED for j in staff.queue)
-            if room > 0 and len(cases):
-                ids = cases[:room]
+            room = n - sum(P.status.item(j) == QUEUED for j in staff.queue)
+            if room > 0 and c in cases:
+                ids = np.array(cases[c][:room])
                 model.send_to_pool(ids, self.pool[c], P.discovered[ids], model.params.service.big_work_days)
                 room -= len(ids)
             if room > 0 and backlog > 0:
@@ -119,12 +119,13 @@ class StaffSinking(Mechanism):
     def _shorten_referrals(self, model) -> None:
         """First secretaries: referrals made today reach the department sooner."""
         P, day = model.problems, model.day
-        ids = model.open_ids(ROUTED)
-        ids = ids[P.discovered[ids] >= day]  # routed today
-        if len(ids) == 0:
+        routed = [i for i in model.open_ids(ROUTED).tolist() if P.discovered.item(i) >= day]  # routed today: a handful
+        if not routed:
             return
-        ids = ids[self._department_pools(model)[P.pool[ids]] & (P.ready[ids] > day + 1)]
-        if len(ids):
+        department = self._department_pools(model)
+        ids = [i for i in routed if department[P.pool.item(i)] and P.ready.item(i) > day + 1]
+        if ids:
+            ids = np.array(ids)
             shorter = P.discovered[ids] + (1 - self.params.referral_cut) * (P.ready[ids] - P.discovered[ids])
             P.ready[ids] = np.maximum(shorter, day + 1.0)
             self.referrals_cut += len(ids)

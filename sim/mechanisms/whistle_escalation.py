@@ -29,6 +29,8 @@ Cost: the department staff committed to summons, per server-year.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.model import Mechanism, MechanismParams, Phase, param
@@ -72,50 +74,47 @@ class WhistleEscalation(Mechanism):
                 model.pools[pool].set_speed(np.full(servers, staff / servers), 0.0)
                 for kind in dept.kinds:
                     self.summon_pool[PROBLEM_KINDS.index(kind)] = pool
-        self.used = np.zeros(model.n_communities)  # summons this month, by community
+        self.used = [0] * model.n_communities  # summons this month, by community
         self._count_quota()
-        self.summoned_ids: list[np.ndarray] = []
+        self.summoned: list[int] = []  # summoned problems, in order of summons
 
     def act(self, model, phase: Phase) -> None:
         p = self.params
         if model.day % MONTH == 0:
-            self.used[:] = 0
+            self.used = [0] * model.n_communities
             self._count_quota()
         self.spend(self.staff * p.staff_cost_yuan / 365)
-        if self.staff <= 0 or self.most_left <= 0:  # no staff, or every community has used this month's quota
+        if self.staff <= 0 or max(self.left) <= 0:  # no staff, or every community has used this month's quota
             return
+        # A day has a handful of new cases: they are ranked as Python scalars.
         P = model.problems
-        ids = model.open_ids(DISCOVERED)
-        ids = ids[P.big[ids]]
-        if len(ids) == 0:
+        cases = [i for i in model.open_ids(DISCOVERED).tolist() if P.big.item(i)]
+        if not cases:
             return
-        if len(ids) > 1:
-            ids = ids[np.argsort(P.discovered[ids], kind="stable")]
-        community = model.building_community[P.building[ids]]
-        if len(ids) > self.fewest_left:  # the quota may bind somewhere (else every case is within it)
-            # rank of each case within its community (oldest first) against the quota left
-            order = np.argsort(community, kind="stable")
-            sorted_c = community[order]
-            first = np.searchsorted(sorted_c, sorted_c, side="left")
-            rank = np.empty(len(ids), dtype=int)
-            rank[order] = np.arange(len(ids)) - first
-            claim = rank < np.floor(p.max_summons_per_month - self.used[community])
-            ids, community = ids[claim], community[claim]
-            if len(ids) == 0:
-                return
+        cases.sort(key=P.discovered.item)  # oldest first (a stable sort)
+        ids, community, rank = [], [], [0] * model.n_communities
+        for i in cases:  # within the quota: the rank of a case within its community against what it has left
+            c = model.building_community.item(P.building.item(i))
+            if rank[c] < self.left[c]:
+                ids.append(i)
+                community.append(c)
+            rank[c] += 1
+        if not ids:
+            return
+        ids = np.array(ids)
         ready = P.discovered[ids] + self.rng.exponential(p.response_days, len(ids)) if p.response_days > 0 else P.discovered[ids].copy()
         work = model.params.service.big_work_days * p.work_factor
         model.send_to_pool(ids, self.summon_pool[P.kind[ids]], ready, work)
-        np.add.at(self.used, community, 1)
+        for c in community:
+            self.used[c] += 1
         self._count_quota()
-        self.summoned_ids.append(ids)
+        self.summoned += ids.tolist()
 
     def _count_quota(self) -> None:
-        """Fewest and most summons any community has left this month."""
-        left = np.floor(self.params.max_summons_per_month - self.used)
-        self.fewest_left, self.most_left = left.min(), left.max()
+        """Summons each community has left this month."""
+        self.left = [math.floor(self.params.max_summons_per_month - used) for used in self.used]
 
     def metrics(self) -> dict[str, float]:
-        ids = np.concatenate(self.summoned_ids) if self.summoned_ids else np.zeros(0, dtype=int)
+        ids = np.array(self.summoned, dtype=np.int64)
         resolved = float((self.model.problems.status[ids] == RESOLVED).mean()) if len(ids) else float("nan")
         return {"summons": float(len(ids)), "summons_resolved_share": resolved}

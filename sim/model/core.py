@@ -444,7 +444,7 @@ class GovernanceCore(mesa.Model):
             pool.serve(self.day, P, deadline)
         busy = self.open_ids(IN_SERVICE)
         done = busy[P.finish[busy] < t_end]
-        self.close(done, P.finish[done], resolved=True, served=True)
+        self.close(done, P.finish[done], resolved=True, timed=True)
         if deadline is not None:
             start = self.totals.first_open
             status = P.status[start : P.n]
@@ -452,14 +452,15 @@ class GovernanceCore(mesa.Model):
             overdue = start + (waiting & (self.deadline[start : P.n] < t_end)).nonzero()[0]
             self.close(overdue, self.deadline[overdue], resolved=False)
 
-    def close(self, ids: np.ndarray, t: np.ndarray, resolved: bool, *, served: bool = False) -> None:
+    def close(self, ids: np.ndarray, t: np.ndarray, resolved: bool, *, timed: bool = False) -> None:
         """Resolve or abandon problems; their buildings learn of it.
 
-        ``served``: finished by a service pool (its lifecycle times are all set).
+        ``timed``: their ready, start and finish times are all set already (a
+        pool's finished jobs, orders carried out), so none needs filling in.
         """
         if len(ids) == 0:
             return
-        self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days, served=served)
+        self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days, timed=timed)
         target = self.resolved_today if resolved else self.abandoned_today
         np.add.at(target, self.problems.building[ids], np.float64(1))  # a float64 one keeps ufunc.at on its fast path
 

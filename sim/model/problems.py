@@ -90,14 +90,14 @@ class Problems:
         if reporter is not None:
             self.reporter[ids] = reporter
 
-    def close(self, ids: np.ndarray, t: np.ndarray | float, resolved: bool, half_life: float, *, served: bool = False) -> None:
+    def close(self, ids: np.ndarray, t: np.ndarray | float, resolved: bool, half_life: float, *, timed: bool = False) -> None:
         """Resolve or abandon; residents rate a resolved problem by how long it took.
 
-        ``served``: finished by a service pool, so its lifecycle is already complete.
+        ``timed``: ready, start and finish times are set already (nothing to fill in).
         """
         self.status[ids] = RESOLVED if resolved else ABANDONED
         self.closed[ids] = t
-        if served:
+        if timed:
             self.rating[ids] = 0.5 ** ((self.closed[ids] - self.arose[ids]) / half_life)
         elif resolved:
             # A problem a mechanism settled outside the pools: its lifecycle is still complete.
