@@ -150,6 +150,20 @@ class Residents:
         if day != self._active_day:
             self._move_to(day)
         self._acts += 1
+        if len(rows) <= 4:
+            # A handful of people (a report, an order): Python scalars beat a dozen numpy
+            # calls. The arithmetic is the same float32; someone listed twice counts
+            # twice but gains belonging once, as with the array update below.
+            gain = self.beh.belonging_gain
+            rows = rows.tolist()
+            for r in rows:
+                counter[r] += 1
+            for r in dict.fromkeys(rows):
+                self.last_active[r] = day
+                self._active[r] = True
+                b = self.belonging[r]
+                self.belonging[r] = b + gain * (1 - b)
+            return
         self.last_active[rows] = day
         self._active[rows] = True
         # one may act twice in a call (two reports); a 1 of the counter's own type keeps ufunc.at on its fast path
