@@ -29,10 +29,18 @@ Cost: the branches' and groups' yearly working funds.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.model import Mechanism, MechanismParams, Phase, param
 from sim.model.problems import CHANNELS, UNDISCOVERED
+
+
+def _ranges(keys: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """For each value 0..n-1, the range of sorted ``keys`` that holds it (start, stop)."""
+    values = np.arange(n)
+    return list(zip(np.searchsorted(keys, values, "left").tolist(), np.searchsorted(keys, values, "right").tolist()))
 
 
 class PartyNetworkParams(MechanismParams):
@@ -59,6 +67,8 @@ class PartyNetwork(Mechanism):
         self.reports = 0
         self.asked = 0
         self.visits = 0
+        self._building_zone = model.building_zone.tolist()
+        self._building_size = np.maximum(model.building_residents, 1)
         self._organise(model)
 
     def _organise(self, model) -> None:
@@ -66,25 +76,32 @@ class PartyNetwork(Mechanism):
         p, R = self.params, model.residents
         rows = np.flatnonzero(R.party_registered)
         self.members = rows  # sorted: so by building and by zone too
-        self.member_building = R.building[rows]
-        self.member_zone = model.resident_zone[rows]
-        per_zone = np.bincount(self.member_zone, minlength=model.n_zones)
-        per_building = np.bincount(self.member_building, minlength=model.n_buildings)
+        member_building = R.building[rows]
+        member_zone = model.resident_zone[rows]
+        per_zone = np.bincount(member_zone, minlength=model.n_zones)
+        per_building = np.bincount(member_building, minlength=model.n_buildings)
         self.has_branch = per_zone >= p.branch_min_members
         self.has_group = (per_building >= p.group_min_members) & self.has_branch[model.building_zone]
         self.daily_cost = (p.cost_per_branch * self.has_branch.sum() + p.cost_per_group * self.has_group.sum()) / 365
         # Members only ever register or start serving (the core keeps both fixed), so the
         # two counts tell when to organise again, and who serves is fixed until then.
         self._key = (len(rows), np.count_nonzero(R.party_serving))
-        organised = self.has_branch[self.member_zone]
+        organised = self.has_branch[member_zone]
         serving = R.party_serving[rows]
-        self.weight = np.where(serving, 1.0, p.registered_weight) * organised  # effort per unit of willingness
+        weight = np.where(serving, 1.0, p.registered_weight) * organised  # effort per unit of willingness
         self.recruiters = rows[serving & organised]
-        # Effort summed by bincount: a group's members into their building (the rest into a
-        # spare bin), and every member into (zone, in a group or not).
-        grouped = self.has_group[self.member_building]
-        self.own_bin = np.where(grouped, self.member_building, model.n_buildings)
-        self.zone_bin = 2 * self.member_zone + grouped
+        # Effort is summed by one bincount over the members taken twice: first a group's
+        # members into their building (the rest into a spare bin), then every member into
+        # (zone, in a group or not). Each bin adds its members in order, as two bincounts would.
+        grouped = self.has_group[member_building]
+        own_bin = np.where(grouped, member_building, model.n_buildings)
+        zone_bin = model.n_buildings + 1 + 2 * member_zone + grouped
+        self._twice = np.concatenate([rows, rows])
+        self._weight_twice = np.concatenate([weight, weight])
+        self._bins = np.concatenate([own_bin, zone_bin])
+        self._n_bins = model.n_buildings + 1 + 2 * model.n_zones
+        self._building_range = _ranges(member_building, model.n_buildings)
+        self._zone_range = _ranges(member_zone, model.n_zones)
 
     def act(self, model, phase: Phase) -> None:
         p, R = self.params, model.residents
@@ -98,46 +115,60 @@ class PartyNetwork(Mechanism):
             self._recruit(model, self.recruiters)
 
     def _inform(self, model) -> None:
-        """Members report undiscovered problems in their building and nearby."""
+        """Members report undiscovered problems in their building and nearby.
+
+        A day has a handful of undiscovered problems and finds fewer, so this works on
+        Python floats (the same float64 operations as numpy's, in the same order) and
+        calls numpy only for the members' effort sums, the draws and exp/log (whose
+        numpy results can differ from ``math``'s in the last bit).
+        """
         P, R, p = model.problems, model.residents, self.params
         und = model.open_ids(UNDISCOVERED)
         if len(und) == 0:
             return
-        effort = self.weight * R.willingness[self.members]
-        if effort.sum() <= 0:
-            return
+        effort = self._weight_twice * R.willingness[self._twice]
+        sums = np.bincount(self._bins, weights=effort, minlength=self._n_bins).tolist()
+        nb = model.n_buildings
+        zone_sums = sums[nb + 1 :]  # (ungrouped, grouped) by zone
+        if not any(zone_sums):
+            return  # nobody makes an effort (every member is in exactly one zone bin)
         bpz = model.params.world.buildings_per_zone
-        # A group's members watch their own building and, less, the rest of the zone;
-        # members without a group are deployed by the branch over the whole zone.
-        own = np.bincount(self.own_bin, weights=effort, minlength=model.n_buildings + 1)
-        by_zone = np.bincount(self.zone_bin, weights=effort, minlength=2 * model.n_zones)
-        zone_grouped, zone_ungrouped = by_zone[1::2], by_zone[::2]
-        b = P.building[und]
-        z = model.building_zone[b]
-        own_b = own[b]
-        near = p.nearby_weight * (zone_grouped[z] - own_b) / max(bpz - 1, 1) + (1 + p.nearby_weight) * zone_ungrouped[z] / bpz
+        nearby, day = p.nearby_weight, model.day
+        und = und.tolist()
+        b = [P.building.item(j) for j in und]
+        z = [self._building_zone[x] for x in b]
+        own = [sums[x] for x in b]
+        near = [nearby * (zone_sums[2 * y + 1] - o) / max(bpz - 1, 1) + (1 + nearby) * zone_sums[2 * y] / bpz for y, o in zip(z, own)]
+        rate = [p.report_prob * (o + n) for o, n in zip(own, near)]
         # A Poisson process over the part of today each problem has existed (as the core's channels).
-        rate = p.report_prob * (own_b + near)
-        start = np.maximum(P.arose[und], model.day)
-        u = self.rng.random(len(und))
-        hit = u < -np.expm1(-rate * (model.day + 1 - start))
-        found, fb = und[hit], b[hit]
-        if len(found) == 0:
+        start = [max(P.arose.item(j), day) for j in und]
+        exposure = [r * (day + 1 - t) for r, t in zip(rate, start)]
+        u = self.rng.random(len(und)).tolist()
+        # 1 - exp(-x) < x: a draw of at least x cannot hit, so exp is needed only below x.
+        maybe = [i for i, x in enumerate(exposure) if u[i] < 1.000001 * x]
+        if not maybe:
             return
-        when = np.minimum(start[hit] - np.log1p(-u[hit]) / rate[hit], np.nextafter(model.day + 1.0, 0))
+        no_hit = np.expm1([-exposure[i] for i in maybe]).tolist()  # minus the chance of a hit
+        hit = [i for i, q in zip(maybe, no_hit) if u[i] < -q]
+        if not hit:
+            return
+        step = np.log1p([-u[i] for i in hit]).tolist()
+        last = math.nextafter(day + 1.0, 0)
+        when = [min(start[i] - s / rate[i], last) for i, s in zip(hit, step)]
         # The reporter: a member of the building's group, else one of the zone branch, by effort.
-        fz, own_f, near_f = z[hit], own_b[hit], near[hit]
-        from_own = self.rng.random(len(found)) * (own_f + near_f) < own_f
-        lo = np.where(from_own, np.searchsorted(self.member_building, fb, "left"), np.searchsorted(self.member_zone, fz, "left"))
-        hi = np.where(from_own, np.searchsorted(self.member_building, fb, "right"), np.searchsorted(self.member_zone, fz, "right"))
-        cum = np.cumsum(effort)
-        base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-        span = cum[hi - 1] - base
-        pick = np.clip(np.searchsorted(cum, base + self.rng.random(len(found)) * span, "right"), lo, hi - 1)
+        which = self.rng.random(len(hit)).tolist()
+        pick_u = self.rng.random(len(hit)).tolist()
+        cum = np.add.accumulate(effort[: len(self.members)])  # np.cumsum without its Python wrapper
+        pick = []
+        for i, w, v in zip(hit, which, pick_u):
+            lo, hi = self._building_range[b[i]] if w * (own[i] + near[i]) < own[i] else self._zone_range[z[i]]
+            base = cum.item(lo - 1) if lo > 0 else 0.0
+            x = base + v * (cum.item(hi - 1) - base)
+            pick.append(min(max(int(cum.searchsorted(x, "right")), lo), hi - 1))
         reporter = self.members[pick]
-        P.discover(found, when, CHANNELS["party"], reporter)
-        R.mark_active(reporter, model.day, R.reports)
-        self.reports += len(found)
+        P.discover(np.array([und[i] for i in hit]), when, CHANNELS["party"], reporter)
+        R.mark_active(reporter, day, R.reports)
+        self.reports += len(hit)
 
     def _recruit(self, model, serving_rows: np.ndarray) -> None:
         """Serving members who go round today ask neighbours in their building to take part."""
@@ -147,8 +178,8 @@ class PartyNetwork(Mechanism):
             return
         R.mark_active(went, model.day, R.volunteering)
         contacts = np.bincount(R.building[went], minlength=model.n_buildings) * p.contacts_per_visit
-        prob = (contacts / np.maximum(model.building_residents, 1)).astype(np.float32)
-        self.asked += len(model.mobilise(prob[R.building]))
+        prob = (contacts / self._building_size).astype(np.float32)
+        self.asked += len(model.mobilise(R.by_building(prob)))
         self.visits += len(went)
 
     def metrics(self) -> dict[str, float]:

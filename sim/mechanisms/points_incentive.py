@@ -66,41 +66,59 @@ class PointsIncentive(Mechanism):
     phases = (Phase.DECIDE, Phase.PERIODIC)
 
     def setup(self, model) -> None:
-        R = model.residents
-        self._counts = [R.reports.copy(), R.deliberations.copy(), R.volunteering.copy()]
+        p, R = self.params, model.residents
+        self._counts = [R.reports.copy(), R.deliberations.copy(), R.volunteering.copy()]  # as of the last credit
         self._total = R.reports + R.deliberations + R.volunteering
         self.points = np.zeros(R.n, dtype=np.float32)
         self.account = np.zeros(R.n, dtype=bool)
         self.bonus = np.zeros(R.n, dtype=np.float32)  # this mechanism's share of logit_bonus
-        self.budget_left = np.full(model.n_communities, self.params.budget_per_community)
+        self.budget_left = np.full(model.n_communities, p.budget_per_community)
         self.unit_points = np.zeros(len(model.enterprises))
         self._donated = np.array([e.donated for e in model.enterprises], dtype=float)
         self.points_earned = self.rewards = self.rewarded = self.units_activated = 0.0
+        self._honour()
         self._set_bonus(model, np.arange(R.n))
 
     def _earn(self, R) -> np.ndarray:
-        """Credit points for acts since yesterday; returns the rows that acted."""
+        """Credit points for acts since yesterday; returns the rows that acted.
+
+        Counters only grow, so a changed total finds who acted. (Reading only the rows
+        stamped in ``last_active`` since the last credit was tried: it is no faster, as
+        those are twice as many and still need their counters compared.)
+        """
         p = self.params
         total = R.reports + R.deliberations
         total += R.volunteering
-        rows = np.flatnonzero(total != self._total)
+        rows = (total != self._total).nonzero()[0]
         self._total = total
         if len(rows) == 0:
             return rows
-        gain = np.zeros(len(rows))
+        gain = None
         for counter, snapshot, points in zip((R.reports, R.deliberations, R.volunteering), self._counts, (p.points_per_report, p.points_per_deliberation, p.points_per_volunteering)):
             now = counter[rows]
-            gain += (now - snapshot[rows]) * points
+            acts = (now - snapshot[rows]) * points
+            if gain is None:
+                gain = acts  # acts >= 0, so this is 0.0 + acts: the running sum from zero
+            else:
+                gain += acts
             snapshot[rows] = now
         self.points[rows] += gain.astype(np.float32)
-        self.points_earned += float(gain.sum())
+        self.points_earned += float(np.add.reduce(gain))  # what gain.sum() does, without its Python wrapper
         return rows
+
+    def _honour(self) -> None:
+        """Rewards are honoured while a community's budget lasts: call whenever budgets change."""
+        self._honoured = self.budget_left > 0
+        self._account_bonus = (self.params.bonus_account * self._honoured).astype(np.float32)  # by community
 
     def _set_bonus(self, model, rows: np.ndarray) -> None:
         """Update this mechanism's logit term for ``rows`` (added to whatever others set)."""
         p = self.params
-        honoured = (self.budget_left > 0)[model.resident_community[rows]]
-        target = (np.where(self.account[rows], p.bonus_account, p.bonus_other) * honoured).astype(np.float32)
+        target = (np.where(self.account[rows], p.bonus_account, p.bonus_other) * self._honoured[model.resident_community[rows]]).astype(np.float32)
+        self._shift_bonus(model, rows, target)
+
+    def _shift_bonus(self, model, rows: np.ndarray, target) -> None:
+        """Set this mechanism's logit term of ``rows`` to ``target``."""
         model.residents.logit_bonus[rows] += target - self.bonus[rows]
         self.bonus[rows] = target
 
@@ -111,12 +129,13 @@ class PointsIncentive(Mechanism):
             new = earned[~self.account[earned]]
             if len(new):
                 self.account[new] = True
-                self._set_bonus(model, new)
+                self._shift_bonus(model, new, self._account_bonus[model.resident_community[new]])  # as _set_bonus would
             return
         day = model.day
         self.spend(p.running_cost_per_community * model.n_communities / YEAR)
         if day > 0 and day % YEAR == 0:
             self.budget_left[:] = p.budget_per_community
+            self._honour()
             self._set_bonus(model, np.arange(R.n))
         if day > 0 and day % p.redeem_interval_days == 0:
             self._redeem(model)
@@ -145,9 +164,13 @@ class PointsIncentive(Mechanism):
         if p.crowding_out and len(rows):
             R.belonging[rows] *= np.float32(1 - p.crowding_out_rate)
         exhausted = np.flatnonzero(self.budget_left < p.redeem_min_points * p.yuan_per_point)
-        if len(exhausted):
-            self.budget_left[exhausted] = 0.0
-            self._set_bonus(model, np.flatnonzero(np.isin(model.resident_community, exhausted)))
+        # A community already out of budget at the last exchange has every bonus at 0:
+        # setting them again would change nothing.
+        newly = exhausted[self._honoured[exhausted]]
+        self.budget_left[exhausted] = 0.0
+        self._honour()
+        if len(newly):
+            self._set_bonus(model, np.flatnonzero(np.isin(model.resident_community, newly)))
 
     def _units(self, model) -> None:
         """Co-building units earn points; passive units with points activate more often."""

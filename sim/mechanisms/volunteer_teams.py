@@ -81,18 +81,22 @@ class VolunteerTeams(Mechanism):
         self.pool_start = np.concatenate([[0], np.cumsum(np.bincount(community, minlength=model.n_communities))])
         self.pool = np.array([model.add_pool(f"volunteer teams {c}", self.pool_start[c + 1] - self.pool_start[c]) for c in range(model.n_communities)])
         self.on_duty = np.zeros(len(self.members), dtype=bool)
-        # Constant lookups, so that the daily hooks index instead of searching.
+        # Constant lookups as Python lists, so that the daily hooks index instead of searching.
         K = len(PROBLEM_KINDS)
         team_kind = self.kind_index[self.team] if len(self.kind_index) else 0  # no kinds: the teams never act
-        self.member_cell = self.zone * K + team_kind  # the (zone, kind) cell a member patrols
-        self.n_cells = model.n_zones * K
-        self.building_cell = model.building_zone * K  # + a problem's kind: its (zone, kind) cell
+        self._cell_members = [[] for _ in range(model.n_zones * K)]  # members patrolling each (zone, kind) cell
+        for i, cell in enumerate((self.zone * K + team_kind).tolist()):
+            self._cell_members[cell].append(i)
+        self._building_cell = (model.building_zone * K).tolist()  # + a problem's kind: its (zone, kind) cell
         # Chance of finding a problem in a cell patrolled by k members on duty, by k.
         visits = np.arange(len(self.members) + 1) * p.buildings_per_duty
-        self.find_prob = np.minimum(1.0, visits / model.params.world.buildings_per_zone) * p.detection_prob
-        self.takes = np.zeros((K, 2), dtype=bool)  # by kind and big: the small problems of the teams' kinds
-        self.takes[self.kind_index, 0] = True
-        self.has_members = self.pool_start[1:] > self.pool_start[:-1]  # by community
+        self._find_prob = (np.minimum(1.0, visits / model.params.world.buildings_per_zone) * p.detection_prob).tolist()
+        kinds = set(self.kind_index.tolist())
+        self._takes = [k in kinds for k in range(K)]  # kinds whose small problems the teams take
+        self._building_community = model.building_community.tolist()
+        self._pools = self.pool.tolist()
+        self._pool_slices = [slice(lo, hi) for lo, hi in zip(self.pool_start[:-1].tolist(), self.pool_start[1:].tolist())]
+        self._has_members = [s.stop > s.start for s in self._pool_slices]  # by community
         self.found = 0
         self.taken = 0
 
@@ -105,36 +109,47 @@ class VolunteerTeams(Mechanism):
             self._settle(model)
 
     def _patrol(self, model) -> None:
-        """Today's duty roster, then the patrols of members on duty."""
+        """Today's duty roster, then the patrols of members on duty.
+
+        A day has a handful of undiscovered problems: they are looked at one by one
+        in Python rather than through a dozen numpy calls.
+        """
         p, P, R = self.params, model.problems, model.residents
         self.on_duty = self.rng.random(len(self.members)) < p.duty_days_per_week / 7
         R.mark_active(self.members[self.on_duty], model.day, R.volunteering)
         speed = self.on_duty * (p.hours_per_duty / 8)  # work-days a member settles today
-        for c, pool in enumerate(self.pool):
-            model.pools[pool].set_speed(speed[self.pool_start[c] : self.pool_start[c + 1]], model.day)
+        for c, pool in enumerate(self._pools):
+            model.pools[pool].set_speed(speed[self._pool_slices[c]], model.day)
         self.spend(p.cost_per_member * len(self.members) / 365)
         und = model.open_ids(UNDISCOVERED)
         if len(und) == 0:
             return  # nothing to find (and no draws to make)
-        patrolling = np.bincount(self.member_cell[self.on_duty], minlength=self.n_cells)  # members, by (zone, kind)
-        prob = self.find_prob[patrolling[self.building_cell[P.building[und]] + P.kind[und]]]
-        found = und[self.rng.random(len(und)) < prob]
-        if len(found):
+        on_duty = self.on_duty.tolist()
+        und = und.tolist()
+        u = self.rng.random(len(und)).tolist()
+        found = []
+        for j, v in zip(und, u):
+            patrolling = sum(on_duty[i] for i in self._cell_members[self._building_cell[P.building.item(j)] + P.kind.item(j)])
+            if v < self._find_prob[patrolling]:
+                found.append(j)
+        if found:
+            found = np.array(found)
             P.discover(found, model.time_in_day(P.arose[found]), CHANNEL)
             self.found += len(found)
 
     def _settle(self, model) -> None:
         """A share of newly discovered small problems of the teams' kinds goes to the teams' pool."""
         p, P = self.params, model.problems
-        ids = model.open_ids(DISCOVERED)
-        ids = ids[self.takes[P.kind[ids], P.big[ids].view(np.int8)]]  # big as 0/1: a bool would index as a mask
-        if len(ids) == 0:
+        ids = [j for j in model.open_ids(DISCOVERED).tolist() if self._takes[P.kind.item(j)] and not P.big.item(j)]
+        if not ids:
             return  # nothing to take (and no draws to make)
-        community = model.building_community[P.building[ids]]
-        take = self.has_members[community] & (self.rng.random(len(ids)) < p.settle_share)
-        ids = ids[take]
-        if len(ids):
-            model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days)
+        community = [self._building_community[P.building.item(j)] for j in ids]
+        u = self.rng.random(len(ids)).tolist()
+        take = [i for i, c in enumerate(community) if self._has_members[c] and u[i] < p.settle_share]
+        if take:
+            ids = np.array([ids[i] for i in take])
+            pools = np.array([self._pools[community[i]] for i in take])
+            model.send_to_pool(ids, pools, P.discovered[ids], model.params.service.small_work_days)
             self.taken += len(ids)
 
     def metrics(self) -> dict[str, float]:
