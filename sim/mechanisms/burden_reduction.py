@@ -31,10 +31,13 @@ class BurdenReduction(Mechanism):
     Params = BurdenReductionParams
     phases = (Phase.ARISE,)
 
+    def setup(self, model) -> None:
+        self.daily_cost = self.params.cost_per_community * model.n_communities / 365
+
     def act(self, model, phase: Phase) -> None:
-        p = self.params
-        if model.day == p.start_day:
+        if model.day < self.params.start_day:
+            return
+        if model.day == self.params.start_day:
             g = model.gridworkers
-            g.admin_share[:] = (g.admin_share * np.float32(1 - p.admin_cut)).astype(np.float32)
-        if model.day >= p.start_day:
-            self.spend(p.cost_per_community * model.n_communities / 365)
+            g.admin_share[:] = (g.admin_share * np.float32(1 - self.params.admin_cut)).astype(np.float32)
+        self.spend(self.daily_cost)

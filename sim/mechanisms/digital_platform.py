@@ -88,10 +88,10 @@ class DigitalPlatform(Mechanism):
         covered = int(round(p.sensor_coverage * model.n_buildings))
         self.sensor = np.zeros(model.n_buildings, dtype=bool)
         self.sensor[np.argsort(-model.building_age, kind="stable")[:covered]] = True
-        self.n_sensors = self.sensor.sum()
+        self.n_sensors = int(self.sensor.sum())
         self.daily_cost = (p.platform_cost_per_community * model.n_communities + p.sensor_cost_per_building * self.n_sensors) / 365
         self.seen = 0  # problems already sorted into sensor-detectable or not
-        self.watched = np.zeros(0, dtype=np.int64)  # detectable safety problems in covered buildings, by id
+        self.watched: list[int] = []  # detectable safety problems in covered buildings, by id
         # 3. shared data: less data entry; four-colour shifts start from a neutral factor
         g.admin_share[:] = (g.admin_share * np.float32(1 - p.data_admin_cut)).astype(np.float32)
         self.factor = np.ones(g.n)
@@ -103,110 +103,134 @@ class DigitalPlatform(Mechanism):
         rank = (np.arange(model.n_zones) - first + 0.5) / np.bincount(model.zone_community, minlength=model.n_communities)[c_sorted]
         red, orange = rank >= 0.75, (rank >= 0.5) & (rank < 0.75)
         self.relief_by_rank = np.where(red, p.patrol_shift, np.where(orange, p.patrol_shift / 2, 0.0))
-        self.kept_by_rank, self.taker_by_rank = 1 - self.relief_by_rank, self.relief_by_rank == 0
-        self.positions = np.arange(model.n_zones)
-        # first_open at dawn of the last warning_window_days + 2 days: problems before the oldest
-        # were closed, hence discovered if ever, before the window began (see _recent)
-        self.first_open = deque(maxlen=p.warning_window_days + 2)
-        self.yesterday = np.zeros(0, dtype=np.int64)
-        self.department = np.zeros(0, dtype=bool)
+        self.settled = None  # inputs of the four-colour shift once it gives back what it was given
+        self.hours_of, self.hours = None, g.hours  # the posts' hours, kept with the vacancies and contracts they follow from
+        # complaints per zone over the warning window: a running sum of each day's discoveries by zone
+        self.complaints = np.zeros(model.n_zones, dtype=np.int64)
+        self.window: deque[np.ndarray] = deque()
+        self.scan_from = 0  # no problem discovered since yesterday's dawn has a lower id
+        self.yesterday = np.zeros(0, dtype=np.int64)  # problems discovered yesterday
+        # 4. referrals: the pools of the departments
+        self.department = set(model.department_pool.tolist())
         self.sensor_reports = 0
         self.referrals_sped = 0
 
     def act(self, model, phase: Phase) -> None:
         if phase is Phase.ARISE:
+            p, P = self.params, model.problems
             self.spend(self.daily_cost)
-            recent = self._recent(model)
-            self._four_colour(model, recent)
-            self._sensors(model)
+            # the day's draws at once (as in two calls): tie-breaks of the zones, then sorts of the new problems
+            ties = model.n_zones if p.patrol_shift else 0
+            new = P.n - self.seen if self.n_sensors and p.sensor_detection_prob else 0
+            draw = self.rng.random(ties + new)
+            complaints = self._count_complaints(model)
+            if ties:
+                self._four_colour(model, complaints, draw[:ties])
+            self._sensors(model, draw[ties:])
         elif phase is Phase.ROUTE:
             self._speed_referrals(model)
 
-    def _recent(self, model) -> np.ndarray:
-        """Ids of problems discovered in the warning window; keeps those discovered yesterday.
+    def _count_complaints(self, model) -> np.ndarray:
+        """Problems discovered in the warning window, by zone; keeps those discovered yesterday.
 
-        A problem is discovered only while open, at a time within the day of discovery,
-        so one closed before the window began (an id below first_open back then) cannot be
-        in it. Today's discoveries are timed today, so yesterday's, whose referrals the
-        platform speeds in ROUTE, are known at dawn.
+        A problem is discovered once, while open, at a time within the day of discovery, so
+        one discovered since yesterday's dawn has an id from the first problem open then on.
+        Yesterday's discoveries join the window; those of the day it leaves behind drop out.
+        A time rounded up to dawn (or later) is counted on its own until its day is yesterday.
         """
-        P, day = model.problems, model.day
-        self.first_open.append(model.totals.first_open)
-        lo = self.first_open[0]
-        recent = lo + (P.discovered[lo : P.n] >= day - self.params.warning_window_days).nonzero()[0]
-        d = P.discovered[recent]
-        self.yesterday = recent[(d >= day - 1) & (d < day)]
-        return recent
+        P, day, n_zones = model.problems, model.day, model.n_zones
+        d = P.discovered[self.scan_from : P.n]
+        hits = (d >= day - 1).nonzero()[0]
+        times, found = d[hits], self.scan_from + hits
+        self.scan_from, late = model.totals.first_open, found[:0]
+        if max(times.tolist(), default=day - 1) >= day:  # only a time rounded up to dawn: found again tomorrow
+            late, found = found[times >= day], found[times < day]
+            self.scan_from = min(self.scan_from, int(late[0]))
+        self.yesterday = found
+        counts = np.bincount(model.building_zone[P.building[found]], minlength=n_zones)
+        self.complaints += counts
+        if len(self.window) == self.params.warning_window_days:
+            self.complaints -= self.window.popleft()
+        self.window.append(counts)
+        if len(late) == 0:
+            return self.complaints
+        return self.complaints + np.bincount(model.building_zone[P.building[late]], minlength=n_zones)
 
-    def _four_colour(self, model, recent: np.ndarray) -> None:
-        """Grade zones by recent complaints; move admin time from red to yellow/green zones."""
-        p, g, n_zones = self.params, model.gridworkers, model.n_zones
-        if p.patrol_shift == 0:
-            return
-        rate = np.bincount(model.building_zone[model.problems.building[recent]], minlength=n_zones) / self.zone_residents
+    def _four_colour(self, model, complaints: np.ndarray, ties: np.ndarray) -> None:
+        """Grade zones by recent complaints; move admin time from red to yellow/green zones.
+
+        ``ties`` are the day's random tie-breaks, one per zone.
+        """
+        g = model.gridworkers
         # rank of each zone within its community, 0 (fewest complaints) to 1 (most); ties broken at random
-        order = np.lexsort((self.rng.random(n_zones), rate, model.zone_community))
-        position = np.empty(n_zones, dtype=np.intp)
-        position[order] = self.positions
-        position = position[g.zone]  # each post's zone's place in that ranking
-        relief, taker = self.relief_by_rank[position], self.taker_by_rank[position]
+        order = np.lexsort((ties, complaints / self.zone_residents, model.zone_community))
+        zone_relief = np.empty(model.n_zones)  # of the workers of each zone, by that rank
+        zone_relief[order] = self.relief_by_rank
+        # The shift depends on the posts' relief, communities, hours and admin shares, and on the factors.
+        # Once it gives back what it was given, it is skipped for as long as they stay as they are.
+        hours_of = (g.vacant_until.tobytes(), g.contract_hours.tobytes())
+        inputs = (zone_relief.tobytes(), g.zone.tobytes(), g.community.tobytes(), hours_of, g.admin_share.tobytes())
+        if inputs == self.settled:
+            return
+        if self.hours_of != hours_of:
+            self.hours_of, self.hours = hours_of, g.hours
+        relief = zone_relief[g.zone]
+        taker = relief == 0
         base = g.admin_share / self.factor
-        hours = g.hours * base
+        hours = self.hours * base
         # yellow and green zones take over, in each community, the admin hours red and orange zones hand over
         given = np.bincount(g.community, weights=hours * relief, minlength=model.n_communities)
         capacity = np.bincount(g.community, weights=hours * taker, minlength=model.n_communities)
         if min(capacity.tolist()) >= 1e-12:  # the usual case: every community has someone to hand over to
-            factor = np.where(taker, 1 + (given / capacity)[g.community], self.kept_by_rank[position])
+            factor = np.where(taker, 1 + (given / capacity)[g.community], 1 - relief)
         else:
             extra = np.where(capacity > 0, given / np.maximum(capacity, 1e-12), 0.0)[g.community]
             factor = np.where(taker, 1 + extra, 1 - relief)
             factor = np.where(capacity[g.community] > 0, factor, 1.0)  # nobody to hand over to: no shift
         share = np.minimum(base * factor, MAX_ADMIN).astype(np.float32)
         g.admin_share[:] = share
-        if base.min() >= 1e-12:
+        if np.minimum.reduce(base) >= 1e-12:
             self.factor = share / base
         else:
             self.factor = np.where(base > 0, share / np.maximum(base, 1e-12), 1.0)
+        # settled if tomorrow's base is today's: the same inputs give the same shift
+        self.settled = (*inputs[:-1], share.tobytes()) if (share / self.factor).tobytes() == base.tobytes() else None
 
-    def _sensors(self, model) -> None:
+    def _sensors(self, model, draw: np.ndarray) -> None:
+        """Alarms for detectable safety problems in covered buildings.
+
+        ``draw`` has one random number for each problem arisen since the last call, to sort it.
+        """
         p, P = self.params, model.problems
         if not self.n_sensors or p.sensor_detection_prob == 0:
             return
-        if self.seen < P.n:  # each new problem is or is not of a sensor-detectable sort, once
-            detectable = self.rng.random(P.n - self.seen) < p.sensor_detectable_share
-            new = self.seen + (P.kind[self.seen : P.n] == SAFETY).nonzero()[0]
-            if len(new):  # safety problems are a few a week
-                new = new[detectable[new - self.seen] & self.sensor[P.building[new]]]
-                self.watched = np.concatenate([self.watched, new])
+        if len(draw):  # each new problem is or is not of a sensor-detectable sort, once
+            kind = P.kind[self.seen : P.n].tolist()
+            if SAFETY in kind:  # safety problems are a few a week
+                safety = np.array([j for j, k in enumerate(kind) if k == SAFETY])
+                new = self.seen + safety[draw[safety] < p.sensor_detectable_share]
+                self.watched += new[self.sensor[P.building[new]]].tolist()
             self.seen = P.n
-        if len(self.watched) == 0:
+        if not self.watched:
             return
         # an undiscovered problem is open, so this is every open undiscovered one the sensors watch
-        und = self.watched = self.watched[P.status[self.watched] == UNDISCOVERED]
-        found = und[self.rng.random(len(und)) < p.sensor_detection_prob]
+        und = self.watched = [i for i, s in zip(self.watched, P.status[self.watched].tolist()) if s == UNDISCOVERED]
+        found = np.array([i for i, u in zip(und, self.rng.random(len(und)).tolist()) if u < p.sensor_detection_prob], dtype=np.int64)
         if len(found):
             P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["sensor"])
             self.sensor_reports += len(found)
 
     def _speed_referrals(self, model) -> None:
         """Referrals the core made yesterday travel through the platform: shorter delay."""
-        p, P = self.params, model.problems
-        if p.referral_delay_cut == 0 or model.day == 0 or len(self.yesterday) == 0:
+        p, P, day = self.params, model.problems, model.day
+        if p.referral_delay_cut == 0 or len(self.yesterday) == 0:
             return
-        ids = self.yesterday[P.status[self.yesterday] == ROUTED]
-        if len(ids) == 0:
-            return
-        if len(self.department) != len(model.pools) + 1:
-            # department pools by pool index (one spare entry, False, for "no pool")
-            self.department = np.zeros(len(model.pools) + 1, dtype=bool)
-            self.department[model.department_pool] = True
-        d = P.discovered[ids]
-        ids = ids[self.department[P.pool[ids]] & (P.ready[ids] > d)]
-        if len(ids) == 0:
-            return
-        shorter = P.discovered[ids] + (P.ready[ids] - P.discovered[ids]) * (1 - p.referral_delay_cut)
-        P.ready[ids] = np.maximum(shorter, model.day)  # it cannot have arrived before today
-        self.referrals_sped += len(ids)
+        for i in self.yesterday[P.status[self.yesterday] == ROUTED].tolist():  # a handful: Python scalars
+            if P.pool.item(i) in self.department:
+                t, ready = P.discovered.item(i), P.ready.item(i)
+                if ready > t:
+                    P.ready[i] = max(t + (ready - t) * (1 - p.referral_delay_cut), day)  # it cannot have arrived before today
+                    self.referrals_sped += 1
 
     def metrics(self) -> dict[str, float]:
         return {

@@ -48,6 +48,7 @@ from sim.model.params import PROBLEM_KINDS, ProblemKindList
 from sim.model.problems import DISCOVERED, HELD, QUEUED
 
 YEAR = 365
+CARE = PROBLEM_KINDS.index("care")
 
 
 class DualTrackDeliberationParams(MechanismParams):
@@ -88,13 +89,17 @@ class DualTrackDeliberation(Mechanism):
 
     def setup(self, model) -> None:
         p = self.params
-        self.small_kind = np.isin(np.array(PROBLEM_KINDS), p.small_kinds)
-        self.big_kind = np.isin(np.array(PROBLEM_KINDS), p.big_kinds)
-        self.held = np.zeros(0, dtype=np.int64)
-        self.due = np.zeros(0)
+        # A day claims a handful of problems: small state is kept in Python lists.
+        self.small_kind = [kind in p.small_kinds for kind in PROBLEM_KINDS]
+        self.big_kind = [kind in p.big_kinds for kind in PROBLEM_KINDS]
+        self.held: list[int] = []  # problems settled, closing when their fix is due
+        self.due: list[float] = []
         self.next_due = np.inf  # earliest due time of a held problem (inf: none)
-        self.agenda = np.zeros(0, dtype=np.int64)
-        self.referred = np.zeros(0, dtype=np.int64)  # referrals waiting at departments with priority
+        self.agenda: list[int] = []
+        self.referred: list[int] = []  # referrals waiting at departments with priority
+        self.daily_cost = p.platform_cost_per_community * model.n_communities / YEAR
+        self.department = set(model.department_pool.tolist())  # pools of the departments
+        self.building_community = model.building_community.tolist()
         self._choose_members(model)
         self.counts = dict.fromkeys(("groups", "group_attendees", "small_self_resolved", "sessions", "sessions_quorate", "items_taken_up", "big_resolved_by_stakeholders", "big_sent_on", "session_attendees"), 0)
 
@@ -125,7 +130,7 @@ class DualTrackDeliberation(Mechanism):
         elif phase is Phase.SERVE:
             self._close_settled(model)
         else:
-            self.spend(p.platform_cost_per_community * model.n_communities / YEAR)
+            self.spend(self.daily_cost)
 
     # ---------------------------------------------------------------- helpers
     def _invite(self, model, buildings: np.ndarray, k: int) -> np.ndarray:
@@ -135,47 +140,61 @@ class DualTrackDeliberation(Mechanism):
         return start + (self.rng.random((len(buildings), k)) * size).astype(np.int64)
 
     def _attend(self, model, invited: np.ndarray) -> np.ndarray:
+        """Who of the invited comes (marked active), as a matrix like ``invited``."""
         R = model.residents
         came = self.rng.random(invited.shape) < np.minimum(1.0, self.params.stake_factor * R.willingness[invited])
-        # each attendee once, in order of rows (as np.unique, which costs more on a handful)
-        R.mark_active(np.array(sorted(set(invited[came].tolist())), dtype=np.int64), model.day, R.deliberations)
+        attendees = sorted(set(invited[came].tolist()))  # each once, in order of rows (as np.unique, which costs more on a handful)
+        if attendees:
+            R.mark_active(np.array(attendees, dtype=np.int64), model.day, R.deliberations)
         return came
 
-    def _hold(self, ids: np.ndarray, due: np.ndarray) -> None:
-        if len(ids):
-            self.held = np.concatenate([self.held, ids])
-            self.due = np.concatenate([self.due, due])
-            self.next_due = float(self.due.min())
+    def _hold(self, ids: list[int], due: list[float]) -> None:
+        if ids:
+            self.held += ids
+            self.due += due
+            self.next_due = min(self.due)
 
     # ---------------------------------------------------------------- tracks
     def _claim(self, model) -> None:
-        P, p, rng = model.problems, self.params, self.rng
+        """Claims the problems discovered today (a handful: Python scalars)."""
+        P, p = model.problems, self.params
         ids = model.open_ids(DISCOVERED)
         if len(ids) == 0:
             return
-        kind, big = P.kind[ids], P.big[ids]
-        small = ids[~big & self.small_kind[kind] & (rng.random(len(ids)) < p.small_share)]
-        on_agenda = ids[big & self.big_kind[kind]]
-        if len(on_agenda):
-            self.agenda = np.concatenate([self.agenda, on_agenda])
+        small, small_kind, on_agenda = [], [], []
+        for i, kind, big, u in zip(ids.tolist(), P.kind[ids].tolist(), P.big[ids].tolist(), self.rng.random(len(ids)).tolist()):
+            if big and self.big_kind[kind]:
+                on_agenda.append(i)
+            elif not big and self.small_kind[kind] and u < p.small_share:
+                small.append(i)
+                small_kind.append(kind)
+        if on_agenda:
+            self.agenda += on_agenda
             P.status[on_agenda] = HELD
-        if len(small) == 0:
-            return
-        came = self._attend(model, self._invite(model, P.building[small], p.group_size))
-        community = model.building_community[P.building[small]]
-        skill = 0.5 + model.community_capacity("deliberation")[community]
-        settle = rng.random(len(small)) < p.self_resolve_prob * np.minimum(1.0, came.sum(1) / p.group_quorum) * skill
-        settled, rest = small[settle], small[~settle]
-        P.status[settled] = HELD
-        self._hold(settled, P.discovered[settled] + rng.exponential(p.self_resolve_days, len(settled)))
-        if len(rest):
-            c_rest = community[~settle]
-            care = (P.kind[rest] == PROBLEM_KINDS.index("care")) & (model.care_pool[c_rest] >= 0)
-            pool = np.where(care, model.care_pool[c_rest], model.community_pool[c_rest])
-            model.send_to_pool(rest, pool, P.discovered[rest] + p.group_days, model.params.service.small_work_days)
+        if small:
+            self._small_groups(model, small, small_kind)
+
+    def _small_groups(self, model, small: list[int], kind: list[int]) -> None:
+        """An ad-hoc group for each small problem: settled by the group, or sent on to the community."""
+        P, p, rng = model.problems, self.params, self.rng
+        buildings = P.building[small]
+        came = self._attend(model, self._invite(model, buildings, p.group_size)).sum(1).tolist()
+        community = [self.building_community[b] for b in buildings.tolist()]
+        capacity = model.community_capacity("deliberation").tolist()
+        chance = [p.self_resolve_prob * min(1.0, n / p.group_quorum) * (0.5 + capacity[c]) for n, c in zip(came, community)]
+        settle = [u < x for u, x in zip(rng.random(len(small)).tolist(), chance)]
+        settled = [i for i, s in zip(small, settle) if s]
+        if settled:
+            P.status[settled] = HELD
+            self._hold(settled, (P.discovered[settled] + rng.exponential(p.self_resolve_days, len(settled))).tolist())
+        rest = [(i, c, k) for i, c, k, s in zip(small, community, kind, settle) if not s]
+        if rest:  # to the community pool (care needs: the care pool, if any)
+            ids = np.array([i for i, _, _ in rest], dtype=np.int64)
+            pool = [model.care_pool[c] if k == CARE and model.care_pool[c] >= 0 else model.community_pool[c] for _, c, k in rest]
+            model.send_to_pool(ids, pool, P.discovered[ids] + p.group_days, model.params.service.small_work_days)
         self.spend(p.cost_per_group * len(small))
         self.counts["groups"] += len(small)
-        self.counts["group_attendees"] += int(came.sum())
+        self.counts["group_attendees"] += sum(came)
         self.counts["small_self_resolved"] += len(settled)
 
     def _session(self, model) -> None:
@@ -184,52 +203,58 @@ class DualTrackDeliberation(Mechanism):
         came = rng.random(len(self.members)) < p.commitment + (1 - p.commitment) * R.willingness[self.members]
         R.mark_active(self.members[came], model.day, R.deliberations)
         present = np.bincount(self.member_community[came], minlength=model.n_communities) + rng.binomial(p.deputies, p.deputy_attendance, model.n_communities)
-        quorate = (present >= p.quorum_share * self.seats) & (self.seats > 0)
+        quorate = ((present >= p.quorum_share * self.seats) & (self.seats > 0)).tolist()
         self.counts["sessions"] += model.n_communities
-        self.counts["sessions_quorate"] += int(quorate.sum())
+        self.counts["sessions_quorate"] += sum(quorate)
         self.counts["session_attendees"] += int(present.sum())
         for committee in model.committees:
             committee.meetings += 1
-        self.agenda = self.agenda[P.status[self.agenda] == HELD]
-        community = model.building_community[P.building[self.agenda]]
-        order = np.lexsort((P.discovered[self.agenda], community))
-        agenda, community = self.agenda[order], community[order]
-        rank = np.arange(len(agenda)) - np.searchsorted(community, community, "left")
-        take = quorate[community] & (rank < p.agenda_max)
-        items, community = agenda[take], community[take]
-        self.agenda = agenda[~take]
-        if len(items) == 0:
+        # the agenda by community, oldest first (a few dozen items: Python); each quorate one takes up to agenda_max
+        agenda = [i for i, s in zip(self.agenda, P.status[self.agenda].tolist()) if s == HELD]
+        community = [self.building_community[b] for b in P.building[agenda].tolist()]
+        agenda = sorted(zip(community, P.discovered[agenda].tolist(), agenda), key=lambda item: item[:2])
+        taken = [0] * model.n_communities
+        items, community, self.agenda = [], [], []
+        for c, _, i in agenda:
+            if quorate[c] and taken[c] < p.agenda_max:
+                taken[c] += 1
+                items.append(i)
+                community.append(c)
+            else:
+                self.agenda.append(i)
+        if not items:
             return
+        items, community = np.array(items, dtype=np.int64), np.array(community, dtype=np.int64)
         if p.stakeholders_per_item:
             self._attend(model, self._invite(model, P.building[items], p.stakeholders_per_item))
         t = np.maximum(P.discovered[items], model.day)  # the session meets at the start of the day
         skill = 0.5 + model.community_capacity("deliberation")[community]
         fixed = rng.random(len(items)) < np.minimum(1.0, p.stakeholder_resolve_prob * skill)
         due = t[fixed] + rng.exponential(p.stakeholder_days, int(fixed.sum()))
-        self._hold(items[fixed], due)
+        self._hold(items[fixed].tolist(), due.tolist())
         model.deadline[items[fixed]] = np.maximum(model.deadline[items[fixed]], due + 1)
         rest = items[~fixed]
         local = rng.random(len(rest)) < model.params.service.community_big_share
         pool = np.where(local, model.community_pool[community[~fixed]], model.department_pool[P.kind[rest]])
         model.send_to_pool(rest, pool, t[~fixed], model.params.service.big_work_days)
         if p.department_priority:
-            self._to_front(model, rest[~local])
+            self._to_front(model, rest[~local].tolist())
         self.counts["items_taken_up"] += len(items)
         self.counts["big_resolved_by_stakeholders"] += int(fixed.sum())
         self.counts["big_sent_on"] += len(rest)
 
-    def _to_front(self, model, ids: np.ndarray) -> None:
+    def _to_front(self, model, ids: list[int]) -> None:
         """The platform's referrals are taken before the department's ordinary queue, first come first served among them."""
         P = model.problems
         P.status[ids] = QUEUED
-        department = np.zeros(len(model.pools) + 1, dtype=bool)  # by pool index, a spare False for "no pool"
-        department[model.department_pool] = True
-        earlier = self.referred[(P.status[self.referred] == QUEUED) & department[P.pool[self.referred]]]
-        waiting = np.concatenate([earlier, ids])
-        for pool in np.unique(P.pool[waiting]):
-            mine = waiting[P.pool[waiting] == pool]
+        earlier = [i for i, s, pool in zip(self.referred, P.status[self.referred].tolist(), P.pool[self.referred].tolist()) if s == QUEUED and pool in self.department]
+        waiting = earlier + ids
+        by_pool: dict[int, list[tuple[float, int]]] = {}
+        for i, pool, t in zip(waiting, P.pool[waiting].tolist(), P.discovered[waiting].tolist()):
+            by_pool.setdefault(pool, []).append((t, i))
+        for pool in sorted(by_pool):
             # earlier referrals still waiting go to the front again, ahead of today's (stale copies are skipped)
-            model.pools[pool].push_front(mine[np.argsort(P.discovered[mine], kind="stable")])
+            model.pools[pool].push_front([i for _, i in sorted(by_pool[pool], key=lambda ti: ti[0])])
         self.referred = waiting
 
     def _close_settled(self, model) -> None:
@@ -239,15 +264,17 @@ class DualTrackDeliberation(Mechanism):
         it (only newly discovered problems are held), so those no longer held may be
         dropped late: on days a fix is due.
         """
-        if self.next_due >= model.day + 1:  # nothing due today (inf: nothing held)
+        end = model.day + 1
+        if self.next_due >= end:  # nothing due today (inf: nothing held)
             return
-        P = model.problems
-        live = P.status[self.held] == HELD
-        done = live & (self.due < model.day + 1)
-        model.close(self.held[done], self.due[done], resolved=True)
-        keep = live & ~done
-        self.held, self.due = self.held[keep], self.due[keep]
-        self.next_due = float(self.due.min()) if len(self.due) else np.inf
+        done, kept = [], []
+        for i, t, status in zip(self.held, self.due, model.problems.status[self.held].tolist()):
+            if status == HELD:
+                (done if t < end else kept).append((i, t))
+        if done:
+            model.close(np.array([i for i, _ in done], dtype=np.int64), np.array([t for _, t in done]), resolved=True)
+        self.held, self.due = [i for i, _ in kept], [t for _, t in kept]
+        self.next_due = min(self.due, default=np.inf)
 
     def metrics(self) -> dict[str, float]:
         out = {k: float(v) for k, v in self.counts.items()}

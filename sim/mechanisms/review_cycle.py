@@ -75,14 +75,18 @@ class ReviewCycle(Mechanism):
         self.weak = np.zeros(model.n_zones, dtype=bool)
         self.weak_communities: list[int] = []  # communities with a weak zone, until the next consultation
         self.zone_buildings = np.bincount(model.building_zone, minlength=model.n_zones)
+        # divisors of the weekly means: buildings of each zone, zones of each community (at least 1)
+        self.zone_size = np.maximum(self.zone_buildings, 1)
+        self.community_size = np.maximum(np.bincount(model.zone_community, minlength=model.n_communities), 1)
+        self.daily_cost = self.params.cost_per_community * model.n_communities / 365
         self.consultations = self.weak_zone_months = self.posts_moved = self.cracked = self.escalated = 0
 
     def act(self, model, phase: Phase) -> None:
         if phase is Phase.ROUTE:
-            if self.params.priority and self.weak_communities:
+            if self.weak_communities and self.params.priority:
                 self._prioritise(model)
             return
-        self.spend(self.params.cost_per_community * model.n_communities / 365)
+        self.spend(self.daily_cost)
         if model.day % WEEK != WEEK - 1:
             return
         week = model.day // WEEK
@@ -95,13 +99,12 @@ class ReviewCycle(Mechanism):
     def zone_backlog(self, model) -> np.ndarray:
         """Open problems per building, by zone."""
         open_by_zone = np.bincount(model.building_zone, weights=model.totals.open_by_building, minlength=model.n_zones)
-        return open_by_zone / np.maximum(self.zone_buildings, 1)
+        return open_by_zone / self.zone_size
 
     def _weekly_summary(self, model) -> np.ndarray:
         p = self.params
         backlog = self.zone_backlog(model)
-        zones_per_c = np.bincount(model.zone_community, minlength=model.n_communities)
-        mean = np.bincount(model.zone_community, weights=backlog, minlength=model.n_communities) / np.maximum(zones_per_c, 1)
+        mean = np.bincount(model.zone_community, weights=backlog, minlength=model.n_communities) / self.community_size
         self.flags.append((backlog > (1 + p.margin) * mean[model.zone_community]) & (backlog >= p.min_open_per_building))
         return backlog
 
@@ -109,15 +112,19 @@ class ReviewCycle(Mechanism):
         """Monthly consultation: name weak zones and move effort there until the next one."""
         p, g = self.params, model.gridworkers
         g.zone[self.moved] = self.home[self.moved]
+        self.moved = np.zeros(0, dtype=int)
         self.weak = np.sum(self.flags, axis=0) >= p.chronic_weeks
-        self.weak_communities = np.flatnonzero(np.bincount(model.zone_community[self.weak], minlength=model.n_communities)).tolist()
         self.consultations += 1
-        self.weak_zone_months += int(self.weak.sum())
-        weak = np.flatnonzero(self.weak)[np.argsort(-backlog[self.weak], kind="stable")]
+        weak = np.flatnonzero(self.weak)
+        self.weak_communities = np.unique(model.zone_community[weak]).tolist()
+        if len(weak) == 0:  # about half the months
+            return
+        self.weak_zone_months += len(weak)
+        weak = weak[np.argsort(-backlog[weak], kind="stable")]
         self._crack_cases(model, weak)
         # patrol posts, where a weak zone's buildings are not covered
         hours = g.patrol_hours() * g.p.buildings_per_patrol_hour
-        cover = np.bincount(g.zone, weights=hours, minlength=model.n_zones) / np.maximum(self.zone_buildings, 1)
+        cover = np.bincount(g.zone, weights=hours, minlength=model.n_zones) / self.zone_size
         posts = np.bincount(g.zone[g.filled], minlength=model.n_zones)
         gave = np.zeros(model.n_zones, dtype=bool)
         moved: list[int] = []
@@ -193,6 +200,8 @@ class ReviewCycle(Mechanism):
         """Quarterly review: still-weak zones' oldest department cases are pulled forward."""
         P, day = model.problems, model.day
         still = np.flatnonzero(self.weak & self.flags[-1])
+        if len(still) == 0:
+            return
         ids = self._waiting_at_departments(model, still, self.params.escalations_per_zone)
         pending = ids[(P.status[ids] == ROUTED) & (P.ready[ids] > day + 1)]
         P.ready[pending] = day + 1.0
