@@ -462,7 +462,11 @@ class GovernanceCore(mesa.Model):
             return
         self.problems.close(ids, t, resolved, self.params.problems.rating_half_life_days, timed=timed)
         target = self.resolved_today if resolved else self.abandoned_today
-        np.add.at(target, self.problems.building[ids], np.float64(1))  # a float64 one keeps ufunc.at on its fast path
+        if len(ids) <= 4:
+            for b in self.problems.building[ids].tolist():
+                target[b] += 1
+        else:
+            np.add.at(target, self.problems.building[ids], np.float64(1))  # a float64 one keeps ufunc.at on its fast path
 
     def decide(self) -> None:
         """Residents decide whether to join activities and meetings, then learn."""

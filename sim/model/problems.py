@@ -13,6 +13,8 @@ the service pools are exact continuous-time queues (see :mod:`service`).
 
 from __future__ import annotations
 
+from math import isnan
+
 import numpy as np
 
 from .params import PROBLEM_KINDS
@@ -95,6 +97,9 @@ class Problems:
 
         ``timed``: ready, start and finish times are set already (nothing to fill in).
         """
+        if len(ids) <= 4:
+            self._close_few(ids, t, resolved, half_life, timed)
+            return
         self.status[ids] = RESOLVED if resolved else ABANDONED
         self.closed[ids] = t
         if timed:
@@ -104,6 +109,26 @@ class Problems:
             self.ready[ids] = np.where(np.isnan(self.ready[ids]), self.discovered[ids], self.ready[ids])
             self.started[ids] = np.where(np.isnan(self.started[ids]), self.ready[ids], self.started[ids])
             self.finish[ids] = np.where(np.isnan(self.finish[ids]), self.closed[ids], self.finish[ids])
+            self.rating[ids] = 0.5 ** ((self.closed[ids] - self.arose[ids]) / half_life)
+        else:
+            self.rating[ids] = 0.0
+
+    def _close_few(self, ids: np.ndarray, t: np.ndarray | float, resolved: bool, half_life: float, timed: bool) -> None:
+        """``close`` for a handful of problems, in Python scalars (same float64 arithmetic)."""
+        times = np.broadcast_to(np.asarray(t, dtype=float), (len(ids),)).tolist()
+        rows = ids.tolist()
+        for i, closed in zip(rows, times):
+            self.status[i] = RESOLVED if resolved else ABANDONED
+            self.closed[i] = closed
+            if resolved and not timed:
+                if isnan(self.ready[i]):
+                    self.ready[i] = self.discovered[i]
+                if isnan(self.started[i]):
+                    self.started[i] = self.ready[i]
+                if isnan(self.finish[i]):
+                    self.finish[i] = closed
+        if resolved:
+            # numpy's power, not Python's: they differ in the last bit
             self.rating[ids] = 0.5 ** ((self.closed[ids] - self.arose[ids]) / half_life)
         else:
             self.rating[ids] = 0.0
