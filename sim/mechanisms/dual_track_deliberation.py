@@ -48,7 +48,6 @@ from sim.model.params import PROBLEM_KINDS, ProblemKindList
 from sim.model.problems import DISCOVERED, HELD, QUEUED
 
 YEAR = 365
-CARE = PROBLEM_KINDS.index("care")
 
 
 class DualTrackDeliberationParams(MechanismParams):
@@ -161,20 +160,19 @@ class DualTrackDeliberation(Mechanism):
         ids = model.open_ids(DISCOVERED)
         if len(ids) == 0:
             return
-        small, small_kind, on_agenda = [], [], []
+        small, on_agenda = [], []
         for i, kind, big, u in zip(ids.tolist(), P.kind[ids].tolist(), P.big[ids].tolist(), self.rng.random(len(ids)).tolist()):
             if big and self.big_kind[kind]:
                 on_agenda.append(i)
             elif not big and self.small_kind[kind] and u < p.small_share:
                 small.append(i)
-                small_kind.append(kind)
         if on_agenda:
             self.agenda += on_agenda
             P.status[on_agenda] = HELD
         if small:
-            self._small_groups(model, small, small_kind)
+            self._small_groups(model, small)
 
-    def _small_groups(self, model, small: list[int], kind: list[int]) -> None:
+    def _small_groups(self, model, small: list[int]) -> None:
         """An ad-hoc group for each small problem: settled by the group, or sent on to the community."""
         P, p, rng = model.problems, self.params, self.rng
         buildings = P.building[small]
@@ -187,10 +185,10 @@ class DualTrackDeliberation(Mechanism):
         if settled:
             P.status[settled] = HELD
             self._hold(settled, (P.discovered[settled] + rng.exponential(p.self_resolve_days, len(settled))).tolist())
-        rest = [(i, c, k) for i, c, k, s in zip(small, community, kind, settle) if not s]
+        rest = [i for i, s in zip(small, settle) if not s]
         if rest:  # to the community pool (care needs: the care pool, if any)
-            ids = np.array([i for i, _, _ in rest], dtype=np.int64)
-            pool = [model.care_pool[c] if k == CARE and model.care_pool[c] >= 0 else model.community_pool[c] for _, c, k in rest]
+            ids = np.array(rest, dtype=np.int64)
+            pool = model.ordinary_pool(P.building[ids], P.kind[ids])
             model.send_to_pool(ids, pool, P.discovered[ids] + p.group_days, model.params.service.small_work_days)
         self.spend(p.cost_per_group * len(small))
         self.counts["groups"] += len(small)

@@ -187,9 +187,7 @@ class OrderMatching(Mechanism):
             self.open = [(i, t) for i, t in self.open if i not in gone]
         if late:
             late = np.array(late)
-            community = model.building_community[P.building[late]]
-            care = (P.kind[late] == PROBLEM_KINDS.index("care")) & (model.care_pool[community] >= 0)
-            pool = np.where(care, model.care_pool[community], model.community_pool[community])
+            pool = model.ordinary_pool(P.building[late], P.kind[late])
             model.send_to_pool(late, pool, np.maximum(P.ready[late], day), model.params.service.small_work_days)
             self.fallback += len(late)
 
