@@ -76,7 +76,7 @@ class GovernanceCore(mesa.Model):
         self.extra_activities = np.zeros(self.n_communities)
         self.salary_cost = 0.0
         self.totals = metrics.Totals()
-        self.residents.update_willingness(0, self.n_buildings)
+        self.residents.update_willingness(0)
         for mechanism in self.mechanisms:
             mechanism.rng = self.stream(f"mechanism.{mechanism.name}")
             mechanism.setup(self)
@@ -471,7 +471,7 @@ class GovernanceCore(mesa.Model):
     def decide(self) -> None:
         """Residents decide whether to join activities and meetings, then learn."""
         R, day = self.residents, self.day
-        willing = R.update_willingness(day, self.n_buildings)
+        willing = R.update_willingness(day)
         c = self.params.committee
         joined = (self.streams["residents"].random(R.n, dtype=np.float32) < self._invite_prob * willing).nonzero()[0]
         R.mark_active(joined, day, R.volunteering)
@@ -538,7 +538,7 @@ class GovernanceCore(mesa.Model):
         self.today = metrics.daily(self)
         self.datacollector.collect(self)
         xy = (self.layout.building_x, self.layout.building_y)
-        self.layers["participation"].data[xy] = self.residents.building_active_share(self.day, self.n_buildings)
+        self.layers["participation"].data[xy] = self.residents.building_active_share(self.day)
         self.layers["open_problems"].data[xy] = self.totals.open_by_building
 
     # ------------------------------------------------------------------ results

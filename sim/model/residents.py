@@ -75,9 +75,9 @@ class Residents:
         self.group_masks = {name: self.age_group == code for name, code in AGE_GROUPS.items()}
         self.group_sizes = np.bincount(self.age_group, minlength=len(AGE_GROUPS)).tolist()
         self._acts = 0  # bumps whenever someone acts, to invalidate cached shares
-        # Who is active (acted in the last ACTIVE_WINDOW days) and how many per building,
-        # as of ``_active_day``; kept up to date as people act and as days pass, so that
-        # nothing scans the whole population for it every day.
+        # Who is active (acted in the last ACTIVE_WINDOW days) as of ``_active_day``:
+        # kept up to date as people act and as days pass, rather than recomputed
+        # each time someone asks.
         self._active_day = NEVER
         self._active = np.zeros(n, dtype=bool)
         self._occupied = np.flatnonzero(self.building_size)
@@ -98,7 +98,7 @@ class Residents:
         else:
             self._active = self.last_active > day - ACTIVE_WINDOW
         self._active_day = day
-        self._acts += 1
+        self._acts += 1  # the cached shares are keyed on acts
 
     def by_building(self, values: np.ndarray) -> np.ndarray:
         """Each resident's entry of a per-building array.
@@ -108,7 +108,7 @@ class Residents:
         """
         return np.repeat(values, self.building_size)
 
-    def building_active_share(self, day: int, n_buildings: int | None = None) -> np.ndarray:
+    def building_active_share(self, day: int) -> np.ndarray:
         """Share of each building's residents active in the last 30 days."""
         if getattr(self, "_share_key", None) != (day, self._acts):
             active = self.active(day)
@@ -120,7 +120,7 @@ class Residents:
         return self._share
 
     # -- the daily decision --------------------------------------------------------
-    def update_willingness(self, day: int, n_buildings: int | None = None) -> np.ndarray:
+    def update_willingness(self, day: int) -> np.ndarray:
         """Chance of saying yes when an opportunity to act comes (civic voluntarism logit)."""
         b = self.beh
         f32 = np.float32
