@@ -241,7 +241,11 @@ class DaskExecutor(Executor):
                 raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
             return self.client
         # A run that kills its worker is retried once, then reported (KilledWorker).
-        with dask.config.set({"distributed.scheduler.allowed-failures": self.max_deaths - 1}):
+        # Each worker holds only the run it is computing (saturation 1): Dask counts a
+        # death against every run assigned to the worker, so a run merely queued behind
+        # the culprit could otherwise be reported as a killer too.
+        settings = {"distributed.scheduler.allowed-failures": self.max_deaths - 1, "distributed.scheduler.worker-saturation": 1.0}
+        with dask.config.set(settings):
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
         self.client = Client(self.cluster)
         return self.client
