@@ -110,8 +110,6 @@ class DigitalPlatform(Mechanism):
         self.window: deque[np.ndarray] = deque()
         self.scan_from = 0  # no problem discovered since yesterday's dawn has a lower id
         self.yesterday = np.zeros(0, dtype=np.int64)  # problems discovered yesterday
-        # 4. referrals: the pools of the departments
-        self.department = set(model.department_pool.tolist())
         self.sensor_reports = 0
         self.referrals_sped = 0
 
@@ -226,7 +224,7 @@ class DigitalPlatform(Mechanism):
         if p.referral_delay_cut == 0 or len(self.yesterday) == 0:
             return
         for i in self.yesterday[P.status[self.yesterday] == ROUTED].tolist():  # a handful: Python scalars
-            if P.pool.item(i) in self.department:
+            if P.pool.item(i) in model.department_pools:
                 t, ready = P.discovered.item(i), P.ready.item(i)
                 if ready > t:
                     P.ready[i] = max(t + (ready - t) * (1 - p.referral_delay_cut), day)  # it cannot have arrived before today

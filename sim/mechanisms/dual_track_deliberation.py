@@ -97,7 +97,6 @@ class DualTrackDeliberation(Mechanism):
         self.agenda: list[int] = []
         self.referred: list[int] = []  # referrals waiting at departments with priority
         self.daily_cost = p.platform_cost_per_community * model.n_communities / YEAR
-        self.department = set(model.department_pool.tolist())  # pools of the departments
         self.building_community = model.building_community.tolist()
         self._choose_members(model)
         self.counts = dict.fromkeys(("groups", "group_attendees", "small_self_resolved", "sessions", "sessions_quorate", "items_taken_up", "big_resolved_by_stakeholders", "big_sent_on", "session_attendees"), 0)
@@ -245,7 +244,7 @@ class DualTrackDeliberation(Mechanism):
         """The platform's referrals are taken before the department's ordinary queue, first come first served among them."""
         P = model.problems
         P.status[ids] = QUEUED
-        earlier = [i for i, s, pool in zip(self.referred, P.status[self.referred].tolist(), P.pool[self.referred].tolist()) if s == QUEUED and pool in self.department]
+        earlier = [i for i, s, pool in zip(self.referred, P.status[self.referred].tolist(), P.pool[self.referred].tolist()) if s == QUEUED and pool in model.department_pools]
         waiting = earlier + ids
         by_pool: dict[int, list[tuple[float, int]]] = {}
         for i, pool, t in zip(waiting, P.pool[waiting].tolist(), P.discovered[waiting].tolist()):

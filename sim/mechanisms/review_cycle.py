@@ -152,9 +152,7 @@ class ReviewCycle(Mechanism):
         ids = start + np.flatnonzero((status == ROUTED) | (status == QUEUED))
         in_zone = np.zeros(model.n_zones, dtype=bool)
         in_zone[zones] = True
-        department = np.zeros(len(model.pools) + 1, dtype=bool)  # by pool index, a spare False for "no pool"
-        department[model.department_pool] = True
-        ids = ids[department[P.pool[ids]] & in_zone[model.building_zone[P.building[ids]]]]
+        ids = ids[model.is_department_pool(P.pool[ids]) & in_zone[model.building_zone[P.building[ids]]]]
         zone = model.building_zone[P.building[ids]]
         order = np.lexsort((P.arose[ids], zone))  # by zone, oldest first
         ids, zone = ids[order], zone[order]

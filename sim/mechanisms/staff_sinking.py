@@ -74,7 +74,6 @@ class StaffSinking(Mechanism):
         self.referrals_cut = 0
         half_days = p.staff_per_community * p.half_days_per_week / 7  # a community's staff half-days a day
         self.daily_cost = model.n_communities * (half_days * p.cost_per_half_day + p.first_secretary_cost / 365)
-        self._department = np.zeros(0, dtype=bool)  # by pool index, built on first use
 
     def act(self, model, phase: Phase) -> None:
         if phase is Phase.ROUTE:
@@ -122,20 +121,12 @@ class StaffSinking(Mechanism):
         routed = [i for i in model.open_ids(ROUTED).tolist() if P.discovered.item(i) >= day]  # routed today: a handful
         if not routed:
             return
-        department = self._department_pools(model)
-        ids = [i for i in routed if department[P.pool.item(i)] and P.ready.item(i) > day + 1]
+        ids = [i for i in routed if P.pool.item(i) in model.department_pools and P.ready.item(i) > day + 1]
         if ids:
             ids = np.array(ids)
             shorter = P.discovered[ids] + (1 - self.params.referral_cut) * (P.ready[ids] - P.discovered[ids])
             P.ready[ids] = np.maximum(shorter, day + 1.0)
             self.referrals_cut += len(ids)
-
-    def _department_pools(self, model) -> np.ndarray:
-        """Whether each pool is a department's, by pool index; index -1 (no pool) is False."""
-        if len(self._department) != len(model.pools) + 1:  # mechanisms may add pools as they run
-            self._department = np.zeros(len(model.pools) + 1, dtype=bool)
-            self._department[model.department_pool] = True
-        return self._department
 
     def metrics(self) -> dict[str, float]:
         P = self.model.problems

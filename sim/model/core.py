@@ -185,6 +185,17 @@ class GovernanceCore(mesa.Model):
             self.pools[pool].set_speed(np.full(dept.servers, 1.0 if dept.duty > 0 else 0.0), 0.0)
             for kind in dept.kinds:
                 self.department_pool[PROBLEM_KINDS.index(kind)] = pool
+        self.department_pools = frozenset(self.department_pool.tolist())
+
+    def is_department_pool(self, pool: np.ndarray) -> np.ndarray:
+        """Whether each pool index is a department's (``-1``, no pool, is not).
+
+        For one pool, ``pool in model.department_pools`` is cheaper.
+        """
+        if len(getattr(self, "_department_mask", ())) != len(self.pools) + 1:  # mechanisms add pools as they run
+            self._department_mask = np.zeros(len(self.pools) + 1, dtype=bool)
+            self._department_mask[self.department_pool] = True
+        return self._department_mask[pool]
 
     def add_pool(self, name: str, servers: int, duty: float = 1.0) -> int:
         """A new service pool; returns its index in ``model.pools``."""
