@@ -34,15 +34,19 @@ def summary_table(results: Results, arms: list[Arm], metrics: list[str]) -> pd.D
     return pd.DataFrame(rows, columns=["arm", "metric", "mean", "low", "high", "n"])
 
 
-def effect_table(results: Results, arms: list[Arm], metrics: list[str], base_of: BaseOf | None = None) -> pd.DataFrame:
-    """Per arm (other than its own baseline) and metric: the mean paired difference from the baseline."""
+def _against_baseline(results: Results, arms: list[Arm], base_of: BaseOf | None):
+    """Each arm other than a baseline, with its baseline and both arms' runs."""
     base_of = base_of or results.baseline_arm
-    rows = []
     for arm in arms:
         base = base_of(arm)
-        if base == arm:
-            continue
-        treated, reference = results.rows(arm), results.rows(base)
+        if base != arm:
+            yield arm, base, results.rows(arm), results.rows(base)
+
+
+def effect_table(results: Results, arms: list[Arm], metrics: list[str], base_of: BaseOf | None = None) -> pd.DataFrame:
+    """Per arm (other than its own baseline) and metric: the mean paired difference from the baseline."""
+    rows = []
+    for arm, base, treated, reference in _against_baseline(results, arms, base_of):
         for metric in metrics:
             if metric not in treated or metric not in reference:
                 continue
@@ -59,13 +63,8 @@ def cost_effectiveness(results: Results, arms: list[Arm], base_of: BaseOf | None
     cost (so indirect savings or costs, e.g. from turnover, count too), both
     scaled to a year. Costs per unit are Fieller ratios of the paired values.
     """
-    base_of = base_of or results.baseline_arm
     rows = []
-    for arm in arms:
-        base = base_of(arm)
-        if base == arm:
-            continue
-        treated, reference = results.rows(arm), results.rows(base)
+    for arm, _base, treated, reference in _against_baseline(results, arms, base_of):
         needed = ("total_cost", "participation_rate", "residents", "problems_resolved", "days")
         if any(c not in treated or c not in reference for c in needed):
             continue

@@ -134,13 +134,14 @@ def _run_round(
     root: Path,
     executor: Executor,
     *,
-    fresh: bool = False,
-    csv: bool = False,
-    commit_every: float = 15.0,
-    stream: TextIO | None = None,
-    live: bool | None = None,
-    run: Simulate = simulate,
+    fresh: bool,
+    csv: bool,
+    commit_every: float,
+    stream: TextIO | None,
+    live: bool | None,
+    run: Simulate,
 ) -> Session:
+    """One pass over the plan; options as in :func:`run_plan`, which sets their defaults."""
     folder = Path(root) / plan.name
     store = ResultStore(folder, commit_every).open(fresh)
     try:
