@@ -26,7 +26,6 @@ def test_odd_generated_sections_are_current():
 
 
 def test_readme_test_command_is_what_ci_runs():
-    from pathlib import Path
 
     root = ODD.parent.parent
     ci = (root / ".ci" / "run").read_text()

@@ -41,6 +41,7 @@ from .problems import (
     Problems,
 )
 from .residents import Resident, Residents
+from .sampling import poisson_cells
 from .service import ServicePool
 from .world import build_layout, slice_starts
 
@@ -297,12 +298,15 @@ class GovernanceCore(mesa.Model):
 
     def arise(self) -> None:
         """Problems arise in buildings: Poisson by building and kind."""
-        rate = self._kind_rate
-        for shock in self.active_shocks():
-            rate = rate * np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
-        lam = np.multiply.outer(self._building_load * self.arrival_multiplier, rate)
-        counts = self.streams["arrivals"].poisson(lam).ravel()
-        building, kind = np.divmod(np.repeat(np.arange(counts.size), counts), len(PROBLEM_KINDS))
+        shocks = self.active_shocks()
+        key = (tuple(map(id, shocks)), self.arrival_multiplier.tobytes())
+        if key != getattr(self, "_arrival_key", None):  # rates change only with shocks and the multiplier
+            rate = self._kind_rate
+            for shock in shocks:
+                rate = rate * np.where(np.isin(PROBLEM_KINDS, shock.kinds), shock.surge, 1.0)
+            lam = np.multiply.outer(self._building_load * self.arrival_multiplier, rate)
+            self._arrival_cum, self._arrival_key = np.cumsum(lam.ravel()), key
+        building, kind = np.divmod(poisson_cells(self.streams["arrivals"], self._arrival_cum), len(PROBLEM_KINDS))
         self.add_problems(building, kind, self.streams["arrivals"].random(len(kind)) < self._kind_big_share[kind])
 
     def add_problems(self, building: np.ndarray, kind: np.ndarray, big: np.ndarray) -> np.ndarray:

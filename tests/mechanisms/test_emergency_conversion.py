@@ -1,6 +1,5 @@
 """emergency_conversion: in a shock, reserves and partner units form squads that add capacity."""
 
-import numpy as np
 
 from sim.model.problems import RESOLVED
 from tests.conftest import run_model

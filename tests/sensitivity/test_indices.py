@@ -50,7 +50,6 @@ def synthetic_store(folder, method, n, f, seed=5, replications=1, noise=0.0, **d
         **design,
     }
     manifest = {"experiment": "synthetic", "base_seed": seed, "sweep": sweep, "points": points, "metrics": ["y"]}
-    rng = np.random.default_rng(1)
     rows = []
     for r in range(replications):
         for i, p in enumerate(points):

@@ -20,7 +20,7 @@ SETTINGS = {
     "1_elderly_shallow": (4, 180),
     "2_party_members": (4, 365),
     "3_big_problems": (3, 240),
-    "4_admin_burden": (3, 240),
+    "4_admin_burden": (5, 240),  # the median days to resolution is noisy on the small world: 3 pass on most seeds, not all
     "5a_turnover_pay": (3, 365),
     "5b_turnover_skills": (3, 365),
     "6_enterprise_support": (4, 365),
