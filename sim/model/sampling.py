@@ -1,8 +1,8 @@
 """Random draws whose cost follows the number of events, not of cells.
 
 A community has hundreds of (building, kind) cells and a district tens of
-thousands, but only a few problems arise in a day: one Poisson draw per cell
-would cost more than placing the day's problems.
+thousands, and far fewer problems arise in a day than there are cells: one
+Poisson draw per cell would cost more than placing the day's problems.
 """
 
 from __future__ import annotations
