@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from sim.experiment.sampling import Dimension
-from sim.experiment.spec import ExperimentError, closest, dotted, flatten, is_sweep_leaf, read_toml
+from sim.experiment.spec import ExperimentError, Table, closest, dotted, flatten, is_sweep_leaf, read_toml
 
 
 class CalibrationError(ValueError):
@@ -41,10 +41,6 @@ class CalibrationError(ValueError):
     def __init__(self, message: str, file: str | Path | None = None, key: str | None = None) -> None:
         super().__init__(message)
         self.file, self.key = (str(file) if file else None), key
-
-
-class Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CalibrationTable(Table):

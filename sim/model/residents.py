@@ -66,7 +66,6 @@ class Residents:
         # Levers for mechanisms: an additive logit term and extra mobilisation.
         self.logit_bonus = np.zeros(n, dtype=np.float32)
         self.mobilised_until = np.full(n, NEVER, dtype=np.int32)
-        self.free_hours = self.free_hours.astype(np.float32)
         self.last_active = np.full(n, NEVER, dtype=np.int32)
         self.reports = np.zeros(n, dtype=np.int32)
         self.deliberations = np.zeros(n, dtype=np.int32)
