@@ -61,10 +61,9 @@ class CareerSupport(Mechanism):
         self.model = model
         self.promotions = 0
         self.pay_factor = (1 + p.pay_rise) ** -p.quit_elasticity  # on every post's quit hazard
-        # The leader track and the filled posts seldom change from one day to the
-        # next: hazards and salaries are recomputed only when they do.
-        self._track_key = self._posts_key = b""
-        self._salaries = 0.0
+        # The leader track seldom changes from one day to the next: hazards are
+        # recomputed only when it does.
+        self._track_key = b""
         self._set_hazard(model.gridworkers, self._on_track(model.gridworkers))
 
     def _on_track(self, g, filled: np.ndarray | None = None) -> np.ndarray:
@@ -78,21 +77,14 @@ class CareerSupport(Mechanism):
 
     def act(self, model, phase: Phase) -> None:
         p, g = self.params, model.gridworkers
-        filled = g.filled
-        posts_key = filled.tobytes()
-        if p.promote_internally and b"\x00" in posts_key:  # only a vacancy can need a promotion
+        if p.promote_internally and np.count_nonzero(g.filled) < g.n:  # only a vacancy can need a promotion
             self._promote(model)
-            filled = g.filled
-            posts_key = filled.tobytes()
+        filled = g.filled
         on_track = self._on_track(g, filled)
         if on_track.tobytes() != self._track_key:  # career support alone sets quit_multiplier
             self._set_hazard(g, on_track)
-        posts_key += g.full_time.tobytes()
-        if posts_key != self._posts_key:
-            gp = model.params.gridworkers
-            self._salaries = float((filled * np.where(g.full_time, gp.salary_full_time, gp.salary_part_time)).sum())
-            self._posts_key = posts_key
-        self.spend((p.pay_rise * self._salaries + p.track_allowance * self._tracked) / 365)
+        salaries = float(np.add.reduce(filled * g.salary))  # the filled posts' pay bill, as the core counts it
+        self.spend((p.pay_rise * salaries + p.track_allowance * self._tracked) / 365)
 
     def _promote(self, model) -> None:
         g, day = model.gridworkers, model.day

@@ -435,10 +435,7 @@ class GovernanceCore(mesa.Model):
         P = self.problems
         P.pool[ids] = pool
         P.ready[ids] = ready
-        if np.ndim(work_mean) == 0:
-            P.work[ids] = self.draw_work(float(work_mean), len(ids))
-        else:
-            P.work[ids] = self.draw_work(np.broadcast_to(np.asarray(work_mean, dtype=float), ids.shape).copy())
+        P.work[ids] = self.draw_work(work_mean, len(ids))
         P.status[ids] = ROUTED
 
     def serve(self) -> None:

@@ -133,11 +133,5 @@ class Problems:
         else:
             self.rating[ids] = 0.0
 
-    def counts(self) -> dict[str, int]:
-        s = self.view("status")
-        resolved = int((s == RESOLVED).sum())
-        abandoned = int((s == ABANDONED).sum())
-        return {"arisen": self.n, "resolved": resolved, "abandoned": abandoned, "open": self.n - resolved - abandoned}
-
     def kind_name(self, i: int) -> str:
         return PROBLEM_KINDS[int(self.kind[i])]

@@ -31,12 +31,11 @@ ACTIVE_WINDOW = 30  # days: "active in the last 30 days" (participation_rate)
 class Residents:
     """The resident population: one row per adult, sorted by building."""
 
-    def __init__(self, building: np.ndarray, rng: np.random.Generator, pop: PopulationParams, beh: ResidentParams, *, n_buildings: int | None = None) -> None:
+    def __init__(self, building: np.ndarray, rng: np.random.Generator, pop: PopulationParams, beh: ResidentParams, *, n_buildings: int) -> None:
         n = len(building)
         self.n = n
         self.beh = beh
         self.building = building.astype(np.int32)
-        n_buildings = int(building.max()) + 1 if n_buildings is None else n_buildings
         self.building_size = np.bincount(self.building, minlength=n_buildings)
         u = rng.random(n)
         self.age_group = np.where(u < pop.youth_share, YOUTH, np.where(u < 1 - pop.elderly_share, WORKING_AGE, ELDERLY)).astype(np.int8)

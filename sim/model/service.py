@@ -45,7 +45,7 @@ class ServicePool:
             self.free_at = np.concatenate([self.free_at, np.full(len(speed) - len(self.free_at), now)])
         self.free_at = self.free_at[: len(speed)]
         self.speed = speed
-        self._next_free: float | None = None  # earliest time a working server is free; None: not known
+        self._next_free = None  # earliest time a working server is free; None: not known
 
     def push_front(self, ids: np.ndarray) -> None:
         """Serve these queued jobs next (a priority, breaking first-come-first-served)."""
