@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -18,6 +19,8 @@ from sim.experiment.spec import ExperimentError, is_experiment_file
 from sim.scenario import ScenarioError, load_scenario
 
 RESULTS_ROOT = Path("results")
+RUN_FILES = frozenset({"series.parquet", "summary.json"})
+"""What a single run writes; a folder holding anything else is never replaced."""
 
 
 def fail(message: str, status: int = 2) -> None:
@@ -77,7 +80,7 @@ def given(name: str) -> bool:
 @main.command()
 @click.argument("target", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--days", default=365, show_default=True, type=click.IntRange(1, 36500), help="Scenario: days to simulate.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Scenario: random seed of the run.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Scenario: random seed of the run (0 or more).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Scenario: change one parameter, e.g. --set gridworkers.admin_share=0.2 (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scenario: output folder [results/<scenario>-seed<seed>]. Experiment: results root [results]; results go to <root>/<experiment name>/.")
 @click.option("--dry-run", is_flag=True, help="Experiment: check the file, print the plan and an estimated time; run nothing.")
@@ -119,10 +122,13 @@ def run_scenario(scenario: Path, days: int, seed: int, out: Path | None, overrid
     from sim import GovernanceModel
 
     try:
-        config = load_scenario(scenario, parse_overrides(overrides))
+        config = load_scenario(scenario, parse_overrides(overrides), overrides_from="--set")
     except ScenarioError as exc:
         fail(str(exc))
-    out = out or RESULTS_ROOT / f"{config.name}-seed{seed}"
+    if out is None:  # the name is the file's text: keep the folder a plain name inside the results root
+        plain = re.sub(r"[^\w.-]+", "_", config.name).strip("._") or "scenario"
+        out = RESULTS_ROOT / f"{plain}-seed{seed}"
+    check_run_folder(out)
     click.echo(f"govsim: {config.name} ({scenario}), {days} days, seed {seed}", err=True)
     started = time.perf_counter()
     model = GovernanceModel(scenario=config, rng=seed)
@@ -157,6 +163,9 @@ def run_experiment(
     already = len(plan.unique_runs()) - len(todo)
     if dry_run:
         click.echo(plan.describe(already, folder))
+        foreign = done - {r.key for r in plan.runs}
+        if foreign:
+            click.echo(f"warning       {folder}/ holds {len(foreign)} runs that are not in this plan: the run will be refused (see --fresh)")
         per_run = estimate_seconds(plan)
         n = 1 if executor == "serial" and not scheduler else workers or default_workers()
         total = sum(per_run[r.scenario] for r in todo)
@@ -227,6 +236,8 @@ def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
         parquet, figures, notes = write_sensitivity(results_dir, lang=lang, metrics=list(metrics) or None)
     except SensitivityError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the sensitivity results in {results_dir}: {exc.strerror or exc}", 1)
     except ImportError:
         fail("sensitivity indices need SALib, an optional dependency: pip install 'govsim[sensitivity]'")
     for note in notes:
@@ -270,7 +281,7 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
         return
     try:
         result = run_calibration(calibration, out or RESULTS_ROOT, workers=workers, echo=lambda line: click.echo(line, err=True))
-    except ImportError as exc:
+    except (ImportError, CalibrationError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; finished trials are stored. Run the same command again to continue", 130)
@@ -280,21 +291,59 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
     click.echo(f"wrote {folder}/calibrated.toml, calibration.json, figures/convergence.png")
 
 
+def check_run_folder(out: Path) -> None:
+    """Refuse, before running, an output folder a run could not use or must not replace.
+
+    A run replaces its folder whole, so the folder must be new, empty or an
+    earlier run's (only series.parquet and summary.json); never the current
+    folder or one holding it.
+    """
+    where = out.resolve()
+    if where == Path.cwd() or where in Path.cwd().parents:
+        fail(f"--out {out} is the current folder or holds it; give a folder for this run's results")
+    if out.exists():
+        if not out.is_dir():
+            fail(f"--out {out} exists and is not a folder")
+        other = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
+        if other:
+            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+            fail(f"--out {out} holds files that are not a run's ({shown}); a run replaces its whole folder, so give a new or empty folder")
+    parent = where.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        fail(f"cannot write results to {out}: {parent} is not a folder this user can write to")
+
+
 def write_run(out: Path, model, summary: dict, meta: dict) -> None:
-    """Write series and summary into ``out`` atomically: all files or none."""
+    """Write series and summary into ``out`` atomically: all files or none.
+
+    An earlier run in ``out`` is moved aside first and put back if writing fails.
+    """
     series = model.datacollector.get_model_vars_dataframe()
     series.index.name = "day"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    except OSError as exc:
+        fail(f"cannot write results to {out}: {exc.strerror or exc}", 1)
+    earlier = None
     try:
         series.reset_index().to_parquet(tmp / "series.parquet", compression="zstd", index=False)
-        (tmp / "summary.json").write_text(json.dumps({"meta": meta, "summary": summary}, indent=2, default=float), encoding="utf-8")
+        plain = {k: v.item() if hasattr(v, "item") else v for k, v in summary.items()}  # numpy scalars as Python numbers
+        finite = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in plain.items()}  # JSON has no NaN: null
+        (tmp / "summary.json").write_text(json.dumps({"meta": meta, "summary": finite}, indent=2, allow_nan=False), encoding="utf-8")
         if out.exists():
-            shutil.rmtree(out)
+            earlier = tmp.with_name(tmp.name + "-earlier")
+            os.replace(out, earlier)
         os.replace(tmp, out)
     except OSError as exc:
+        if earlier is not None and not out.exists():
+            os.replace(earlier, out)
         shutil.rmtree(tmp, ignore_errors=True)
         fail(f"cannot write results to {out}: {exc.strerror or exc}", 1)
+    if earlier is not None:
+        shutil.rmtree(earlier, ignore_errors=True)
 
 
 @main.command()

@@ -66,6 +66,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: file not found", path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}", path) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} cannot be read): save the file as UTF-8", path) from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc.strerror}", path) from None
 
@@ -167,16 +169,26 @@ def validate(data: dict[str, Any], *, file: Path | None = None, origin: dict[str
         raise ScenarioError("\n".join(messages), first_file, first_key) from None
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Read, inherit, override and validate a scenario file."""
+OTHER_FILES = {"experiment": "an experiment file: run it with `govsim run FILE` (`--dry-run` checks it)", "calibration": "a calibration file: run it with `govsim calibrate FILE`"}
+"""Tables that mark a TOML file as something other than a scenario."""
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, *, overrides_from: str = "<override>") -> Scenario:
+    """Read, inherit, override and validate a scenario file.
+
+    ``overrides_from`` names where overrides came from in messages (``--set``).
+    """
     path = Path(path)
     origin: dict[str, Path] = {}
     data = _resolve_chain(path, origin)
+    for table, what in OTHER_FILES.items():
+        if isinstance(data.get(table), dict):
+            raise ScenarioError(f"{path}: not a scenario but {what}", path, table)
     if origin.get("name") != path.resolve():
         data["name"] = path.stem  # a file that does not name itself is named after its file
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
-        origin[dotted] = Path("<override>")
+        origin[dotted] = Path(overrides_from)
     return validate(data, file=path.resolve(), origin=origin)
 
 

@@ -16,13 +16,14 @@ replication whose participation is closest to its arm's median.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 import numpy as np
 
 from sim.analysis import factorial
-from sim.analysis.results import SPATIAL, Arm, Results, load
+from sim.analysis.results import SPATIAL, Arm, Results, ResultsError, load
 
 REPRODUCED_TOLERANCE = 1e-9
 
@@ -48,14 +49,43 @@ def representative(results: Results, arm: Arm):
     return rows.loc[distance.sort_values(kind="stable").index[0]]
 
 
-def rerun(results: Results, arm: Arm, run) -> dict:
+def stored_config(results: Results, arm: Arm):
+    """The resolved scenario of ``arm`` as manifest.json stores it, validated by the current model.
+
+    A configuration the model no longer accepts (a parameter removed or
+    renamed since the batch ran) is a ResultsError that says to run the batch again.
+    """
+    from sim import model_version
+    from sim.scenario import ScenarioError, validate, with_overrides
+
+    manifest_file = results.folder / "manifest.json"
+    data = results.manifest["configs"].get(arm.scenario) if isinstance(results.manifest["configs"], dict) else None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{manifest_file} has no resolved config of scenario '{arm.scenario}', so its runs cannot be repeated; "
+                           "run the batch again with the same `govsim run` command, which writes manifest.json anew")
+    try:
+        config = validate(data)
+        if arm.setting:
+            config = with_overrides(config, dict(arm.setting))
+    except (ScenarioError, ValueError) as exc:
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        detail = lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
+        stored = results.manifest.get("model_version")
+        versions = f" (stored by model {stored}, this is {model_version()})" if stored and stored != model_version() else ""
+        raise ResultsError(
+            f"{results.folder}/ was made by another model version{versions}: the config of scenario '{arm.scenario}' "
+            f"stored in {manifest_file} does not fit the current model ({detail}), so its runs cannot be repeated for the maps. "
+            "Run the batch again with the same `govsim run` command and --fresh to discard the old runs, "
+            "or use another --out or experiment name to keep both."
+        ) from None
+    return config
+
+
+def rerun(results: Results, arm: Arm, run, config=None) -> dict:
     """Build and run the model of one stored run; its last day's per-building layers."""
     from sim.governance import GovernanceModel
-    from sim.scenario import Scenario, with_overrides
 
-    config = Scenario.model_validate(results.manifest["configs"][arm.scenario])
-    if arm.setting:
-        config = with_overrides(config, dict(arm.setting))
+    config = config if config is not None else stored_config(results, arm)
     model = GovernanceModel(scenario=config, rng=int(run["seed"]))
     for _ in range(results.days):
         model.step()
@@ -68,22 +98,27 @@ def rerun(results: Results, arm: Arm, run) -> dict:
 
 
 def spatial_snapshot(results_dir: str | Path, arms: list[Arm] | None = None) -> Path:
-    """Re-run the representative runs and write ``spatial.npz`` into the results folder."""
+    """Re-run the representative runs and write ``spatial.npz`` into the results folder.
+
+    Every stored config is checked before the first run starts; ResultsError says what is wrong.
+    """
     results = load(results_dir)
     if "configs" not in results.manifest:
-        raise click.ClickException(f"{results.folder}/manifest.json has no resolved configs, so no run can be repeated")
-    snaps = []
-    for arm in arms or snapshot_arms(results):
-        run = representative(results, arm)
-        if run is not None:
-            snaps.append(rerun(results, arm, run))
+        raise ResultsError(f"{results.folder}/manifest.json has no resolved configs, so no run can be repeated")
+    chosen = [(arm, run) for arm in arms or snapshot_arms(results) if (run := representative(results, arm)) is not None]
+    configs = [stored_config(results, arm) for arm, _ in chosen]
+    snaps = [rerun(results, arm, run, config) for (arm, run), config in zip(chosen, configs)]
     arrays = {"meta": np.array(json.dumps([s["meta"] for s in snaps]))}
     for i, s in enumerate(snaps):
         arrays.update({f"{i}.{k}": v for k, v in s.items() if k != "meta"})
     path = results.folder / SPATIAL
     tmp = path.with_name(".spatial.tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    try:
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 
@@ -91,10 +126,9 @@ def spatial_snapshot(results_dir: str | Path, arms: list[Arm] | None = None) -> 
 @click.argument("results_dir", metavar="RESULTS", type=click.Path(file_okay=False, path_type=Path))
 def snapshot(results_dir: Path) -> None:
     """Re-run representative runs of RESULTS to store per-building maps (spatial.npz) for the report."""
-    from sim.analysis import ResultsError
-
     try:
         path = spatial_snapshot(results_dir)
     except ResultsError as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"wrote {path}")

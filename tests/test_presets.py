@@ -53,9 +53,31 @@ def test_donghu_cuts_burden_and_turnover(year):
 
 def test_yuyao_and_licheng_raise_participation(year):
     base = year("baseline")
-    for name in ("yuyao", "licheng"):
-        assert year(name)["participation_rate"] > base["participation_rate"] + 0.05, name
+    for name, margin in (("yuyao", 0.03), ("licheng", 0.1)):
+        assert year(name)["participation_rate"] > base["participation_rate"] + margin, name
         assert year(name)["participation_rate_youth"] > base["participation_rate_youth"], name
+
+
+def test_yuyao_practice_mobilises_members_and_deliberates(year):
+    base, yy = year("baseline"), year("yuyao")
+    assert yy["party_member_active_rate"] > base["party_member_active_rate"] + 0.03  # activities, teams, deliberation
+    assert yy["resolution_rate_big"] > base["resolution_rate_big"]  # the deliberation platform takes big problems on
+
+
+def test_practice_presets_keep_the_administrative_load(year):
+    # no admission list (seed 003 §2.5) nor shared data store (seed 004 §二.3) in practice
+    base = year("baseline")["patrol_hours_per_gridworker_day"]
+    for name in ("yuyao", "licheng"):
+        assert abs(year(name)["patrol_hours_per_gridworker_day"] / base - 1) < 0.05, name
+
+
+def test_yuyao_proposals_relieve_and_keep_workers(year):
+    practice, proposals = year("yuyao"), year("yuyao_proposals")
+    assert proposals["patrol_hours_per_gridworker_day"] > 1.2 * practice["patrol_hours_per_gridworker_day"]  # admission list
+    assert proposals["gridworker_turnover"] < practice["gridworker_turnover"]  # pay rise, less burnout
+    assert proposals["participation_rate"] > practice["participation_rate"]  # party network recruits
+    assert proposals["party_member_active_rate"] > practice["party_member_active_rate"]  # informants and visits
+    assert proposals["total_cost"] > practice["total_cost"]
 
 
 def test_licheng_proposals_open_a_route_to_departments(year):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.scenario import ScenarioError, load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -102,3 +102,64 @@ def test_cli_run_writes_series_and_summary(tmp_path):
     assert len(series) == 15 and "resolution_rate" in series.columns
     summary = json.loads((out / "summary.json").read_text())
     assert summary["meta"]["seed"] == 3 and summary["summary"]["residents"] == 800
+
+
+def test_cli_run_never_replaces_a_folder_that_is_not_a_run(tmp_path, monkeypatch):
+    baseline = str(SCENARIOS / "baseline.toml")
+    small = ["--days", "2", "--set", "world.residents=300"]
+    precious = tmp_path / "precious"
+    (precious / "sub").mkdir(parents=True)
+    (precious / "notes.txt").write_text("important")
+    result = CliRunner().invoke(main, ["run", baseline, "--out", str(precious), *small])
+    assert result.exit_code == 2 and "notes.txt" in result.output and "Traceback" not in result.output
+    assert (precious / "notes.txt").read_text() == "important" and (precious / "sub").is_dir()
+    monkeypatch.chdir(precious)
+    result = CliRunner().invoke(main, ["run", baseline, "--out", ".", *small])
+    assert result.exit_code == 2 and "current folder" in result.output
+    assert sorted(p.name for p in precious.iterdir()) == ["notes.txt", "sub"]
+    # an earlier run's folder is replaced whole
+    run = tmp_path / "run"
+    assert CliRunner().invoke(main, ["run", baseline, "--out", str(run), *small]).exit_code == 0
+    result = CliRunner().invoke(main, ["run", baseline, "--out", str(run), "--seed", "2", *small])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in run.iterdir()) == ["series.parquet", "summary.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious", "run"]  # nothing left aside
+    text = (run / "summary.json").read_text()
+    assert "NaN" not in text and ": null" in text  # two days resolve no big problem: a rate with no value is null
+
+
+def test_cli_run_keeps_the_default_folder_inside_the_results_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    escape = write(tmp_path, "escape.toml", f'name = "../../escaped"\nextends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n')
+    result = CliRunner().invoke(main, ["run", str(escape), "--days", "2", "--set", "world.residents=300"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["escaped-seed1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--seed", "-1"], "-1 is not in the range"),
+        (["--out", "{tmp}/afile/sub"], "not a folder this user can write to"),
+        (["--set", "mechanisms.burden_reduction.enabled=yes"], "--set: key 'mechanisms.burden_reduction.enabled'"),
+    ],
+)
+def test_cli_run_refuses_bad_options_before_running(tmp_path, args, fragment):
+    (tmp_path / "afile").write_text("")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "--days", "2", *args])
+    assert result.exit_code == 2 and fragment in result.output, result.output
+    assert "Traceback" not in result.output and "govsim: baseline" not in result.output  # nothing ran
+
+
+def test_files_that_are_not_scenarios_say_what_they_are(tmp_path):
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'name = "caf\xe9"\n')
+    typed = write(tmp_path, "typed.toml", '[mechanisms.burden_reduction]\nenabled = "yes"\n[gridworkers]\nadmin_share = "0.2"\nper_zone = 2\n')
+    result = CliRunner().invoke(main, ["validate", str(latin), str(typed), str(ROOT / "experiments" / "seed_systems.toml"), str(SCENARIOS / "baseline.toml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "not UTF-8 text" in result.output
+    assert "key 'mechanisms.burden_reduction.enabled': Input should be a valid boolean" in result.output
+    assert "key 'gridworkers.admin_share': Input should be a valid number" in result.output
+    assert "per_zone" not in result.output  # a whole number is a valid float
+    assert "not a scenario but an experiment file" in result.output and "ok: " in result.output

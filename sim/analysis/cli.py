@@ -28,4 +28,7 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
     except ResultsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # e.g. the disk filled up while writing; the previous report and figures are kept
+        click.echo(f"error: the report could not be written ({exc}); the previous report and figures are unchanged", err=True)
+        sys.exit(1)
     click.echo(f"wrote {path} (figures in {results_dir / 'figures' / lang}/)")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import math
 import os
+import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +25,7 @@ import pandas as pd
 from . import compare, factorial, figures, findings
 from . import text as T
 from .fonts import chinese_family, rc_for
-from .results import Arm, Results, load, read_spatial
+from .results import Arm, Results, ResultsError, load
 
 KEY_METRICS = ["participation_rate", "resolution_rate"]
 OTHER_METRICS = [
@@ -101,37 +103,102 @@ def write_report(results_dir: str | Path, lang: str = "zh", out: str | Path | No
     ``lang`` is "zh" or "en". Chinese needs a CJK font (the package installs
     Noto Sans SC); without one the report is written in English and says why.
     Returns the path of the HTML file.
+
+    Every results file the report needs is read, and the output path checked,
+    before anything is written; the figures are drawn into a staging folder
+    that replaces ``figures/<lang>/`` only once the whole report is made, so a
+    failure leaves the previous figures and report.html as they were.
     """
     if lang not in T.LANGS:
         raise ValueError(f"lang must be one of {', '.join(T.LANGS)}, not {lang!r}")
+    if out is not None:
+        check_writable(Path(out))
     results = load(results_dir)
+    path = Path(out) if out else results.folder / "report.html"
+    if out is None:
+        check_writable(path)
+    results.series()  # read now: a damaged file stops the report before any figure is drawn
+    results.spatial  # noqa: B018 - the same for the maps
     notices = []
     if lang == "zh" and chinese_family() is None:
         notices.append("未找到中文字体（govsim 依赖的 pylopdf-fonts-zh-cn 未安装），本报告改用英文。 "
                        "No Chinese font was found (govsim's dependency pylopdf-fonts-zh-cn is not installed), so this report is in English.")
         lang = "en"
-    with mpl.rc_context(rc_for(lang)):
-        context = build(results, lang, notices)
-    from jinja2 import Environment, select_autoescape
-
-    from .template import REPORT
-
-    html = Environment(autoescape=select_autoescape(default=True)).from_string(REPORT).render(**context)
-    path = Path(out) if out else results.folder / "report.html"
+    figures_dir = results.folder / "figures" / lang
+    made_figures = not figures_dir.parent.exists()
+    stage = staging_folder(figures_dir)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)  # a reader never sees half a report
+    try:
+        with mpl.rc_context(rc_for(lang)):
+            context = build(results, lang, notices, stage)
+        from jinja2 import Environment, select_autoescape
+
+        from .template import REPORT
+
+        html = Environment(autoescape=select_autoescape(default=True)).from_string(REPORT).render(**context)
+        tmp.write_text(html, encoding="utf-8")
+        swap_in(stage, figures_dir)
+        os.replace(tmp, path)  # a reader never sees half a report
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
+        if made_figures and not any(figures_dir.parent.iterdir()):
+            figures_dir.parent.rmdir()  # no figures: leave no empty figures/ behind
     return path
 
 
-def build(results: Results, lang: str, notices: list[str]) -> dict:
+def check_writable(path: Path) -> None:
+    """The report can be written at ``path``: its folder exists and takes a new file. ResultsError if not."""
+    if path.is_dir():
+        raise ResultsError(f"cannot write the report to {path}: it is a folder; give a file name, e.g. {path / 'report.html'}")
+    if not path.parent.is_dir():
+        raise ResultsError(f"cannot write the report to {path}: the folder {path.parent}/ does not exist")
+    probe = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.probe")
+    try:
+        probe.touch(exist_ok=False)
+    except OSError as exc:
+        raise ResultsError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    probe.unlink(missing_ok=True)
+
+
+def staging_folder(figures_dir: Path) -> Path:
+    """A new empty folder beside ``figures_dir`` to draw the figures into. ResultsError if none can be made."""
+    stage = figures_dir.with_name(f".{figures_dir.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        stage.mkdir(parents=True)
+    except OSError as exc:
+        raise ResultsError(f"cannot write the figures into {figures_dir.parent}/: {exc.strerror or exc}") from None
+    return stage
+
+
+def swap_in(stage: Path, figures_dir: Path) -> None:
+    """Replace ``figures_dir`` by ``stage`` (two renames; the old folder is put back if the second fails).
+
+    A report without figures (a sampled design, no finished run) leaves no figures folder.
+    """
+    old = figures_dir.with_name(f".{figures_dir.name}.{uuid.uuid4().hex[:8]}.old")
+    had = figures_dir.exists()
+    if had:
+        figures_dir.rename(old)
+    try:
+        if any(stage.iterdir()):
+            stage.rename(figures_dir)
+    except BaseException:
+        if had:
+            old.rename(figures_dir)
+        raise
+    if had:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(results: Results, lang: str, notices: list[str], folder: Path | None = None) -> dict:
     view = make_view(results, lang)
     w = {k: T.word(k, lang) for k in T.WORDS}
     nominal = int(results.manifest.get("replications") or results.done.groupby(["scenario", "point"]).size().max() or 0)
     baseline_label = view.labels.get(view.base_of(view.arms[0]).id, results.baseline) if view.arms else T.scenario_label(results.baseline, lang)
     runs_text = runs_summary(results, lang)
     footer = T.word("footer", lang).format(baseline=baseline_label, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
-    painter = figures.Painter(lang, footer, results.folder / "figures" / lang, view.labels, view.baseline_ids)
+    painter = figures.Painter(lang, footer, folder or results.folder / "figures" / lang, view.labels, view.baseline_ids)
     sections = []
     findings_list: list[str] = []
     if not view.arms:
@@ -235,7 +302,7 @@ def series_arms(view: View, effects: pd.DataFrame) -> list[Arm]:
 
 
 def spatial_section(results: Results, view: View, painter: figures.Painter, lang: str) -> dict:
-    snapshots = read_spatial(results.folder)
+    snapshots = results.spatial
     section = {"title": T.word("spatial", lang)}
     if not snapshots:
         section["intro"] = caption("spatial_missing", lang, folder=results.folder)
@@ -255,7 +322,7 @@ def spatial_section(results: Results, view: View, painter: figures.Painter, lang
 # ---------------------------------------------------------------------- pieces
 def figure(png: Path, fig_id: str, fig_title: str, fig_caption: str) -> dict:
     data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return {"id": fig_id, "title": fig_title, "caption": fig_caption, "uri": f"data:image/png;base64,{data}", "png": png}
+    return {"id": fig_id, "title": fig_title, "caption": fig_caption, "uri": f"data:image/png;base64,{data}"}
 
 
 def runs_summary(results: Results, lang: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,33 @@ DONE, FAILED = "done", "failed"
 
 class ResultsError(RuntimeError):
     """A folder that holds no readable experiment results."""
+
+
+RUNS_COLUMNS = ("key", "scenario", "replication", "seed", "status")  # what the runner always exports
+SERIES_COLUMNS = ("key", "scenario", "replication", "day")
+RERUN = "run the batch again with the same `govsim run` command"
+RERUN_FRESH = RERUN + " and --fresh (without it the runs stored there are not run again)"
+
+
+def damaged(path: Path, what: str, remedy: str) -> ResultsError:
+    """The error for a results file that exists but cannot be read."""
+    return ResultsError(f"{path} is damaged ({what}); {remedy}")
+
+
+def read_parquet(path: Path, columns: tuple[str, ...], remedy: str) -> pd.DataFrame:
+    """One Parquet file of the store; a file that cannot be read or lacks ``columns`` is a ResultsError."""
+    import pyarrow as pa
+
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = re.sub(r"^Could not open Parquet input source '.*?': ", "", reason)
+        raise damaged(path, f"not a readable Parquet file: {reason}", remedy) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise damaged(path, f"it has no column {', '.join(repr(c) for c in missing)}", remedy)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -141,13 +169,18 @@ class Results:
         if self._series is None:
             files = sorted((self.folder / "series").glob("part-*.parquet"))
             if files:
-                frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+                frame = pd.concat([read_parquet(f, SERIES_COLUMNS, RERUN_FRESH) for f in files], ignore_index=True)
                 points = self.done[["key", "point"]].drop_duplicates("key")
                 frame = frame.merge(points, on="key", how="inner")  # failed or replaced runs drop out
             else:
                 frame = pd.DataFrame(columns=["key", "scenario", "replication", "day", "point"])
             self._series = frame
         return self._series
+
+    @cached_property
+    def spatial(self) -> list[dict[str, Any]] | None:
+        """The snapshots of ``spatial.npz`` (see :func:`read_spatial`); None if there is none."""
+        return read_spatial(self.folder)
 
     def metric_columns(self) -> list[str]:
         """Summary metrics present in the store (numeric columns that are not bookkeeping)."""
@@ -165,14 +198,18 @@ def load(folder: str | Path) -> Results:
     if not runs_file.is_file():
         hint = " (a batch is still running or was interrupted: run the same `govsim run` again to finish it)" if (folder / "store").is_dir() else ""
         raise ResultsError(f"{folder}/ has no runs.parquet, so it is not a finished experiment's results{hint}")
-    runs = pd.read_parquet(runs_file)
+    runs = read_parquet(runs_file, RUNS_COLUMNS, RERUN + ", which writes it anew from the stored runs")
     if "point" not in runs:
         runs["point"] = 0
     manifest_file = folder / "manifest.json"
     try:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
+    except OSError as exc:
+        raise ResultsError(f"{manifest_file} cannot be read: {exc.strerror or exc}") from None
     except ValueError as exc:
-        raise ResultsError(f"{manifest_file} is not valid JSON: {exc}") from None
+        raise ResultsError(f"{manifest_file} is not valid JSON: {exc}; {RERUN}, which writes it anew") from None
+    if not isinstance(manifest, dict):
+        raise ResultsError(f"{manifest_file} is not a JSON object; {RERUN}, which writes it anew")
     return Results(folder, manifest, runs)
 
 
@@ -187,17 +224,43 @@ empty cells) and ``<i>.zone``, indexed [x, y].
 """
 
 
+SPATIAL_META = ("scenario", "point", "replication", "seed", "days")
+SPATIAL_LAYERS = ("participation", "open_problems", "building", "zone")
+
+
 def read_spatial(folder: str | Path) -> list[dict[str, Any]] | None:
-    """The snapshots in ``spatial.npz``, each a dict of its meta and arrays; None if there is none."""
+    """The snapshots in ``spatial.npz``, each a dict of its meta and arrays; None if there is none.
+
+    A file that cannot be read, or lacks part of the layout, is a ResultsError.
+    """
+    import zipfile
+    import zlib
+
     import numpy as np
 
     path = Path(folder) / SPATIAL
     if not path.is_file():
         return None
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["meta"]))
-        out = []
-        for i, m in enumerate(meta):
-            arrays = {name: data[f"{i}.{name}"] for name in ("participation", "open_problems", "building", "zone")}
-            out.append({**m, **arrays})
+    remedy = f"run `govsim snapshot {Path(folder)}` to make the maps again"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if not isinstance(meta, list) or not all(isinstance(m, dict) for m in meta):
+                raise damaged(path, "its meta is not a list of snapshots", remedy)
+            out = []
+            for i, m in enumerate(meta):
+                missing = [k for k in SPATIAL_META if k not in m]
+                if missing:
+                    raise damaged(path, f"snapshot {i} has no {', '.join(missing)}", remedy)
+                arrays = {name: np.asarray(data[f"{i}.{name}"]) for name in SPATIAL_LAYERS}
+                if len({a.shape for a in arrays.values()}) != 1 or arrays["building"].ndim != 2:
+                    raise damaged(path, f"the layers of snapshot {i} are not grids of one shape", remedy)
+                out.append({**m, **arrays})
+    except ResultsError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        reason = "a layer is missing: " + str(exc) if isinstance(exc, KeyError) else str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "pickled" in reason:
+            reason = "not a NumPy .npz archive of arrays"
+        raise damaged(path, reason, remedy) from None
     return out

@@ -107,17 +107,40 @@ def indices(sweep: dict[str, Any], X: np.ndarray, Y: np.ndarray, seed: int = 0) 
     raise SensitivityError(f"a {sweep['method']} sweep has no sensitivity indices")
 
 
-def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Indices for every scenario and metric of a stored experiment: (table, warnings)."""
+def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[str] | None = None,
+                  folder: Path | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Indices for every scenario and metric of a stored experiment: (table, warnings).
+
+    ``metrics`` named explicitly must all be summary metrics of ``runs``
+    (else SensitivityError); the manifest's own list only warns about those missing.
+    ``folder`` (where the files are) only makes the messages name them in full.
+    """
+    source = f"{folder}/manifest.json" if folder is not None else "manifest.json"
+    runs_file = f"{folder}/runs.parquet" if folder is not None else "runs.parquet"
     sweep = manifest.get("sweep")
     if not sweep or sweep.get("method") not in SAMPLED_METHODS:
         method = sweep.get("method") if sweep else "no"
         raise SensitivityError(f"experiment '{manifest.get('experiment', '?')}' has {method} sweep; sensitivity indices need a morris or sobol sweep")
-    base_seed = int(manifest["base_seed"])
-    points = manifest["points"]
+    base_seed, points = required(manifest, "base_seed", source), required(manifest, "points", source)
+    for key in ("problem", "samples", "parameters"):
+        required(sweep, key, source, "sweep.")
+    try:
+        base_seed = int(base_seed)
+    except (TypeError, ValueError):
+        raise SensitivityError(f"{source}: 'base_seed' must be a whole number, not {base_seed!r}; {REWRITE}") from None
+    if not isinstance(points, list) or not all(isinstance(p, dict) and all(k in p for k in sweep["parameters"]) for p in points):
+        raise SensitivityError(f"{source}: 'points' must list every design point with a value of each swept parameter; {REWRITE}")
     X = design_matrix(sweep, base_seed)
     check_design(X, sweep, points)
-    wanted = metrics or manifest.get("metrics") or list(FALLBACK_METRICS)
+    if metrics:
+        wanted = list(dict.fromkeys(metrics))
+        valid = metric_columns(runs, sweep)
+        unknown = [m for m in wanted if m not in valid]
+        if unknown:
+            listed = ", ".join(valid) if valid else "none (has the batch run?)"
+            raise SensitivityError(f"unknown metric {', '.join(repr(m) for m in unknown)}: not a summary metric in {runs_file}; the metrics there are {listed}")
+    else:
+        wanted = manifest.get("metrics") or list(FALLBACK_METRICS)
     present = [m for m in wanted if m in runs.columns]
     notes = [f"metric '{m}' is not in runs.parquet; skipped" for m in wanted if m not in runs.columns]
     if not present:
@@ -143,6 +166,23 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
     return pd.concat(frames, ignore_index=True), notes
 
 
+REWRITE = "run the batch again with the same `govsim run` command, which writes manifest.json anew"
+BOOKKEEPING = {"key", "scenario", "point", "replication", "seed", "status", "seconds", "worker", "error"}
+
+
+def required(mapping: dict[str, Any], key: str, source: str = "manifest.json", prefix: str = "") -> Any:
+    """``mapping[key]``; a SensitivityError naming the manifest file and the key when it is missing."""
+    if key not in mapping:
+        raise SensitivityError(f"{source} has no '{prefix}{key}', which the sampled design is rebuilt from; {REWRITE}")
+    return mapping[key]
+
+
+def metric_columns(runs: pd.DataFrame, sweep: dict[str, Any]) -> list[str]:
+    """The summary metrics in runs.parquet: numeric columns that are neither bookkeeping nor swept parameters."""
+    skip = BOOKKEEPING | set(sweep.get("parameters") or {})
+    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])]
+
+
 # ---------------------------------------------------------------- files
 def read_store(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     folder = Path(folder)
@@ -150,10 +190,15 @@ def read_store(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise SensitivityError(f"{folder}/manifest.json is missing or unreadable: is {folder} an experiment's results folder?") from None
+    if not isinstance(manifest, dict):
+        raise SensitivityError(f"{folder}/manifest.json is not a JSON object; {REWRITE}")
     try:
         runs = pd.read_parquet(folder / "runs.parquet")
     except (OSError, ValueError):
-        raise SensitivityError(f"{folder}/runs.parquet is missing or unreadable: has the batch run?") from None
+        raise SensitivityError(f"{folder}/runs.parquet is missing or unreadable: has the batch run? (if it has, run it again with the same `govsim run` command, which writes runs.parquet anew)") from None
+    missing = [c for c in ("scenario", "point") if c not in runs.columns]
+    if missing:
+        raise SensitivityError(f"{folder}/runs.parquet has no column {', '.join(repr(c) for c in missing)}; run the batch again with the same `govsim run` command, which writes it anew")
     return manifest, runs
 
 
@@ -164,7 +209,7 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
 
     folder = Path(folder)
     manifest, runs = read_store(folder)
-    table, notes = analyse_store(manifest, runs, metrics)
+    table, notes = analyse_store(manifest, runs, metrics, folder)
     out = folder / "sensitivity.parquet"
     write_parquet(out, pa.Table.from_pandas(table, preserve_index=False))
     figures = plot(table, folder / "figures" / "sensitivity", lang, manifest.get("experiment", folder.name))

@@ -70,7 +70,9 @@ PRESETS: dict[str, tuple[str, str]] = {
     "wangzhuang": ("王庄“一核四微”", "Wangzhuang (one core, four micro)"),
     "donghu": ("东湖“一核多元”", "Donghu (one core, many actors)"),
     "yuyao": ("余姚“党建+”", "Yuyao (party-building +)"),
+    "yuyao_proposals": ("余姚“党建+”及对策", "Yuyao with its proposals"),
     "licheng": ("鲤城“1+4+N”", "Licheng (1+4+N)"),
+    "licheng_proposals": ("鲤城“1+4+N”及对策", "Licheng with its proposals"),
     "district": ("全区", "district"),
 }
 

@@ -34,6 +34,8 @@ from pydantic import BaseModel, Field, ValidationError
 from sim.experiment.sampling import Dimension
 from sim.experiment.spec import ExperimentError, Table, closest, dotted, flatten, is_sweep_leaf, read_toml
 
+from .metrics import metric_problem, summary_metrics
+
 
 class CalibrationError(ValueError):
     """A calibration that cannot be run; the message names file and key."""
@@ -94,7 +96,7 @@ class Calibration:
             if not math.isfinite(value):
                 return math.inf
             total += target.weight * ((value - target.value) / self.scale(metric)) ** 2
-        return total
+        return total if math.isfinite(total) else math.inf  # never NaN (a zero weight times an overflow)
 
 
 def _fields_at(loc: tuple) -> list[str]:
@@ -139,7 +141,7 @@ def parse(data: dict[str, Any], path: Path) -> CalibrationFile:
 
 def load_calibration(path: str | Path) -> Calibration:
     """Read and check a calibration file completely (scenario, parameters, metrics)."""
-    from sim.experiment.plan import _check_metrics, _check_overrides, _dimension, _registry, _unknown_path, results_name
+    from sim.experiment.plan import _check_overrides, _dimension, _registry, _unknown_path, results_name
     from sim.scenario import ScenarioError, load_scenario, with_overrides
 
     path = Path(path)
@@ -163,14 +165,38 @@ def load_calibration(path: str | Path) -> Calibration:
             if dotted_path not in registry:
                 raise _unknown_path(dotted_path, list(registry), path, f'parameters."{dotted_path}"')
             dims.append(_dimension(dotted_path, bounds, registry[dotted_path], path))
-        _check_metrics(list(spec.targets), path, "targets")
         try:
             base = load_scenario(scenario_file, overrides)
             for corner in ("low", "high"):
                 with_overrides(base, {d.path: d.value(getattr(d, corner)) for d in dims})
         except ScenarioError as exc:
             raise CalibrationError(f"{path}: scenario {settings.scenario!r} with these overrides and parameter bounds: {exc}", path, exc.key) from None
+        _check_targets(list(spec.targets), base, path)
     except ExperimentError as exc:  # the checks shared with experiment files
-        message = str(exc).replace("sweep.parameters.", "parameters.").replace("'sweep.parameters", "'parameters")
-        raise CalibrationError(message, exc.file or path, exc.key) from None
+        raise CalibrationError(_as_calibration(str(exc)), exc.file or path, _as_calibration(exc.key) if exc.key else None) from None
     return Calibration(path, text, spec, name, scenario_file, overrides, dims, dict(spec.targets))
+
+
+def _as_calibration(text: str) -> str:
+    """An experiment file's key names, in a message or key, as a calibration file spells them."""
+    return text.replace("sweep.parameters.", "parameters.").replace("'sweep.parameters", "'parameters").replace("experiment.name", "calibration.name")
+
+
+def _check_targets(metrics: list[str], scenario, path: Path) -> None:
+    """Every target must be a summary metric that runs of this scenario report.
+
+    A misspelt metric would score every trial inf (its mean is missing), so
+    the names are checked exactly, against a one-day run of the scenario on a
+    tiny world (see :mod:`.metrics`).
+    """
+    from sim.experiment.plan import _check_metrics
+
+    names = summary_metrics(scenario)
+    if names is None:  # the scenario does not build on a tiny world: the coarser shared check
+        _check_metrics(metrics, path, "targets")
+        return
+    for metric in metrics:
+        problem = metric_problem(metric, names, scenario)
+        if problem is not None:
+            key = f'targets."{metric}"'
+            raise CalibrationError(f"{path}: key '{key}': no summary metric {metric!r} {problem}", path, key)

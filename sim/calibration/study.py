@@ -9,6 +9,7 @@ calibrated one) and ``figures/convergence.png``/``.svg`` are written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -17,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiment.plan import seed_for
-from sim.experiment.store import now, write_atomic, write_json
+from sim.experiment.store import now, write_atomic
 from sim.experiment.worker import RunTask, simulate
 
-from .spec import Calibration
+from .spec import Calibration, CalibrationError
 
 
 def _optuna():
@@ -47,71 +48,260 @@ def evaluate(calibration: Calibration, values: dict[str, Any], map_runs: Callabl
 
 
 def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run the missing trials of the study, then write calibrated.toml and the plot."""
+    """Run the missing trials of the study, then write calibrated.toml and the plot.
+
+    Raises CalibrationError, before any trial runs, if the results folder
+    cannot be used: not writable, not a calibration folder, or holding trials
+    scored under other settings (see :func:`fingerprint`).
+    """
     optuna = _optuna()
     folder = Path(root) / calibration.name
-    folder.mkdir(parents=True, exist_ok=True)
     settings = calibration.settings
-    sampler = optuna.samplers.TPESampler(seed=settings.base_seed) if settings.sampler == "tpe" else optuna.samplers.RandomSampler(seed=settings.base_seed)
-    study = optuna.create_study(
-        study_name=calibration.name,
-        storage=f"sqlite:///{(folder / 'study.sqlite').resolve()}",
-        load_if_exists=True,
-        direction="minimize",
-        sampler=sampler,
-    )
-    finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    study = open_study(optuna, calibration, folder)
+    complete = optuna.trial.TrialState.COMPLETE
+    finished = [t for t in study.trials if t.state == complete]
     todo = max(0, settings.trials - len(finished))
     echo(f"calibration {calibration.name}: {len(finished)} trials stored, {todo} to run ({settings.replications} runs of {settings.days} days each)")
 
-    def objective(trial) -> float:
+    def objective(trial) -> tuple[float, dict[str, float]]:
         values = {}
         for d in calibration.dimensions:
             values[d.path] = trial.suggest_int(d.path, int(d.low), int(d.high)) if d.integer else trial.suggest_float(d.path, d.low, d.high)
         means = evaluate(calibration, values, map_runs)
         for metric, mean in means.items():
             trial.set_user_attr(metric, mean)
-        loss = calibration.loss(means)
-        echo(f"  trial {trial.number}: loss {loss:.4g}  " + ", ".join(f"{m} {v:.4g}" for m, v in means.items()))
-        return loss
+        return calibration.loss(means), means
 
-    pool = None
-    map_runs: Callable = map
-    if workers > 1 and settings.replications > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        import multiprocessing
-
-        pool = ProcessPoolExecutor(min(workers, settings.replications), mp_context=multiprocessing.get_context("spawn"))
-        map_runs = pool.map
+    pool = _start_pool(workers, settings.replications)
+    map_runs: Callable = pool.map if pool is not None else map
+    interrupted = False
     try:
-        if todo:
-            study.optimize(objective, n_trials=todo, catch=(RuntimeError,))
-    except KeyboardInterrupt:
-        echo("interrupted; finished trials are stored in study.sqlite. Run the same command again to continue")
-        raise
+        # Ask and tell, not study.optimize: optuna logs a trial that raises
+        # (Ctrl-C included) with its traceback; here a run's failure is one
+        # line and Ctrl-C reaches the caller untouched.
+        for _ in range(todo):
+            trial = study.ask()
+            try:
+                loss, means = objective(trial)
+            except RuntimeError as exc:  # a run failed: skip this trial, keep its error in the study
+                _tell_failed(optuna, study, trial, str(exc))
+                last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+                echo(f"  trial {trial.number}: failed, skipped ({last}); the error is stored in study.sqlite")
+                continue
+            except BaseException:  # Ctrl-C (or a bug): no trial is left 'running' in the study
+                interrupted = True
+                _tell_failed(optuna, study, trial, "interrupted")
+                raise
+            study.tell(trial, loss)
+            echo(f"  trial {trial.number}: loss {loss:.4g}  " + ", ".join(f"{m} {v:.4g}" for m, v in means.items()))
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    best = study.best_trial
+        _stop_pool(pool, interrupted)
+    finished = [t for t in study.trials if t.state == complete]
+    if not finished:
+        raise CalibrationError(f"{calibration.file}: no trial of calibration {calibration.name!r} finished (every one had a failed run; see above); nothing was written")
+    best = min(finished, key=lambda t: (t.value, t.number))
+    if not math.isfinite(best.value):
+        missing = [m for m in calibration.targets if not math.isfinite(best.user_attrs.get(m, math.nan))]
+        why = f"no trial gave every target a value (a NaN mean for {', '.join(missing)})" if missing else "every trial's loss overflowed"
+        echo(f"warning: {why}; the best loss is inf, so the 'best' parameters mean nothing")
     result = {
         "calibration": calibration.name,
         "file": str(calibration.file),
         "scenario": str(calibration.scenario_file),
-        "trials": len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]),
+        "trials": len(finished),
         "best_trial": best.number,
         "best_loss": best.value,
         "best_parameters": best.params,
-        "best_metrics": {m: best.user_attrs.get(m) for m in calibration.targets},
+        "best_metrics": {m: best.user_attrs.get(m, math.nan) for m in calibration.targets},
         "targets": {m: t.model_dump() for m, t in calibration.targets.items()},
         "finished": now(),
     }
-    write_json(folder / "calibration.json", result)
+    write_json_strict(folder / "calibration.json", result)
     write_scenario(calibration, best.params, folder / "calibrated.toml", result)
-    convergence_plot([t.value for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE], folder / "figures" / "convergence", calibration.name)
+    convergence_plot([t.value for t in finished], folder / "figures" / "convergence", calibration.name)
     return result
 
 
+def _tell_failed(optuna, study, trial, why: str) -> None:
+    try:
+        trial.set_user_attr("error", why)
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    except Exception:  # noqa: BLE001 - best effort; a trial left 'running' is ignored on resume
+        pass
+
+
+def _start_pool(workers: int, replications: int):
+    """Processes for the replications of a trial, or None to run them here.
+
+    The workers ignore Ctrl-C (the main process stops them), as in batches;
+    otherwise every one of them would print its own traceback.
+    """
+    if workers <= 1 or replications <= 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.experiment.executors import _init_worker
+
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(min(workers, replications), mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
+
+
+def _stop_pool(pool, interrupted: bool) -> None:
+    if pool is None:
+        return
+    if interrupted:  # stop the runs in flight now rather than wait for them
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.exitcode is None:
+                process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---------------------------------------------------------------- the study and its folder
+STUDY_FILE = "study.sqlite"
+FINGERPRINT = "govsim_fingerprint"
+
+
+def fingerprint(calibration: Calibration) -> dict[str, Any]:
+    """Everything that decides a trial's loss, as stored with the study.
+
+    The resolved scenario (overrides included; the calibrated parameters, its
+    name and description left out) enters as a hash, and so does the model's
+    code, as in a batch's run keys. The trial budget and the sampler are left
+    out: they decide which trials run, not what a trial's loss is.
+    """
+    from sim import model_version
+    from sim.scenario import load_scenario
+
+    config = load_scenario(calibration.scenario_file, calibration.overrides).model_dump(mode="json")
+    for key in ("name", "description"):
+        config.pop(key, None)
+    for d in calibration.dimensions:
+        *parents, last = d.path.split(".")
+        table = config
+        for part in parents:
+            table = table.get(part, {})
+        table.pop(last, None)
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    settings = calibration.settings
+    data = {
+        "model": model_version(),
+        "scenario": hashlib.sha256(text.encode()).hexdigest()[:16],
+        "days": settings.days,
+        "replications": settings.replications,
+        "base_seed": settings.base_seed,
+        "parameters": {d.path: {"low": d.low, "high": d.high, "integer": d.integer} for d in calibration.dimensions},
+        "targets": {m: {"value": t.value, "tolerance": t.tolerance, "weight": t.weight} for m, t in calibration.targets.items()},
+    }
+    return json.loads(json.dumps(data))  # as it reads back from the study
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def differences(stored: dict[str, Any], current: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, words) for every setting that changed, in the file's terms."""
+    old, new = _flat(stored), _flat(current)
+    out = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        if old.get(key, ...) == new.get(key, ...):
+            continue
+        if key == "scenario":
+            out.append(("calibration.scenario", "the scenario (its file, the files it extends, or [overrides])"))
+        elif key == "model":
+            out.append(("model", f"the model's code (govsim {old.get(key)} -> {new.get(key)})"))
+        elif key not in old or key not in new:
+            head = key.rsplit(".", 1)[0] if key.startswith(("targets.", "parameters.")) else key
+            word = "added" if key not in old else "removed"
+            if (head, f"{head} {word}") not in out:
+                out.append((head, f"{head} {word}"))
+        else:
+            name = key if key.startswith(("targets.", "parameters.")) else f"calibration.{key}"
+            out.append((name, f"{name} {old[key]!r} -> {new[key]!r}"))
+    return out
+
+
+def _check_folder(calibration: Calibration, folder: Path) -> None:
+    """The results folder can be written and is ours (or new, or empty); creates it."""
+    file = calibration.file
+    choose = "choose another --out or calibration name (key 'calibration.name')"
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise CalibrationError(f"{file}: cannot write the results to {folder}/: it is a file, not a folder; {choose}", file)
+        if folder.is_dir() and not (folder / STUDY_FILE).is_file() and any(folder.iterdir()):
+            raise CalibrationError(f"{file}: {folder}/ exists and is not a govsim calibration folder (it has no {STUDY_FILE}); {choose}", file)
+        blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise CalibrationError(f"{file}: cannot create the results folder {folder}/: {blocker} is a file, not a folder; choose another --out", file)
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise CalibrationError(f"{file}: cannot write the results to {folder}/ ({why}); choose another --out", file) from None
+
+
+def open_study(optuna, calibration: Calibration, folder: Path):
+    """The study in ``folder``, new or resumed; refuses one scored under other settings."""
+    _check_folder(calibration, folder)
+    settings = calibration.settings
+    sampler = optuna.samplers.TPESampler(seed=settings.base_seed) if settings.sampler == "tpe" else optuna.samplers.RandomSampler(seed=settings.base_seed)
+    path = folder / STUDY_FILE
+    try:
+        study = optuna.create_study(study_name=calibration.name, storage=f"sqlite:///{path.resolve()}", load_if_exists=True, direction="minimize", sampler=sampler)
+        trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        stored = study.user_attrs.get(FINGERPRINT)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file; say which
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CalibrationError(f"{calibration.file}: {path} cannot be opened as a calibration study ({why}); delete {folder}/ to start afresh, or choose another --out", calibration.file) from None
+    current = fingerprint(calibration)
+    if trials and stored != current:
+        fresh = f"Delete {folder}/ to start afresh, or give this calibration another name (key 'calibration.name') or another --out to keep both."
+        if stored is None:
+            raise CalibrationError(
+                f"{calibration.file}: {folder}/ holds {len(trials)} trials from an earlier govsim that did not record the settings they were scored under, "
+                f"so they cannot be checked against this file. {fresh}",
+                calibration.file,
+            )
+        changes = differences(stored, current)
+        shown = "; ".join(words for _, words in changes[:6]) + ("; ..." if len(changes) > 6 else "")
+        raise CalibrationError(
+            f"{calibration.file}: {folder}/ holds {len(trials)} trials scored under other settings ({shown}): "
+            f"their losses do not apply to this file. {fresh}",
+            calibration.file,
+            changes[0][0] if changes else None,
+        )
+    if stored != current:  # a new study, or one without a finished trial
+        study.set_user_attr(FINGERPRINT, current)
+    return study
+
+
 # ---------------------------------------------------------------- outputs
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity as None, so that it is valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def write_json_strict(path: Path, data: Any) -> None:
+    """Like the store's write_json, but valid JSON whatever the numbers (NaN and inf as null)."""
+    text = json.dumps(json_safe(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
 def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

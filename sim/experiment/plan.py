@@ -419,25 +419,23 @@ def _resolve(path: Path, scenarios: list[ScenarioEntry], points: list[dict[str, 
 # ------------------------------------------------------------------ metrics
 @cache
 def known_metrics() -> tuple[str, ...]:
-    """Summary metric names of the core, from one day of a tiny world."""
+    """Summary metric names of the core and of every mechanism, from one day of a tiny world."""
     from sim.governance import GovernanceModel
+    from sim.mechanisms import available
 
     tiny = {"world.communities": 1, "world.zones": 1, "world.buildings_per_zone": 2, "world.residents": 50}
-    model = GovernanceModel(rng=0, overrides=tiny)
+    model = GovernanceModel(rng=0, overrides={**tiny, **{f"mechanisms.{name}.enabled": True for name in available()}})
     model.step()
     return tuple(model.summary())
 
 
 def _check_metrics(metrics: list[str], path: Path, table: str = "experiment.metrics") -> list[str]:
-    from sim.mechanisms import available
-
-    core = known_metrics()
+    known = known_metrics()
     for index, metric in enumerate(metrics):
-        prefix = metric.partition(".")[0]
-        if metric in core or ("." in metric and prefix in available()):
-            continue  # mechanism metrics are known only once it runs
+        if metric in known:
+            continue
         key = f"{table}[{index}]" if table == "experiment.metrics" else f'{table}."{metric}"'
-        raise ExperimentError(f"{path}: key '{key}': no summary metric {metric!r}{did_you_mean(metric, core)}", path, key)
+        raise ExperimentError(f"{path}: key '{key}': no summary metric {metric!r}{did_you_mean(metric, known)}", path, key)
     return list(metrics)
 
 

@@ -122,8 +122,11 @@ class ResultStore:
         if fresh and ours:
             _Lock(self.ledger_path.with_name(".lock")).release()  # refuse while another run writes
             shutil.rmtree(folder)
-        (folder / "store").mkdir(parents=True, exist_ok=True)
-        (folder / "series").mkdir(exist_ok=True)
+        try:
+            (folder / "store").mkdir(parents=True, exist_ok=True)
+            (folder / "series").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot write results to {folder}/: {exc.strerror or exc}; choose another --out") from None
         self.lock = _Lock(folder / "store" / ".lock")
         self.db = sqlite3.connect(self.ledger_path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")

@@ -18,13 +18,15 @@ What it changes, in four parts (each can be switched off with a zero):
 2. IoT sensors for power, gas and flooding (seed 002, 智能监管预警平台) in a
    share ``sensor_coverage`` of buildings, oldest first. An undiscovered
    safety problem of the sensor-detectable sort (``sensor_detectable_share``
-   of safety problems) in a covered building raises an alarm the same day
-   with chance ``sensor_detection_prob`` (``CHANNELS["sensor"]``). Sensors
+   of safety problems) in a covered building raises an alarm within a day
+   with chance ``sensor_detection_prob`` (on the day it arises, pro rata to
+   the part of the day it has existed; ``CHANNELS["sensor"]``). Sensors
    watch around the clock, so they act in ARISE, before residents and
    patrols look.
 3. Shared data and the four-colour warning (四色预警, seed 004 §3.3): zones are
-   graded red, orange, yellow and green by residents' complaints per
-   resident over the last ``warning_window_days`` (quartiles within each
+   graded red, orange, yellow and green by residents' complaints (their own
+   reports and posted needs; not patrol, sensor, rider, informant or
+   volunteer finds) over the last ``warning_window_days`` (quartiles within each
    community). Because the data sit in one shared store (一库汇聚、多端共用,
    seed 004 §3.3), data work can move between zones: the gridworkers of red
    zones hand ``patrol_shift`` of their administrative time (half as much in
@@ -51,6 +53,10 @@ from sim.model.params import PROBLEM_KINDS
 from sim.model.problems import CHANNELS, ROUTED, UNDISCOVERED
 
 SAFETY = PROBLEM_KINDS.index("safety")
+COMPLAINTS = (CHANNELS["resident"], CHANNELS["order"])
+"""Channels of residents' own complaints (诉求): what the four-colour warning counts,
+not what patrols, sensors, riders or informants find."""
+_IS_COMPLAINT = np.isin(np.arange(-1, max(CHANNELS.values()) + 1), COMPLAINTS)  # by channel code + 1
 MAX_ADMIN = 0.95
 
 
@@ -129,14 +135,14 @@ class DigitalPlatform(Mechanism):
             self._speed_referrals(model)
 
     def _count_complaints(self, model) -> np.ndarray:
-        """Problems discovered in the warning window, by zone; keeps those discovered yesterday.
+        """Residents' complaints in the warning window, by zone; keeps the problems discovered yesterday.
 
         A problem is discovered once, while open, at a time within the day of discovery, so
         one discovered since yesterday's dawn has an id from the first problem open then on.
         Yesterday's discoveries join the window; those of the day it leaves behind drop out.
         A time rounded up to dawn (or later) is counted on its own until its day is yesterday.
         """
-        P, day, n_zones = model.problems, model.day, model.n_zones
+        P, day = model.problems, model.day
         d = P.discovered[self.scan_from : P.n]
         hits = (d >= day - 1).nonzero()[0]
         times, found = d[hits], self.scan_from + hits
@@ -145,14 +151,19 @@ class DigitalPlatform(Mechanism):
             late, found = found[times >= day], found[times < day]
             self.scan_from = min(self.scan_from, int(late[0]))
         self.yesterday = found
-        counts = np.bincount(model.building_zone[P.building[found]], minlength=n_zones)
+        counts = self._complaints_by_zone(model, found)
         self.complaints += counts
         if len(self.window) == self.params.warning_window_days:
             self.complaints -= self.window.popleft()
         self.window.append(counts)
         if len(late) == 0:
             return self.complaints
-        return self.complaints + np.bincount(model.building_zone[P.building[late]], minlength=n_zones)
+        return self.complaints + self._complaints_by_zone(model, late)
+
+    def _complaints_by_zone(self, model, found: np.ndarray) -> np.ndarray:
+        P = model.problems
+        found = found[_IS_COMPLAINT[P.channel[found] + 1]]
+        return np.bincount(model.building_zone[P.building[found]], minlength=model.n_zones)
 
     def _four_colour(self, model, complaints: np.ndarray, ties: np.ndarray) -> None:
         """Grade zones by recent complaints; move admin time from red to yellow/green zones.
@@ -213,7 +224,8 @@ class DigitalPlatform(Mechanism):
             return
         # an undiscovered problem is open, so this is every open undiscovered one the sensors watch
         und = self.watched = [i for i, s in zip(self.watched, P.status[self.watched].tolist()) if s == UNDISCOVERED]
-        found = np.array([i for i, u in zip(und, self.rng.random(len(und)).tolist()) if u < p.sensor_detection_prob], dtype=np.int64)
+        draws = self.rng.random(len(und)).tolist()
+        found = np.array([i for i, u in zip(und, draws) if u < model.chance_today(p.sensor_detection_prob, P.arose.item(i))], dtype=np.int64)
         if len(found):
             P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["sensor"])
             self.sensor_reports += len(found)

@@ -98,7 +98,7 @@ class EmergencyConversion(Mechanism):
 
     def _form_squads(self, model) -> np.ndarray:
         R = model.residents
-        asked = model.mobilise(np.where(R.age_group != ELDERLY, np.float32(self.params.household_share), np.float32(0)))
+        asked = model.mobilise(np.where(R.age_group != ELDERLY, np.float32(self.params.household_share), np.float32(0)), rng=self.rng)
         answered = asked[self.rng.random(len(asked)) < R.willingness[asked]]
         self.responders += len(answered)
         return np.union1d(self._reserve(model), answered)

@@ -8,7 +8,7 @@ What it changes: at setup a pairing drive (结对共建, seed 000 §1, §5; seed
 §1.1) pairs a share ``pairing_share`` of the units in ``model.enterprises``
 with their community: a paired unit becomes active and gives a one-off
 donation of funds or equipment (``pairing_donation_yuan``) into its
-community committee's ``budget``. While a unit stays active, every month
+community's co-building fund. While a unit stays active, every month
 
 - its employee volunteers run ``employee_activities_per_month`` activities
   (``enterprise.volunteer_activities_per_month``, which the core adds to the
@@ -17,13 +17,15 @@ community committee's ``budget``. While a unit stays active, every month
   its community to take part (``model.mobilise``): seed 000 §5, employees
   who live in the area join community projects;
 - under the community-partner scheme only, it gives steady support
-  (``monthly_support_yuan``) into the committee's budget.
+  (``monthly_support_yuan``) into the fund.
 
-The committee spends ``project_spend_share`` of the co-building money it
-holds each month on co-building projects (``project_cost_yuan`` each, paid
-from its budget), each run as one extra community activity that month
-(``model.extra_activities``): money becomes activities only through the
-committee.
+The fund is earmarked: the committee spends ``project_spend_share`` of it
+each month on co-building projects (``project_cost_yuan`` each), each run as
+one extra community activity that month (``model.extra_activities``), and
+never on its ordinary programme, which its own budget pays for. Money
+becomes activities only through the committee. Gifts count as the unit's
+donations (``enterprise.donated``, which the points evaluation of units
+reads).
 
 Active units drift back to passive (``drift_prob`` a month), after which
 they only give the core's occasional one-off donation. The community-partner
@@ -71,23 +73,23 @@ class EnterpriseCobuilding(Mechanism):
 
     def setup(self, model) -> None:
         p = self.params
-        self.fund = np.zeros(model.n_communities)  # co-building money the committee still holds
+        self.fund = np.zeros(model.n_communities)  # co-building money the committee still holds, by community
         self.projects = np.zeros(model.n_communities)  # extra activities this month, by community
         self.given = 0.0
         self.paired = [e for e in model.enterprises if self.rng.random() < p.pairing_share]
         for e in self.paired:
             self._activate(e, True)
-            self._give(model, e.community, p.pairing_donation_yuan)
+            self._give(e, p.pairing_donation_yuan)
         self.active_months = 0.0
 
     def _activate(self, e, active: bool) -> None:
         e.active = active
         e.volunteer_activities_per_month = self.params.employee_activities_per_month if active else 0.0
 
-    def _give(self, model, community: int, yuan: float) -> None:
+    def _give(self, e, yuan: float) -> None:
         if yuan > 0:
-            model.committees[community].budget += yuan
-            self.fund[community] += yuan
+            e.donated += yuan
+            self.fund[e.community] += yuan
             self.given += yuan
 
     def act(self, model, phase: Phase) -> None:
@@ -103,20 +105,21 @@ class EnterpriseCobuilding(Mechanism):
             if e.active:
                 asked[e.community] += p.employees_asked_per_month
                 if p.partner_scheme:
-                    self._give(model, e.community, p.monthly_support_yuan)
+                    self._give(e, p.monthly_support_yuan)
         self.active_months += sum(e.active for e in self.paired)
         # employees of active units are asked to take part
         R = model.residents
         if asked.any():
             employed = np.bincount(model.resident_community, weights=R.employed, minlength=model.n_communities)
             share = np.minimum(1.0, asked / np.maximum(employed, 1))
-            model.mobilise((R.employed * share[model.resident_community]).astype(np.float32))
+            model.mobilise((R.employed * share[model.resident_community]).astype(np.float32), rng=self.rng)
         # the committee turns co-building money into project activities
         cost = p.project_cost_yuan
         projects = np.zeros(model.n_communities)
         for c, committee in enumerate(model.committees):
-            paid = committee.pay(min(self.fund[c] * p.project_spend_share, committee.budget))
+            paid = self.fund[c] * p.project_spend_share
             self.fund[c] -= paid
+            committee.spent += paid  # the units' money, spent by the committee
             projects[c] = paid / cost
         model.extra_activities += projects - self.projects
         self.projects = projects

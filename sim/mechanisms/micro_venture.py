@@ -19,8 +19,10 @@ contest for small community service projects (Wangzhuang since 2017, seed
   servers to the community's care pool (``model.care_pool[c]``, created if
   the community has none), at a speed that grows with its quality, and
   ``activities_per_project`` activities a month (``model.extra_activities``).
-  Both stop when the term ends. A winning outside organisation becomes a
-  social organisation of the community (``SocialOrganisation``, external).
+  Both stop when the term ends; a care pool that only projects staffed then
+  closes, and the care needs waiting in it go to the community's
+  gridworkers. A winning outside organisation becomes a social organisation
+  of the community (``SocialOrganisation``, external).
 * **Incubation.** A funded resident team, coached by the professional
   organisation and the community workers, becomes a resident-grown social
   organisation at the end of its term with probability ``incubation_prob`` ×
@@ -72,7 +74,6 @@ class MicroVentureParams(MechanismParams):
     activities_per_project: float = param(2.0, unit="activities/month", ge=0, le=50, source="assumption: a 30,000-yuan grant buys about 20 activities a year at the committee's 1,500 yuan each", description="Activities a month a funded project of average quality (0.5) runs.")
     incubation_prob: float = param(0.5, unit="probability", ge=0, le=1, source="assumption; seed 000 §3 (incubating endogenous organisations)", description="Chance that a funded resident team becomes an organisation, at average worker project capacity (0.5).")
     incubated_servers: int = param(1, unit="servers", ge=0, le=20, source="assumption", description="Lasting service staff of an incubated resident-grown organisation.")
-    incubated_volunteers: int = param(10, unit="persons", ge=0, le=1000, source="assumption", description="Volunteers of an incubated organisation.")
     review_cost_per_proposal: float = param(2000.0, unit="yuan", ge=0, le=1e6, source="assumption; seed 000 §3 (review, supervision and evaluation bought from a social-work association)", description="Third-party review and supervision cost per proposal.")
 
 
@@ -86,6 +87,7 @@ class MicroVenture(Mechanism):
 
     def setup(self, model) -> None:
         self.projects: list[Project] = []
+        self.own_pool: dict[int, int] = {}  # care pools this mechanism made, by community
         self.proposals = self.funded = self.incubated = self.embedded = 0
         self.quality_proposed = self.quality_funded = 0.0
 
@@ -128,7 +130,9 @@ class MicroVenture(Mechanism):
 
     def _care_pool(self, model, c: int) -> int:
         if model.care_pool[c] < 0:
-            model.care_pool[c] = model.add_pool(f"social organisations {c}", 0)
+            if c not in self.own_pool:  # a community without social organisations' staff
+                self.own_pool[c] = model.add_pool(f"social organisations {c}", 0)
+            model.care_pool[c] = self.own_pool[c]
         return int(model.care_pool[c])
 
     def _add_servers(self, model, c: int, speeds: np.ndarray) -> tuple[int, np.ndarray]:
@@ -148,7 +152,7 @@ class MicroVenture(Mechanism):
         model.extra_activities[c] += activities
         self.projects.append(Project(c, source, quality, model.day + p.term_days, pool, server, activities))
         if source == ENTRANT:  # the outside organisation settles in the community (外引)
-            org = SocialOrganisation(model, c, True, 0, 0)
+            org = SocialOrganisation(model, c, True, 0)
             org.activities_per_month = 0.0
             model.social_orgs.append(org)
             self.embedded += 1
@@ -159,12 +163,17 @@ class MicroVenture(Mechanism):
         speed = pool.speed.copy()
         speed[pr.server] = 0.0
         pool.set_speed(speed, model.day)
+        if not speed.any():  # the pool was the project's alone: care needs go back to the gridworkers
+            model.care_pool[pr.community] = -1
+            start = model.totals.first_open
+            waiting = start + np.flatnonzero(model.problems.pool[start : model.problems.n] == pr.pool)
+            model.move_queued(waiting, model.community_pool[pr.community])
         model.extra_activities[pr.community] = max(0.0, model.extra_activities[pr.community] - pr.activities)
         if pr.source != TEAM:
             return
         project_capacity = model.community_capacity("project")[pr.community]
         if self.rng.random() < min(1.0, p.incubation_prob * (0.5 + project_capacity)):
-            org = SocialOrganisation(model, pr.community, False, p.incubated_servers, p.incubated_volunteers)
+            org = SocialOrganisation(model, pr.community, False, p.incubated_servers)
             model.social_orgs.append(org)
             if p.incubated_servers:
                 self._add_servers(model, pr.community, np.ones(p.incubated_servers))

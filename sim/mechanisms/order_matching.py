@@ -132,7 +132,8 @@ class OrderMatching(Mechanism):
         if not und:
             return
         size = model.building_residents
-        posted = [(i, P.building.item(i)) for i, u in zip(und, self.rng.random(len(und)).tolist()) if u < p.post_prob]  # one draw each, in order of id
+        draws = self.rng.random(len(und)).tolist()  # one each, in order of id
+        posted = [(i, P.building.item(i)) for i, u in zip(und, draws) if u < model.chance_today(p.post_prob, P.arose.item(i))]
         posted = [(i, b) for i, b in posted if size[b] > 0]  # someone lives there to post it
         if not posted:  # most days
             return

@@ -69,7 +69,7 @@ class PartyAssessment(Mechanism):
         if p.remind_idle and len(idle):
             prob = np.zeros(R.n, dtype=np.float32)
             prob[idle] = 1.0
-            self.reminded += len(model.mobilise(prob))
+            self.reminded += len(model.mobilise(prob, rng=self.rng))
         unregistered = np.flatnonzero(R.party_member & ~R.party_registered)
         new = unregistered[rng.random(len(unregistered)) < p.registration_prob]
         R.party_registered[new] = True

@@ -11,10 +11,13 @@ branch then do two things through the model's own state:
 * **Informants (党员信息员, seed 000 §1).** In DISCOVER each registered member
   reports problems still undiscovered in their own building at a daily rate
   ``report_prob`` × their willingness, and in the other buildings of their
-  zone at ``nearby_weight`` of that rate spread over those buildings. Members
-  who serve (``party_serving``) count fully, registered members who do not
-  serve count ``registered_weight``. Found problems get the channel
-  ``CHANNELS["party"]`` and the reporting member is marked active (reports).
+  zone at ``nearby_weight`` of that rate spread over those buildings. A
+  member whose building has no group works for the zone branch instead: the
+  same total effort (1 + ``nearby_weight``) spread evenly over all the
+  zone's buildings. Members who serve (``party_serving``) count fully,
+  registered members who do not serve count ``registered_weight``. Found
+  problems get the channel ``CHANNELS["party"]`` and the reporting member is
+  marked active (reports).
 * **Recruiters.** Every ``visit_interval_days`` each serving member goes
   round their building with probability equal to their willingness
   (marked active, volunteering) and asks ``contacts_per_visit`` neighbours to
@@ -48,7 +51,7 @@ class PartyNetworkParams(MechanismParams):
     group_min_members: int = param(2, unit="registered members", ge=1, le=50, source="assumption; seed 000 §1, seed 003 §3.2 (building groups 楼栋党小组)", description="Registered members a building needs for its own group (楼栋党小组).")
     report_prob: float = param(0.3, unit="1/day", ge=0, le=1, source="assumption; seed 000 §1 (party informants 党员信息员 in the grid teams)", description="Daily chance that a willing serving member reports a problem in their building.")
     nearby_weight: float = param(0.3, unit="ratio", ge=0, le=5, source="assumption; seed 004 §1.1 (branches reach the front line of their zone)", description="Informant effort on the other buildings of the zone, relative to their own building (spread over those buildings).")
-    registered_weight: float = param(0.2, unit="ratio", ge=0, le=1, source="assumption; seed 004 §2.1 ('registered, not serving' 报到少履职)", description="Informant and recruiting effort of a registered member who does not serve, relative to one who serves.")
+    registered_weight: float = param(0.2, unit="ratio", ge=0, le=1, source="assumption; seed 004 §2.1 ('registered, not serving' 报到少履职)", description="Informant effort of a registered member who does not serve, relative to one who serves (only serving members go round recruiting).")
     visit_interval_days: int = param(7, unit="days", ge=1, le=365, source="assumption", description="Days between rounds of serving members visiting their neighbours.")
     contacts_per_visit: float = param(3.0, unit="residents", ge=0, le=50, source="assumption; seed 000 §1 (党建带群建), seed 002", description="Neighbours a member asks to take part on one round of visits.")
     cost_per_branch: float = param(3000.0, unit="yuan/year", ge=0, le=1e6, source="assumption (branch working funds)", description="Yearly working funds of one zone branch.")
@@ -179,7 +182,7 @@ class PartyNetwork(Mechanism):
         R.mark_active(went, model.day, R.volunteering)
         contacts = np.bincount(R.building[went], minlength=model.n_buildings) * p.contacts_per_visit
         prob = (contacts / self._building_size).astype(np.float32)
-        self.asked += len(model.mobilise(R.by_building(prob)))
+        self.asked += len(model.mobilise(R.by_building(prob), rng=self.rng))
         self.visits += len(went)
 
     def metrics(self) -> dict[str, float]:

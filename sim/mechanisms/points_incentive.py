@@ -74,7 +74,7 @@ class PointsIncentive(Mechanism):
         self.bonus = np.zeros(R.n, dtype=np.float32)  # this mechanism's share of logit_bonus
         self.budget_left = np.full(model.n_communities, p.budget_per_community)
         self.unit_points = np.zeros(len(model.enterprises))
-        self._donated = np.array([e.donated for e in model.enterprises], dtype=float)
+        self._donated = np.zeros(len(model.enterprises))  # every donation since the start earns points
         self.points_earned = self.rewards = self.rewarded = self.units_activated = 0.0
         self._honour()
         self._set_bonus(model, np.arange(R.n))

@@ -34,7 +34,7 @@ from sim.model.problems import CHANNELS, UNDISCOVERED
 
 class RiderInformantsParams(MechanismParams):
     enrolment_share: float = param(0.5, unit="share of riders", ge=0, le=1, source="assumption; seed 004 §3.1 (appointment of rider gridworkers)", description="Share of resident delivery riders appointed as rider gridworkers.")
-    buildings_per_day: float = param(30.0, unit="buildings/day", ge=0, le=500, source="assumption (dozens of deliveries a day)", description="Buildings an appointed rider passes in a day, at random across their community.")
+    buildings_per_day: int = param(30, unit="buildings/day", ge=0, le=500, source="assumption (dozens of deliveries a day)", description="Buildings an appointed rider passes in a day, at random across their community.")
     notice_prob: float = param(0.03, unit="probability per pass", ge=0, le=1, source="assumption (a rider sees common areas in passing, a patrol walks through)", description="Chance a rider passing a building notices and reports an undiscovered hazard there.")
     kinds: ProblemKindList = param(("safety", "facilities", "environment"), unit="problem kinds", source="seed 004 §3.1 (随手拍 hazards, patrols)", description="Kinds of problem riders report.")
     points_yuan: float = param(10.0, unit="yuan per valid report", ge=0, le=10000, source="assumption; seed 004 §3.1 (points per valid lead, exchanged for rewards)", description="Value of the points a rider earns for a valid report.")
@@ -57,7 +57,7 @@ class RiderInformants(Mechanism):
         start = np.concatenate([[0], np.cumsum(count)[:-1]])
         community = model.resident_community[self.riders]
         # every rider's passes, rider by rider (the same every day; only the buildings are drawn)
-        self.passes = round(p.buildings_per_day)
+        self.passes = p.buildings_per_day
         who = np.repeat(np.arange(len(self.riders)), self.passes)
         self.who_size = count[community][who].astype(float)  # exact; spares casting in the daily product
         self.who_start = start[community][who] if model.n_communities > 1 else None  # one community starts at 0
@@ -81,9 +81,10 @@ class RiderInformants(Mechanism):
         if self.who_start is not None:
             building += self.who_start
         visits = np.bincount(building, minlength=model.n_buildings)
-        # as rng.random(len(und)) < 1 - (1 - notice_prob) ** visits, a hazard at a time
+        # as rng.random(len(und)) < 1 - (1 - notice_prob) ** visits, a hazard at a time (pro rata on its first day)
         at = [P.building.item(i) for i in und]
-        found = [(i, b) for i, b, u in zip(und, at, self.rng.random(len(und)).tolist()) if u < self.notice[visits.item(b)]]
+        draws = self.rng.random(len(und)).tolist()
+        found = [(i, b) for i, b, u in zip(und, at, draws) if u < model.chance_today(self.notice[visits.item(b)], P.arose.item(i))]
         if not found:
             return
         # the reporter: one of the riders who passed the building, who made the int(u * visits)-th of its

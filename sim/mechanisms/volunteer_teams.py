@@ -8,7 +8,7 @@ services (心理咨询队、社区义工队、义务消防队、民生保障队�
 that residents prevent and handle problems themselves (群防群治, 自我整治、
 自我管理). Licheng formed 330 volunteer teams with 7,494 members and wants
 volunteers in mediation, patrols and care for the old and disabled (seed 004
-§一.2, §三.4).
+§一.3, §三.4).
 
 What it changes in the model:
 
@@ -42,7 +42,7 @@ CHANNEL = CHANNELS["volunteer"]  # discovery by volunteer-team patrols
 
 
 class VolunteerTeamsParams(MechanismParams):
-    members_per_1000: float = param(15.0, unit="members per 1,000 adults", ge=0, le=300, source="seed 004 §一.2: 7,494 members of 330 teams in Licheng (about 500,000 adults assumed)", description="Team members recruited per 1,000 adult residents.")
+    members_per_1000: float = param(15.0, unit="members per 1,000 adults", ge=0, le=300, source="seed 004 §一.3: 7,494 members of 330 teams in Licheng (about 500,000 adults assumed)", description="Team members recruited per 1,000 adult residents.")
     kinds: ProblemKindList = param(("safety", "environment", "care", "disputes"), unit="problem kinds", source="seed 002 (volunteer fire, environment, livelihood, counselling teams); seed 004 §三.4 (mediation, patrols, care)", description="Kinds of problem the teams look after, one team kind each.")
     duty_days_per_week: float = param(2.0, unit="days/week", ge=0, le=7, source="assumption", description="Days a week a member is on duty.")
     buildings_per_duty: float = param(3.0, unit="buildings", ge=0, le=50, source="assumption", description="Buildings of their zone a member walks through on a duty day.")
@@ -130,7 +130,7 @@ class VolunteerTeams(Mechanism):
         found = []
         for j, v in zip(und, u):
             patrolling = sum(on_duty[i] for i in self._cell_members[self._building_cell[P.building.item(j)] + P.kind.item(j)])
-            if v < self._find_prob[patrolling]:
+            if v < model.chance_today(self._find_prob[patrolling], P.arose.item(j)):
                 found.append(j)
         if found:
             found = np.array(found)

@@ -19,7 +19,9 @@ delay (exponential, mean ``response_days``) instead of the slow referral, and
 that department serves it from staff it commits to summons, in a dedicated
 summons pool added at setup rather than behind the ordinary referrals. The
 departments together commit ``summon_staff_per_community`` server-days a day
-for each community, split among them by their expected load of big problems.
+for each community, split among them by their expected load of big problems,
+as whole officers on part duty (like the core's departments): a case, once
+taken up, needs its ordinary work at full speed.
 Big problems beyond the monthly quota take the core's usual route. Faster
 arrival and dedicated capacity mean more big problems are resolved before
 residents give up; resolutions feed residents' efficacy through the core.
@@ -69,9 +71,11 @@ class WhistleEscalation(Mechanism):
             departments = [d for d in model.departments if d.kinds]
             weight = np.array([sum(load[k] for k in d.kinds) for d in departments]) + 1e-12
             for dept, staff in zip(departments, self.staff * weight / weight.sum()):
+                # whole officers on part duty, as the core's departments: a case takes its
+                # work at full speed once started, and the officer then turns to other work
                 servers = max(1, int(np.ceil(staff)))
-                pool = model.add_pool(f"department {dept.index} summons", servers)
-                model.pools[pool].set_speed(np.full(servers, staff / servers), 0.0)
+                pool = model.add_pool(f"department {dept.index} summons", servers, duty=staff / servers)
+                model.pools[pool].set_speed(np.ones(servers), 0.0)
                 for kind in dept.kinds:
                     self.summon_pool[PROBLEM_KINDS.index(kind)] = pool
         self.used = [0] * model.n_communities  # summons this month, by community

@@ -45,8 +45,10 @@ from .sampling import poisson_cells
 from .service import ServicePool
 from .world import build_layout, slice_starts
 
-MONTH = 30
 YEAR = 365
+MONTH_STARTS = tuple(m * YEAR // 12 for m in range(12))
+"""Days of the year on which a month begins: twelve months a year, so the
+committee's yearly budget and its monthly plans keep to the same calendar."""
 STREAMS = ("world", "arrivals", "discovery", "service", "residents", "staff", "hiring", "institutions")
 
 
@@ -159,7 +161,7 @@ class GovernanceCore(mesa.Model):
                 self.enterprises.append(Enterprise(self, c, bool(self.streams["institutions"].random() < o.enterprise_active_share)))
             for _ in range(self._round_random(o.social_orgs_per_community)):
                 external = bool(self.streams["institutions"].random() < o.social_org_external_share)
-                self.social_orgs.append(SocialOrganisation(self, c, external, o.social_org_servers, o.social_org_volunteers))
+                self.social_orgs.append(SocialOrganisation(self, c, external, o.social_org_servers))
         d = self.params.departments
         # Each department's share of staff time for community cases, in whole servers on part duty.
         per_department = d.staff_per_community * self.n_communities / d.count
@@ -267,6 +269,16 @@ class GovernanceCore(mesa.Model):
         mean = np.broadcast_to(np.asarray(mean, dtype=float), (n,))
         sigma2 = np.log(1 + s.cv**2)
         return self.streams["service"].lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
+
+    def chance_today(self, daily: float, arose: float) -> float:
+        """Chance of an event of daily chance ``daily`` for a problem that arose at ``arose``.
+
+        A problem that arose today is exposed only for the rest of the day, as
+        in the core's own discovery, so a channel does not find it faster than
+        a day's watch allows.
+        """
+        exposed = self.day + 1 - max(arose, self.day)
+        return daily if exposed >= 1 else 1 - (1 - daily) ** exposed
 
     def time_in_day(self, earliest: np.ndarray) -> np.ndarray:
         """A uniform time within today, not before ``earliest``."""
@@ -385,9 +397,14 @@ class GovernanceCore(mesa.Model):
             self._zone_at_home_cache = np.bincount(self.resident_zone, weights=self.residents.at_home, minlength=self.n_zones)
         return self._zone_at_home_cache
 
-    def mobilise(self, prob: np.ndarray) -> np.ndarray:
-        """Ask residents to take part, each with its own probability; returns who was asked."""
-        asked = (self.streams["residents"].random(self.residents.n, dtype=np.float32) < prob).nonzero()[0]
+    def mobilise(self, prob: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Ask residents to take part, each with its own probability; returns who was asked.
+
+        A mechanism passes its own ``rng``: the core's residents' stream then
+        draws the same numbers every day whether or not the mechanism is on.
+        """
+        rng = self.streams["residents"] if rng is None else rng
+        asked = (rng.random(self.residents.n, dtype=np.float32) < prob).nonzero()[0]
         self.residents.mobilised_until[asked] = self.day + self.params.residents.mobilisation_days
         return asked
 
@@ -515,7 +532,7 @@ class GovernanceCore(mesa.Model):
         if self.day > 0 and self.day % YEAR == 0:
             for committee in self.committees:
                 committee.budget += self.params.committee.budget_yuan
-        if self.day > 0 and self.day % MONTH == 0:
+        if self.day > 0 and self.day % YEAR in MONTH_STARTS:
             self._monthly(self.day)
 
     def _monthly(self, day: int) -> None:
@@ -524,11 +541,11 @@ class GovernanceCore(mesa.Model):
         for e in self.enterprises:
             self.committees[e.community].budget += e.monthly(o.donation_prob, o.donation_yuan)
         supply = self.extra_activities.copy()
-        months_left = 12 - (day % YEAR) // MONTH
+        months_left = 12 - MONTH_STARTS.index(day % YEAR)
         for committee in self.committees:
             # Spend the budget evenly over the rest of the year; donations buy extra
             # activities, up to twice the normal programme.
-            affordable = committee.budget / max(months_left, 1) / c.activity_cost_yuan
+            affordable = committee.budget / months_left / c.activity_cost_yuan
             planned = min(2 * c.activities_per_month, affordable)
             committee.pay(planned * c.activity_cost_yuan)
             committee.activities_this_month = planned

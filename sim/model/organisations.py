@@ -54,15 +54,14 @@ class SocialOrganisation(mesa.Agent):
     """A social organisation (社会组织): external professional or resident-grown.
 
     It serves care problems (services for the old and the young) with its
-    staff, and runs activities with its volunteers (seed 000 §3; seed 004 §1.2).
+    staff, and runs activities (seed 000 §3; seed 004 §1.2).
     """
 
-    def __init__(self, model: mesa.Model, community: int, external: bool, servers: int, volunteers: int) -> None:
+    def __init__(self, model: mesa.Model, community: int, external: bool, servers: int) -> None:
         super().__init__(model)
         self.community = community
         self.external = external
         self.servers = servers
-        self.volunteers = volunteers
         self.service_kinds = ("care",)
         self.activities_per_month = 2.0
 

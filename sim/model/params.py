@@ -25,7 +25,7 @@ def _known_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
     return kinds
 
 
-ProblemKindList = Annotated[tuple[str, ...], AfterValidator(_known_kinds)]
+ProblemKindList = Annotated[tuple[str, ...], Field(strict=False), AfterValidator(_known_kinds)]
 """A parameter naming problem kinds; unknown kinds are validation errors."""
 
 
@@ -49,9 +49,14 @@ def param(
 
 
 class Section(BaseModel):
-    """A frozen block of parameters; unknown keys are errors, not ignored."""
+    """A frozen block of parameters; unknown keys are errors, not ignored.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict: TOML is typed, so ``enabled = "yes"`` or ``admin_share = "0.2"``
+    is a mistake to report, not to guess at (a whole number is still a
+    valid float). Lists of kinds or shocks arrive as TOML arrays.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class WorldParams(Section):
@@ -194,14 +199,13 @@ class GridworkerParams(Section):
 class OrganisationParams(Section):
     """Co-building enterprises and social organisations."""
 
-    enterprises_per_community: float = param(4.0, unit="units per community", ge=0, le=200, source="seed 000 §1: 60+ units across 16 communities", description="Co-building units (共建单位) per community.")
+    enterprises_per_community: float = param(4.0, unit="units per community", ge=0, le=200, source="seed 000 §1: 60+ units along Wangzhuang Road in the party alliance, over the subdistrict's 16 communities (seed 000 §4, 1+16+n)", description="Co-building units (共建单位) per community.")
     enterprise_active_share: float = param(0.2, unit="share", ge=0, le=1, source="assumption; seed 004 §2.1 (units respond passively)", description="Share of units that take an active part.")
     donation_prob: float = param(0.3, unit="1/year", ge=0, le=12, source="assumption; seed 004 §2.2 (one-off donations)", description="Yearly chance a unit gives a one-off donation.")
     donation_yuan: float = param(20000.0, unit="yuan", ge=0, le=1e7, source="assumption", description="Size of one donation.")
     social_orgs_per_community: float = param(1.5, unit="organisations per community", ge=0, le=50, source="assumption; seed 000 §3, seed 004 §1.2", description="Social organisations (社会组织) serving each community.")
     social_org_external_share: float = param(0.5, unit="share", ge=0, le=1, source="seed 000 §3 (external professional vs resident-grown)", description="Share of social organisations that are external professional ones.")
     social_org_servers: int = param(2, unit="staff", ge=0, le=50, source="assumption", description="Service staff per social organisation (serve care problems).")
-    social_org_volunteers: int = param(15, unit="persons", ge=0, le=1000, source="assumption", description="Volunteers an organisation starts with.")
 
 
 class CommitteeParams(Section):
@@ -248,4 +252,4 @@ class CoreParams(Section):
     organisations: OrganisationParams = Field(default_factory=OrganisationParams)
     committee: CommitteeParams = Field(default_factory=CommitteeParams)
     departments: DepartmentParams = Field(default_factory=DepartmentParams)
-    shocks: tuple[ShockParams, ...] = Field((), description="Shocks, as [[shocks]] tables.")
+    shocks: tuple[ShockParams, ...] = Field((), strict=False, description="Shocks, as [[shocks]] tables.")

@@ -28,6 +28,7 @@ def govsim_run(path: Path, out: Path, *args: str):
         pytest.param(lambda t: t.replace('"world.residents" = 300', '"world.resident" = 300'), ["overrides.\"world.resident\"", "did you mean 'world.residents'?"], id="override-path"),
         pytest.param(lambda t: t.replace("baseline.toml", "baselin.toml"), ["experiment.scenarios[0]", "does not exist", "did you mean 'baseline.toml'?"], id="missing-scenario"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nmetrics = [\"participaton_rate\"]"), ["experiment.metrics[0]", "did you mean 'participation_rate'?"], id="metric"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nmetrics = [\"burden_reduction.cost_yuan_per_yer\"]"), ["experiment.metrics[0]", "did you mean 'burden_reduction.cost_yuan_per_year'?"], id="mechanism-metric"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nbaseline = \"basline\""), ["experiment.baseline", "did you mean 'baseline'?"], id="baseline"),
         pytest.param(lambda t: t.replace('name = "tiny"', 'name = "../../escape"'), ["experiment.name", "plain name"], id="name-is-a-path"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20 20"), ["not valid TOML"], id="toml-syntax"),
@@ -68,3 +69,16 @@ def test_a_scenario_file_still_runs_once(tmp_path, scenarios_dir):
 def test_experiment_options_are_refused_for_a_scenario(tmp_path, scenarios_dir):
     result = CliRunner().invoke(main, ["run", str(scenarios_dir / "baseline.toml"), "--workers", "2", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "--workers only apply to an experiment file" in result.output
+
+
+def test_an_edit_that_drops_stored_runs_is_refused_and_the_dry_run_says_so(write_experiment, tmp_path):
+    out = tmp_path / "results"
+    assert govsim_run(write_experiment(scenarios=("baseline",), replications=2, days=3), out).exit_code == 0
+    fewer = write_experiment(scenarios=("baseline",), replications=1, days=3)
+    dry = govsim_run(fewer, out, "--dry-run")
+    assert dry.exit_code == 0 and "1 runs that are not in this plan: the run will be refused" in dry.output
+    result = govsim_run(fewer, out)
+    assert result.exit_code == 2 and "not in this plan" in result.output
+    more = write_experiment(scenarios=("baseline",), replications=3, days=3)  # grows: no warning, runs the new one
+    assert "not in this plan" not in govsim_run(more, out, "--dry-run").output
+    assert govsim_run(more, out).exit_code == 0

@@ -3,6 +3,7 @@
 import numpy as np
 
 from sim.model.params import PROBLEM_KINDS
+from sim.mechanisms.digital_platform import COMPLAINTS
 from sim.model.problems import CHANNELS
 from tests.conftest import run_model
 
@@ -27,24 +28,25 @@ def test_online_residents_report_more_easily():
 
 
 def test_sensors_discover_safety_problems_in_covered_buildings():
+    often = {"problems.kinds.safety.rate": 0.5}  # enough safety problems to see the alarms' timing
     half = {"mechanisms.digital_platform.sensor_coverage": 0.5, "mechanisms.digital_platform.sensor_detectable_share": 1.0}
-    off = run_model(days=120, rng=4)
-    on = run_model(days=120, rng=4, **ON, **half)
+    off = run_model(days=120, rng=4, **often)
+    on = run_model(days=120, rng=4, **often, **ON, **half)
     sensor = CHANNELS["sensor"]
     assert (off.problems.view("channel") == sensor).sum() == 0
     P, covered = on.problems, _platform(on).sensor
     assert covered.sum() == on.n_buildings // 2 and on.building_age[covered].min() >= on.building_age[~covered].max()
     alarms = P.view("channel") == sensor
     safety = (P.view("kind") == PROBLEM_KINDS.index("safety")) & ~np.isnan(P.view("discovered"))
-    assert alarms.sum() >= 5
+    assert alarms.sum() >= 30
     assert (P.view("kind")[alarms] == PROBLEM_KINDS.index("safety")).all()
     assert covered[P.view("building")[alarms]].all()
     # sensors find most safety problems in the buildings they cover
     in_covered = safety & covered[P.view("building")]
     assert alarms.sum() > 0.6 * in_covered.sum()
-    # an alarm mostly comes the day the problem arises (a missed reading is retried the next day)
+    # an alarm mostly comes within a day of the problem arising (a missed reading is retried the next day)
     delay = P.view("discovered")[alarms] - P.view("arose")[alarms]
-    assert (delay < 1.0).mean() > 0.8 and delay.max() < 3.0
+    assert (delay < 1.0).mean() > 0.75 and delay.max() < 4.0
 
 
 def test_four_colour_warning_moves_admin_time_to_quiet_zones():
@@ -54,8 +56,14 @@ def test_four_colour_warning_moves_admin_time_to_quiet_zones():
     # administrative hours of the community are unchanged, only moved between zones
     assert np.isclose((g.hours * g.admin_share).sum(), (g.hours * base).sum(), rtol=1e-4)
     P = model.problems
-    recent = P.view("discovered") >= model.day - 30
-    complaints = np.bincount(model.building_zone[P.view("building")[recent]], minlength=model.n_zones) / mech.zone_residents
+    # the grade counts residents' own complaints over the window, not what patrols and others find
+    found = P.view("discovered")
+    recent = (found >= model.day - mech.params.warning_window_days) & (found < model.day)
+    complaint = np.isin(P.view("channel"), COMPLAINTS)
+    assert (recent & ~complaint).sum() > 10
+    by_zone = np.bincount(model.building_zone[P.view("building")[recent & complaint]], minlength=model.n_zones)
+    assert (mech.complaints == by_zone).all()
+    complaints = by_zone / mech.zone_residents
     busiest, quietest = np.argmax(complaints), np.argmin(complaints)
     # the busiest zone's workers patrol with time the quietest zone's workers now spend on paperwork
     patrol_share = g.patrol_hours() / np.maximum(g.hours, 1e-9)

@@ -18,9 +18,12 @@ def test_pairing_brings_funds_activities_and_employee_volunteers():
     assert not any(e.active for e in off.enterprises)
     assert sum(e.active for e in on.enterprises) >= 8
     assert all(e.volunteer_activities_per_month > 0 for e in on.enterprises if e.active)
-    # money reached the committee and was spent on co-building projects
-    income = lambda m: sum(c.budget + c.spent for c in m.committees)  # noqa: E731
+    # money reached the committee and was spent on co-building projects, not on its ordinary programme
+    income = lambda m: sum(c.budget + c.spent for c in m.committees) + (_mech(m).fund.sum() if m is on else 0)  # noqa: E731
     assert income(on) > income(off) + 200000
+    assert [c.budget for c in on.committees] == [c.budget for c in off.committees]
+    assert [c.activities_this_month for c in on.committees] == [c.activities_this_month for c in off.committees]
+    assert sum(e.donated for e in on.enterprises) >= _mech(on).given
     assert on.extra_activities.sum() > 0 and off.extra_activities.sum() == 0
     assert on.activity_supply.sum() > off.activity_supply.sum() * 1.5
     # employees of the units are asked to take part, and more of the employed do

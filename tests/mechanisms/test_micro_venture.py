@@ -61,3 +61,20 @@ def test_review_without_noise_funds_the_best():
     s = on.summary()
     assert s["micro_venture.projects_funded"] == 1 and s["micro_venture.proposals"] >= 2
     assert s["micro_venture.mean_quality_funded"] > s["micro_venture.mean_quality_proposed"]
+
+
+def test_a_care_pool_only_projects_staffed_closes_with_them():
+    """Where no social organisation serves, care needs go back to the gridworkers when the projects end."""
+    from sim.model.params import PROBLEM_KINDS
+    from sim.model.problems import RESOLVED
+
+    kw = {**ON, "organisations.social_orgs_per_community": 0.0, "mechanisms.micro_venture.incubation_prob": 0.0}
+    on = run_model(days=25, rng=1, **kw)
+    assert on.care_pool[0] >= 0  # the projects' pool serves care needs during the term
+    on.run_days(75)
+    assert on.care_pool[0] == -1
+    P = on.problems
+    late_care = (P.view("kind") == PROBLEM_KINDS.index("care")) & ~P.view("big") & (P.view("arose") > 40)
+    assert late_care.sum() > 5
+    assert (P.view("status")[late_care] == RESOLVED).mean() > 0.5  # served, not left to be abandoned
+    assert not (P.view("pool")[late_care] == _mech(on).own_pool[0]).any()

@@ -45,3 +45,18 @@ def test_points_evaluation_activates_units():
     assert sum(e.active for e in off.enterprises) == 0
     active = [e for e in on.enterprises if e.active]
     assert len(active) >= 4 and all(e.volunteer_activities_per_month >= 1 for e in active)
+
+
+def test_co_building_gifts_earn_unit_points():
+    """Pairing gifts and partner support are donations, and the points evaluation of units counts them."""
+    kw = {"organisations.enterprises_per_community": 10, "organisations.enterprise_active_share": 0.0, "organisations.donation_prob": 0.0}
+    alone = run_model(days=35, rng=6, **kw, **ON)
+    paired = run_model(days=35, rng=6, **kw, **ON, **{"mechanisms.enterprise_cobuilding.enabled": True})
+    points = lambda m: next(x for x in m.mechanisms if x.name == "points_incentive").unit_points  # noqa: E731
+    cobuilding = next(x for x in paired.mechanisms if x.name == "enterprise_cobuilding")
+    gifted = np.array([e.donated for e in paired.enterprises]) > 0
+    assert gifted.sum() >= 4 and all(e.donated == 0 for e in alone.enterprises)
+    assert cobuilding.given > 0
+    rate = next(x for x in paired.mechanisms if x.name == "points_incentive").params.unit_points_per_10k_yuan
+    from_gifts = np.array([e.donated for e in paired.enterprises]) / 10000 * rate
+    assert (points(paired) - points(alone) >= from_gifts - 1e-9).all()

@@ -23,7 +23,7 @@ def test_volunteer_teams_recruit_the_willing_and_keep_them_active():
 
 def test_volunteer_teams_find_and_settle_small_problems_of_their_kinds():
     off = run_model(days=90, rng=8)
-    on = run_model(days=90, rng=8, **ON)
+    on = run_model(days=90, rng=8, **ON, **{"mechanisms.volunteer_teams.buildings_per_duty": 8.0})  # the whole zone: finds enough to see
     mech, P = on.mechanisms[0], on.problems
     kinds = [PROBLEM_KINDS.index(k) for k in mech.params.kinds]
     found = P.view("channel") == CHANNELS["volunteer"]
