@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
@@ -126,11 +126,17 @@ def _set_dotted(data: dict, dotted: str, value: Any) -> None:
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+    """The table model at ``loc`` (through the items of a list of tables, such as ``shocks.0``)."""
+    parts = list(loc)
+    while parts:
+        field = model.model_fields.get(str(parts.pop(0)))
+        annotation = field.annotation if field is not None else None
+        if get_origin(annotation) is tuple and parts and str(parts[0]).isdigit():
+            annotation = get_args(annotation)[0]  # tuple[Table, ...]: one item of the list
+            parts.pop(0)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
-        model = field.annotation
+        model = annotation
     return model
 
 
@@ -150,6 +156,8 @@ def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | No
         hint = f"; did you mean '{'.'.join((*loc[:-1], guess[0]))}'?" if guess else (f"; valid keys here: {', '.join(options)}" if options else "")
         return f"unknown key '{dotted}'{hint}", dotted, file
     value = error.get("input")
+    if dotted == "shocks" and error["type"] == "tuple_type":
+        return "key 'shocks': write each shock as its own [[shocks]] table (double brackets)", dotted, file
     shown = "" if isinstance(value, dict) else f" (got {value!r})"
     return f"key '{dotted}': {error['msg']}{shown}", dotted, file
 

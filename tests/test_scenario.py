@@ -46,6 +46,8 @@ def test_overrides_apply_and_are_validated():
         ('[world]\nresidents = "many"\n', "world.residents", "valid integer"),
         ("[mechanisms.burden_reductoin]\nenabled = true\n", "mechanisms.burden_reductoin", "did you mean 'mechanisms.burden_reduction'"),
         ("[world]\ncommunities = 9\nzones = 3\n", "world", "zones (3) must be at least communities (9)"),
+        ('[[shocks]]\nkindz = "flood"\n', "shocks.0.kindz", "did you mean 'shocks.0.kind'"),
+        ('[shocks]\nkind = "flood"\n', "shocks", "[[shocks]] table"),
     ],
 )
 def test_bad_values_name_file_key_and_suggestion(tmp_path, text, key, fragment):

@@ -225,6 +225,8 @@ class DaskExecutor(Executor):
         self.client = None
         self.cluster = None
         self._capacity = (0.0, 2 * self.workers)
+        if scheduler:
+            self._connect()  # an unreachable scheduler is reported before anything is written
 
     def _connect(self):
         import logging

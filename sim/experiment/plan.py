@@ -225,9 +225,11 @@ def _registry() -> dict:
 
 
 def _unknown_path(path: str, options, file: Path, key: str) -> ExperimentError:
+    head, _, tail = path.rpartition(".")
+    if head in options:  # a table of bounds with a misspelt key: { lo = 0.2, ... }
+        return ExperimentError(f"{file}: key '{key}': '{head}' is a parameter; give its bounds as {{ low = ..., high = ... }}, not '{tail}'", file, key)
     guess = closest(path, options)
     if guess is None:  # a misspelt last part under a right prefix
-        head, _, tail = path.rpartition(".")
         siblings = [p.rpartition(".")[2] for p in options if p.rpartition(".")[0] == head]
         last = closest(tail, siblings)
         guess = f"{head}.{last}" if last else None
