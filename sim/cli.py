@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -320,6 +319,8 @@ def write_run(out: Path, model, summary: dict, meta: dict) -> None:
 
     An earlier run in ``out`` is moved aside first and put back if writing fails.
     """
+    from sim.experiment.store import write_json
+
     series = model.datacollector.get_model_vars_dataframe()
     series.index.name = "day"
     try:
@@ -330,9 +331,7 @@ def write_run(out: Path, model, summary: dict, meta: dict) -> None:
     earlier = None
     try:
         series.reset_index().to_parquet(tmp / "series.parquet", compression="zstd", index=False)
-        plain = {k: v.item() if hasattr(v, "item") else v for k, v in summary.items()}  # numpy scalars as Python numbers
-        finite = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in plain.items()}  # JSON has no NaN: null
-        (tmp / "summary.json").write_text(json.dumps({"meta": meta, "summary": finite}, indent=2, allow_nan=False), encoding="utf-8")
+        write_json(tmp / "summary.json", {"meta": meta, "summary": summary})  # a NaN rate is written as null
         if out.exists():
             earlier = tmp.with_name(tmp.name + "-earlier")
             os.replace(out, earlier)

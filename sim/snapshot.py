@@ -23,7 +23,7 @@ import click
 import numpy as np
 
 from sim.analysis import factorial
-from sim.analysis.results import SPATIAL, Arm, Results, ResultsError, load
+from sim.analysis.results import RERUN, SPATIAL, Arm, Results, ResultsError, load
 
 REPRODUCED_TOLERANCE = 1e-9
 
@@ -62,7 +62,7 @@ def stored_config(results: Results, arm: Arm):
     data = results.manifest["configs"].get(arm.scenario) if isinstance(results.manifest["configs"], dict) else None
     if not isinstance(data, dict):
         raise ResultsError(f"{manifest_file} has no resolved config of scenario '{arm.scenario}', so its runs cannot be repeated; "
-                           "run the batch again with the same `govsim run` command, which writes manifest.json anew")
+                           f"{RERUN}, which writes manifest.json anew")
     try:
         config = validate(data)
         if arm.setting:

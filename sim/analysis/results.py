@@ -184,9 +184,16 @@ class Results:
 
     def metric_columns(self) -> list[str]:
         """Summary metrics present in the store (numeric columns that are not bookkeeping)."""
-        skip = {"key", "scenario", "point", "replication", "seed", "status", "seconds", "worker", "error"}
-        skip |= {k for point in self.points for k in point}
-        return [c for c in self.runs.columns if c not in skip and pd.api.types.is_numeric_dtype(self.runs[c])]
+        return metric_columns(self.runs, {k for point in self.points for k in point})
+
+
+BOOKKEEPING = frozenset({"key", "scenario", "point", "replication", "seed", "status", "seconds", "worker", "error"})
+
+
+def metric_columns(runs: pd.DataFrame, swept) -> list[str]:
+    """The summary metrics in ``runs``: numeric columns that are neither bookkeeping nor ``swept`` parameters."""
+    skip = BOOKKEEPING | set(swept)
+    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])]
 
 
 def load(folder: str | Path) -> Results:

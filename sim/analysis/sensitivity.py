@@ -24,6 +24,8 @@ import pandas as pd
 
 from sim.experiment.sampling import Dimension
 
+from .results import RERUN, metric_columns
+
 SAMPLED_METHODS = ("morris", "sobol")
 FALLBACK_METRICS = ("participation_rate", "resolution_rate", "satisfaction", "total_cost")
 CONF_LEVEL = 0.95
@@ -134,7 +136,7 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
     check_design(X, sweep, points)
     if metrics:
         wanted = list(dict.fromkeys(metrics))
-        valid = metric_columns(runs, sweep)
+        valid = metric_columns(runs, sweep.get("parameters") or {})
         unknown = [m for m in wanted if m not in valid]
         if unknown:
             listed = ", ".join(valid) if valid else "none (has the batch run?)"
@@ -166,8 +168,7 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
     return pd.concat(frames, ignore_index=True), notes
 
 
-REWRITE = "run the batch again with the same `govsim run` command, which writes manifest.json anew"
-BOOKKEEPING = {"key", "scenario", "point", "replication", "seed", "status", "seconds", "worker", "error"}
+REWRITE = RERUN + ", which writes manifest.json anew"
 
 
 def required(mapping: dict[str, Any], key: str, source: str = "manifest.json", prefix: str = "") -> Any:
@@ -175,12 +176,6 @@ def required(mapping: dict[str, Any], key: str, source: str = "manifest.json", p
     if key not in mapping:
         raise SensitivityError(f"{source} has no '{prefix}{key}', which the sampled design is rebuilt from; {REWRITE}")
     return mapping[key]
-
-
-def metric_columns(runs: pd.DataFrame, sweep: dict[str, Any]) -> list[str]:
-    """The summary metrics in runs.parquet: numeric columns that are neither bookkeeping nor swept parameters."""
-    skip = BOOKKEEPING | set(sweep.get("parameters") or {})
-    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])]
 
 
 # ---------------------------------------------------------------- files
@@ -198,7 +193,7 @@ def read_store(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         raise SensitivityError(f"{folder}/runs.parquet is missing or unreadable: has the batch run? (if it has, run it again with the same `govsim run` command, which writes runs.parquet anew)") from None
     missing = [c for c in ("scenario", "point") if c not in runs.columns]
     if missing:
-        raise SensitivityError(f"{folder}/runs.parquet has no column {', '.join(repr(c) for c in missing)}; run the batch again with the same `govsim run` command, which writes it anew")
+        raise SensitivityError(f"{folder}/runs.parquet has no column {', '.join(repr(c) for c in missing)}; {RERUN}, which writes it anew")
     return manifest, runs
 
 

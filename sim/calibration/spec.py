@@ -34,8 +34,6 @@ from pydantic import BaseModel, Field, ValidationError
 from sim.experiment.sampling import Dimension
 from sim.experiment.spec import ExperimentError, Table, closest, dotted, flatten, is_sweep_leaf, read_toml
 
-from .metrics import metric_problem, summary_metrics
-
 
 class CalibrationError(ValueError):
     """A calibration that cannot be run; the message names file and key."""
@@ -187,16 +185,38 @@ def _check_targets(metrics: list[str], scenario, path: Path) -> None:
 
     A misspelt metric would score every trial inf (its mean is missing), so
     the names are checked exactly, against a one-day run of the scenario on a
-    tiny world (see :mod:`.metrics`).
+    tiny world (``summary_metrics``).
     """
-    from sim.experiment.plan import _check_metrics
+    from sim.experiment.plan import _check_metrics, summary_metrics
 
     names = summary_metrics(scenario)
     if names is None:  # the scenario does not build on a tiny world: the coarser shared check
         _check_metrics(metrics, path, "targets")
         return
     for metric in metrics:
-        problem = metric_problem(metric, names, scenario)
+        problem = _metric_problem(metric, names, scenario)
         if problem is not None:
             key = f'targets."{metric}"'
             raise CalibrationError(f"{path}: key '{key}': no summary metric {metric!r} {problem}", path, key)
+
+
+def _metric_problem(metric: str, names: tuple[str, ...], scenario) -> str | None:
+    """Why ``metric`` is not among ``names`` (the scenario's summary metrics), or None if it is.
+
+    The text reads on from "no summary metric 'x'": it names the mechanism
+    that is switched off, or the closest name.
+    """
+    from sim.mechanisms import available
+
+    if metric in names:
+        return None
+    prefix, dot, _ = metric.partition(".")
+    if dot and prefix in available() and prefix not in scenario.enabled_mechanisms():
+        return (
+            f"in scenario {scenario.name!r}: mechanism '{prefix}' is switched off there, so its metrics are not computed "
+            f'(switch it on with "mechanisms.{prefix}.enabled" = true under [overrides])'
+        )
+    guess = closest(metric, names)
+    if guess is None and dot:  # a misspelt last part under a right prefix
+        guess = closest(metric, [n for n in names if n.startswith(prefix + ".")])
+    return f"in scenario {scenario.name!r}" + (f"; did you mean '{guess}'?" if guess else "")

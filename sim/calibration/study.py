@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiment.plan import seed_for
-from sim.experiment.store import now, write_atomic
+from sim.experiment.store import now, write_atomic, write_json
 from sim.experiment.worker import RunTask, simulate
 
 from .spec import Calibration, CalibrationError
@@ -116,7 +116,7 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
         "targets": {m: t.model_dump() for m, t in calibration.targets.items()},
         "finished": now(),
     }
-    write_json_strict(folder / "calibration.json", result)
+    write_json(folder / "calibration.json", result)
     write_scenario(calibration, best.params, folder / "calibrated.toml", result)
     convergence_plot([t.value for t in finished], folder / "figures" / "convergence", calibration.name)
     return result
@@ -285,23 +285,6 @@ def open_study(optuna, calibration: Calibration, folder: Path):
 
 
 # ---------------------------------------------------------------- outputs
-def json_safe(value: Any) -> Any:
-    """``value`` with every NaN or infinity as None, so that it is valid JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
-
-
-def write_json_strict(path: Path, data: Any) -> None:
-    """Like the store's write_json, but valid JSON whatever the numbers (NaN and inf as null)."""
-    text = json.dumps(json_safe(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
-    write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
-
-
 def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -23,6 +23,7 @@ Layout of ``<results root>/<experiment>/``::
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -71,8 +72,23 @@ def write_parquet(path: Path, table: pa.Table) -> None:
     write_atomic(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` as valid JSON: numpy scalars as Python numbers, NaN and infinity as null."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, lambda fh: fh.write(json.dumps(data, indent=2, ensure_ascii=False, default=str).encode("utf-8")))
+    """``data`` as JSON, atomically; valid JSON whatever the numbers (see :func:`json_safe`)."""
+    text = json.dumps(json_safe(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 class _Lock:

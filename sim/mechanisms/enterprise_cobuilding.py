@@ -46,8 +46,6 @@ import numpy as np
 
 from sim.model import Mechanism, MechanismParams, Phase, param
 
-MONTH = 30
-
 
 class EnterpriseCobuildingParams(MechanismParams):
     partner_scheme: bool = param(True, unit="switch", source="seed 004 §3.2 (社区合伙人, honours for steady contributors); seed 004 §3.1 (points evaluation of units)", description="Community-partner scheme: steady monthly support and honours that keep units active (false: one-off pairing).")
@@ -95,7 +93,7 @@ class EnterpriseCobuilding(Mechanism):
     def act(self, model, phase: Phase) -> None:
         p = self.params
         self.spend(p.cost_per_community * model.n_communities / 365)
-        if model.day == 0 or model.day % MONTH:
+        if model.day == 0 or not model.month_begins():
             return  # monthly, just before the core plans the month's activities
         drift = p.drift_prob * ((1 - p.honour_retention) if p.partner_scheme else 1.0)
         asked = np.zeros(model.n_communities)

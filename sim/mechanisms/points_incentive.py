@@ -34,7 +34,6 @@ import numpy as np
 
 from sim.model import Mechanism, MechanismParams, Phase, param
 
-MONTH = 30
 YEAR = 365
 
 
@@ -139,7 +138,7 @@ class PointsIncentive(Mechanism):
             self._set_bonus(model, np.arange(R.n))
         if day > 0 and day % p.redeem_interval_days == 0:
             self._redeem(model)
-        if day > 0 and day % MONTH == 0:
+        if day > 0 and model.month_begins():
             self._units(model)
 
     def _redeem(self, model) -> None:

@@ -39,8 +39,6 @@ from sim.model import Mechanism, MechanismParams, Phase, param
 from sim.model.params import PROBLEM_KINDS
 from sim.model.problems import DISCOVERED, RESOLVED
 
-MONTH = 30
-
 
 class WhistleEscalationParams(MechanismParams):
     response_days: float = param(1.0, unit="days", ge=0, le=60, source="seed 004 §1.3 (response within 24 hours); seed 004 §3.2 (rapid response)", description="Mean delay before a summoned department takes up a case.")
@@ -84,7 +82,7 @@ class WhistleEscalation(Mechanism):
 
     def act(self, model, phase: Phase) -> None:
         p = self.params
-        if model.day % MONTH == 0:
+        if model.month_begins():
             self.used = [0] * model.n_communities
             self._count_quota()
         self.spend(self.staff * p.staff_cost_yuan / 365)

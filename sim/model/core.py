@@ -270,6 +270,10 @@ class GovernanceCore(mesa.Model):
         sigma2 = np.log(1 + s.cv**2)
         return self.streams["service"].lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
+    def month_begins(self) -> bool:
+        """Whether a month of the calendar (twelve a year, see ``MONTH_STARTS``) begins today."""
+        return self.day % YEAR in MONTH_STARTS
+
     def chance_today(self, daily: float, arose: float) -> float:
         """Chance of an event of daily chance ``daily`` for a problem that arose at ``arose``.
 
@@ -532,7 +536,7 @@ class GovernanceCore(mesa.Model):
         if self.day > 0 and self.day % YEAR == 0:
             for committee in self.committees:
                 committee.budget += self.params.committee.budget_yuan
-        if self.day > 0 and self.day % YEAR in MONTH_STARTS:
+        if self.day > 0 and self.month_begins():
             self._monthly(self.day)
 
     def _monthly(self, day: int) -> None:
