@@ -14,7 +14,7 @@ What it changes in the model:
 
 * **Peacetime.** Every ``drill_interval_days`` a drill invites the reserve
   (registered party members and regular volunteers); those willing take
-  part and are active (``volunteering``).
+  part and are active (``volunteering``). 0 means no peacetime drills.
 * **Conversion.** From ``response_days`` after a shock (``[[shocks]]`` in
   the scenario) begins, and while it lasts, the reserve forms squads:
   registered party members, residents who volunteer at least
@@ -52,7 +52,7 @@ class EmergencyConversionParams(MechanismParams):
     duty_share: float = param(0.25, unit="share per day", ge=0, le=1, source="assumption", description="Share of squad members on duty on a shock day.")
     hours_per_duty: float = param(4.0, unit="hours", ge=0, le=12, source="assumption", description="Hours of work a squad member on duty gives.")
     enterprise_staff: float = param(5.0, unit="persons per active unit", ge=0, le=200, source="assumption; seed 004 §一.2 (联建单位转化为应急专班)", description="Employees an active co-building unit sends to the squads each shock day.")
-    drill_interval_days: int = param(180, unit="days", ge=1, le=3650, source="seed 004 §一.2 (定期开展预案演练); interval assumed", description="Days between peacetime drills.")
+    drill_interval_days: int = param(180, unit="days", ge=0, le=3650, source="seed 004 §一.2 (定期开展预案演练); interval assumed", description="Days between peacetime drills; 0: no drills.")
     readiness_cost_per_community: float = param(10000.0, unit="yuan/year per community", ge=0, le=1e7, source="assumption; seed 004 §一.2 (flood and epidemic supplies, drills)", description="Yearly cost of stockpiles and drills in one community.")
     cost_per_person_day: float = param(30.0, unit="yuan per squad person-day", ge=0, le=1e4, source="assumption (meals, protective gear)", description="Supplies for one squad member on duty for a day.")
 
@@ -86,7 +86,7 @@ class EmergencyConversion(Mechanism):
             self._serve_shock(model, shock_kind)
         elif self.roster is not None:
             self._stand_down(model)
-        elif model.day > 0 and model.day % p.drill_interval_days == 0:
+        elif p.drill_interval_days and model.day > 0 and model.day % p.drill_interval_days == 0:
             R = model.residents
             reserve = self._reserve(model)
             R.mark_active(reserve[self.rng.random(len(reserve)) < R.willingness[reserve]], model.day, R.volunteering)

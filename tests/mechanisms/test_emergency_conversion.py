@@ -35,3 +35,11 @@ def test_no_squads_without_a_shock():
     mech = on.mechanisms[0]
     assert mech.person_days == 0 and mech.taken == 0
     assert all(len(on.pools[i].speed) == 0 for i in mech.pool)
+
+
+def test_peacetime_drills_bring_the_reserve_in_and_zero_means_none():
+    drills = run_model(days=40, rng=6, **ON, **{"mechanisms.emergency_conversion.drill_interval_days": 10})
+    none = run_model(days=40, rng=6, **ON, **{"mechanisms.emergency_conversion.drill_interval_days": 0})
+    off = run_model(days=40, rng=6)
+    assert drills.residents.volunteering.sum() > off.residents.volunteering.sum() + 50  # four drills
+    assert (none.residents.volunteering == off.residents.volunteering).all()  # no drill, no trace on residents
