@@ -159,7 +159,8 @@ def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | No
     if dotted == "shocks" and error["type"] == "tuple_type":
         return "key 'shocks': write each shock as its own [[shocks]] table (double brackets)", dotted, file
     shown = "" if isinstance(value, dict) else f" (got {value!r})"
-    return f"key '{dotted}': {error['msg']}{shown}", dotted, file
+    message = error["msg"].removeprefix("Value error, ")  # a rule of ours: its own words say it
+    return f"key '{dotted}': {message}{shown}", dotted, file
 
 
 def validate(data: dict[str, Any], *, file: Path | None = None, origin: dict[str, Path] | None = None) -> Scenario:

@@ -268,9 +268,11 @@ def _scenario_files(spec: ExperimentFile, path: Path) -> list[tuple[str, Path]]:
 def _scenario_problem(exc: ScenarioError, path: Path, entry: str, values: dict[str, Any], table: str) -> ExperimentError:
     """A scenario error caused by the experiment's own values, blamed on the experiment file."""
     reason = "\n".join(line.removeprefix("<override>: ") for line in str(exc).splitlines())
-    if exc.key in values:
-        key = f'{table}."{exc.key}"'
-        return ExperimentError(f"{path}: key '{key}' = {values[exc.key]!r} does not fit scenario {entry!r}: {reason}", path, key)
+    # The key itself, or a key inside the table whose check failed (world.communities for a rule on [world]).
+    culprit = exc.key if exc.key in values else next((k for k in values if exc.key and k.startswith(exc.key + ".")), None)
+    if culprit is not None:
+        key = f'{table}."{culprit}"'
+        return ExperimentError(f"{path}: key '{key}' = {values[culprit]!r} does not fit scenario {entry!r}: {reason}", path, key)
     return ExperimentError(f"{path}: scenario {entry!r}: {reason}", exc.file or path, exc.key)
 
 
