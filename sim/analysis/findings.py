@@ -55,8 +55,8 @@ def cost_clause(c: pd.Series, lang: str) -> str:
     else:
         parts = [f"it {'costs' if c['cost'] >= 0 else 'saves'} {T.yuan(abs(c['cost']), lang)} a year (95% CI {ci})"]
     for gain, what in (("participants", "participant"), ("resolved", "resolved")):
-        if c[f"{gain}_low"] > 0 and c["cost"] > 0:
-            parts.append(T.cost_phrase(c[f"per_{what}"], c[f"per_{what}_low"], c[f"per_{what}_high"], what, lang))
+        if c[f"{gain}_low"] > 0:
+            parts.append(T.cost_phrase(c[f"per_{what}"], c[f"per_{what}_low"], c[f"per_{what}_high"], what, lang, saving=not c["cost"] > 0))
     if lang == "zh":
         return "，".join(parts)
     return parts[0] + (", that is " + " and ".join(parts[1:]) if len(parts) > 1 else "")

@@ -415,16 +415,19 @@ def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
             cell(view.labels[r.arm]),
             cell(f"{T.yuan(r.cost, lang)} [{T.yuan_range(r.cost_low, r.cost_high, lang)}]"),
             cell(f"{T.number(r.participants, 0)} [{T.number(r.participants_low, 0)}, {T.number(r.participants_high, 0)}]"),
-            cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low > 0 and r.cost > 0, lang)),
+            cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low, r.cost, lang)),
             cell(f"{T.number(r.resolved, 0)} [{T.number(r.resolved_low, 0)}, {T.number(r.resolved_high, 0)}]"),
-            cell(ratio_text(r.per_resolved, r.per_resolved_low, r.per_resolved_high, r.resolved_low > 0 and r.cost > 0, lang)),
+            cell(ratio_text(r.per_resolved, r.per_resolved_low, r.per_resolved_high, r.resolved_low, r.cost, lang)),
         ])
     return {"title": "", "header": header, "rows": rows}
 
 
-def ratio_text(value: float, low: float, high: float, meaningful: bool, lang: str) -> str:
-    if not meaningful:
+def ratio_text(value: float, low: float, high: float, gain_low: float, cost: float, lang: str) -> str:
+    """Cost per extra unit of a gain; a gain not clearly above zero, or one that comes with a saving, in words."""
+    if not gain_low > 0:
         return "无明显收益" if lang == "zh" else "no clear gain"
+    if not cost > 0:  # a negative cost per unit would read as a bargain price, not as money saved
+        return "有收益且节省成本" if lang == "zh" else "gain and a saving"
     top = T.number(high, 0) if math.isfinite(high) else "∞"
     return f"{T.number(value, 0)} [{T.number(low, 0)}, {top}]"
 

@@ -293,8 +293,15 @@ def effect_phrase(name: str, effect: Effect, lang: str) -> str:
     return f"{label} {verb} by {size}{u} (95% CI {ci})"
 
 
-def cost_phrase(per_unit: float, low: float, high: float, what: str, lang: str) -> str:
-    """'18 yuan a year per extra participant (95% CI 14–23)'; ``what`` is participant|resolved."""
+def cost_phrase(per_unit: float, low: float, high: float, what: str, lang: str, *, saving: bool = False) -> str:
+    """'18 yuan a year per extra participant (95% CI 14–23)'; ``what`` is participant|resolved.
+
+    ``saving``: the gain comes with a saving, so there is no price per unit to give.
+    """
+    if saving:
+        if lang == "zh":
+            return "参与者增加而成本不增" if what == "participant" else "多解决问题而成本不增"
+        return "more participants at no extra cost" if what == "participant" else "more problems resolved at no extra cost"
     ci = interval_text(low, high, lang, 0) if math.isfinite(high) else (f"{number(low, 0)} 以上" if lang == "zh" else f"{number(low, 0)} or more")
     if lang == "zh":
         target = "每增加一名参与者每年花费" if what == "participant" else "每多解决一件问题花费"
