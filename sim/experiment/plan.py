@@ -101,6 +101,10 @@ class Plan:
         """The precision targets of ``replications = "auto"``, else None."""
         return self.spec.experiment.precision
 
+    def reports(self, scenario: str, point: int, metric: str) -> bool:
+        """Whether runs of the arm (scenario, point) report ``metric``."""
+        return reports(self.configs[(scenario, point)], metric)
+
     def with_replications(self, n: int) -> "Plan":
         """The same plan with ``n`` replications (a grown plan keeps every earlier run's key)."""
         runs = planned_runs(self.scenarios, self.points, self.configs, self.spec.experiment.base_seed, self.days, n)
@@ -171,6 +175,10 @@ def build_plan(path: str | Path) -> Plan:
     count = None
     if exp.precision is not None:
         _check_metrics(list(exp.precision.metrics), path, "experiment.precision.metrics")
+        for metric in exp.precision.metrics:
+            if not any(reports(config, metric) for config in configs.values()):
+                key = f'experiment.precision.metrics."{metric}"'
+                raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment reports {metric!r}: mechanism '{metric.split('.')[0]}' is off in all of them", path, key)
         count = exp.precision.min
     runs = planned_runs(scenarios, points, configs, exp.base_seed, exp.days, count or exp.replications)
     return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count)
@@ -451,6 +459,14 @@ def known_metrics() -> tuple[str, ...]:
 
     every = with_overrides(Scenario(), {f"mechanisms.{name}.enabled": True for name in available()})
     return summary_metrics(every)
+
+
+def reports(config: dict[str, Any], metric: str) -> bool:
+    """Whether a run of the resolved ``config`` reports ``metric``: a mechanism's metrics need it switched on."""
+    from sim.mechanisms import available
+
+    owner = metric.split(".")[0] if "." in metric else None
+    return owner not in available() or bool(config["mechanisms"][owner]["enabled"])
 
 
 def _check_metrics(metrics: list[str], path: Path, table: str = "experiment.metrics") -> list[str]:

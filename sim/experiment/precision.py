@@ -11,13 +11,15 @@
 The runner runs ``min`` replications of every arm (scenario and sweep
 point), then adds ``step`` at a time until the 95% confidence half-width of
 the mean (t interval over finished replications) of every named metric is
-at most its target in every arm, or ``max`` is reached. Replication *r* has
+at most its target in every arm that reports it (a mechanism's metric only
+where the mechanism is on), or ``max`` is reached. Replication *r* has
 the same seed whatever the round, so growing a plan only adds runs.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -35,12 +37,19 @@ def half_width(values: pd.Series) -> float:
     return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
 
 
-def achieved(runs: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
-    """Per arm (scenario, point) and metric: finished n, half-width, target, met."""
+def achieved(runs: pd.DataFrame, targets: dict[str, float], reports: Callable[[str, int, str], bool] | None = None) -> pd.DataFrame:
+    """Per arm (scenario, point) and metric: finished n, half-width, target, met.
+
+    ``reports(scenario, point, metric)``: whether the arm reports the metric at
+    all (a mechanism's metric, in an arm where it is off); those that do not
+    are left out rather than counted as never precise enough.
+    """
     done = runs[runs["status"] == DONE].drop_duplicates("key") if len(runs) else runs
     rows = []
     for (scenario, point), group in done.groupby(["scenario", "point"], sort=False):
         for metric, target in targets.items():
+            if reports is not None and not reports(scenario, int(point), metric):
+                continue
             values = group[metric] if metric in group else pd.Series(dtype=float)
             width = half_width(values)
             rows.append({"scenario": scenario, "point": int(point), "metric": metric, "n": int(values.notna().sum()), "half_width": width, "target": target, "met": bool(width <= target)})

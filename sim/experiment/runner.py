@@ -8,7 +8,6 @@ and running the same command again continues where it stopped.
 
 from __future__ import annotations
 
-import math
 import signal
 import threading
 import time
@@ -119,7 +118,7 @@ def _run_until_precise(plan: Plan, root: Path, executor: Executor, *, fresh: boo
         else:
             total.done, total.failed, total.seconds = total.done + session.done, total.failed + session.failed, total.seconds + session.seconds
             total.planned, total.runs, total.interrupted = session.planned, session.runs, session.interrupted
-        table = precision.achieved(session.runs, target.metrics)
+        table = precision.achieved(session.runs, target.metrics, plan.reports)
         total.precision = precision.record(table, n, target, rounds)
         info = manifest.read(folder / "manifest.json") or {}
         info["precision"] = total.precision
@@ -228,7 +227,7 @@ def metrics_table(plan: Plan, runs: pd.DataFrame) -> str:
         cells = []
         for metric in metrics:
             values = group[metric].dropna()
-            half = 1.96 * values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
+            half = precision.half_width(values)  # the report's t interval, not a normal one: replications are few
             cells.append(f"{values.mean():>14.4g} ± {half:<9.2g}" if len(values) else f"{'n/a':>26}")
         rows.append(f"{entry.name:<{width}}{len(group):>4}  " + "  ".join(cells))
     return "\n".join(rows)

@@ -91,3 +91,43 @@ def expected_width(sigma: float, n: int) -> float:
     mean = sum(values) / n
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     return stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+
+
+def mechanism_metric(task: RunTask) -> RunOutcome:
+    """Only the arm with the mechanism on reports its metric, as in a real run."""
+    metrics = {"participation_rate": 0.5}
+    if task.config["mechanisms"]["burden_reduction"]["enabled"]:
+        metrics["burden_reduction.cost_yuan_per_year"] = 1000.0 + REPLICATION_OF[task.seed]
+    return RunOutcome(task.key, True, metrics)
+
+
+def test_a_mechanism_metric_is_a_target_only_where_the_mechanism_is_on(write_experiment, tmp_path):
+    target = "[experiment.precision]\nmetrics = { \"burden_reduction.cost_yuan_per_year\" = 5.0 }\nmin = 3\nmax = 30\nstep = 3\n"
+
+    def text(scenarios):
+        plain = experiment_text(name="auto", scenarios=scenarios, days=1, base_seed=BASE_SEED)
+        return plain.replace("replications = 3", 'replications = "auto"').replace("[overrides]", target + "\n[overrides]")
+
+    plan = build_plan(write_experiment(text(("baseline", "burden_reduction"))))
+    session = run_plan(plan, tmp_path / "r", make_executor("serial"), run=mechanism_metric, live=False)
+    # values 1000 + r: half-width t(n-1) sd / sqrt(n) is 2.48 at n = 3, so the first round meets the target;
+    # the baseline arm, where the mechanism is off, must not hold the batch to the cap
+    assert session.precision["met"] and session.precision["replications"] == 3
+    assert [a["scenario"] for a in session.precision["arms"]] == ["burden_reduction"]
+
+    try:
+        build_plan(write_experiment(text(("baseline",)), file="off.toml"))
+    except ExperimentError as exc:
+        assert "burden_reduction.cost_yuan_per_year" in str(exc) and "off in all of them" in str(exc)
+    else:
+        raise AssertionError("accepted a precision target no scenario reports")
+
+
+def test_the_table_at_the_end_of_a_batch_gives_t_intervals(write_experiment, tmp_path):
+    from sim.experiment.runner import metrics_table
+
+    plan = build_plan(write_experiment(experiment_text(name="four", days=1, base_seed=BASE_SEED, replications=4)))
+    session = run_plan(plan, tmp_path / "r", make_executor("serial"), run=alternating, live=False)
+    table = metrics_table(plan, session.runs)
+    row = next(line for line in table.splitlines() if line.startswith("burden_reduction"))
+    assert f"± {expected_width(0.05, 4):<9.2g}".strip() in row  # t(3): 1.6 times the normal interval's 0.049
