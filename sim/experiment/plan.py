@@ -351,6 +351,11 @@ def _sweep(spec: ExperimentFile, path: Path) -> tuple[dict[str, Any] | None, lis
         elif sweep.method == "sobol":
             points = sampling.sobol(dims, n, sweep.second_order, seed)
         else:
+            for d in dims:
+                why = sampling.morris_grid_problem(d, sweep.levels)
+                if why:
+                    key = f'sweep.parameters."{d.path}"'
+                    raise ExperimentError(f"{path}: key '{key}': {why}", path, key)
             points = sampling.morris(dims, n, sweep.levels, seed)
     except sampling.MissingSALib as exc:
         raise ExperimentError(f"{path}: key 'sweep.method' = {sweep.method!r}: {exc}", path, "sweep.method") from None
@@ -358,7 +363,7 @@ def _sweep(spec: ExperimentFile, path: Path) -> tuple[dict[str, Any] | None, lis
         "method": sweep.method,
         "samples": n,
         "parameters": {d.path: {"low": d.low, "high": d.high, "integer": d.integer} for d in dims},
-        "problem": sampling.salib_problem(dims),
+        "problem": sampling.salib_problem(dims, widen_integers=sweep.method != "morris"),
     }
     if sweep.method == "sobol":
         info["second_order"] = sweep.second_order

@@ -25,6 +25,13 @@ class Dimension:
     high: float
     integer: bool = False
 
+    @property
+    def sampled_bounds(self) -> tuple[float, float]:
+        """The range a design draws from: an integer's is widened by half a unit
+        at each end, so that after rounding every whole value gets an equal share."""
+        pad = 0.5 if self.integer else 0.0
+        return self.low - pad, self.high + pad
+
     def value(self, x: float) -> int | float:
         """A sample in [low, high] as the parameter's own type."""
         if self.integer:
@@ -36,8 +43,30 @@ class MissingSALib(RuntimeError):
     """Sobol' and Morris designs need the optional SALib package."""
 
 
-def salib_problem(dims: list[Dimension]) -> dict[str, Any]:
-    return {"num_vars": len(dims), "names": [d.path for d in dims], "bounds": [[d.low, d.high] for d in dims]}
+def salib_problem(dims: list[Dimension], *, widen_integers: bool = True) -> dict[str, Any]:
+    """SALib's problem definition; Morris keeps integers' own bounds (see ``morris_grid_problem``)."""
+    bounds = [list(d.sampled_bounds) if widen_integers else [d.low, d.high] for d in dims]
+    return {"num_vars": len(dims), "names": [d.path for d in dims], "bounds": bounds}
+
+
+def morris_grid_problem(dim: Dimension, levels: int) -> str | None:
+    """Why Morris steps of an integer parameter would not be whole numbers, or None.
+
+    The Morris grid has ``levels`` values from low to high and steps of
+    levels / 2 grid intervals; the model runs at rounded values while the
+    elementary effect divides by the nominal step, so a step that rounding
+    changes distorts the effect.
+    """
+    if not dim.integer:
+        return None
+    whole = float(dim.low).is_integer() and float(dim.high).is_integer() and (dim.high - dim.low) % (levels - 1) == 0
+    if whole and levels % 2 == 0:
+        return None
+    k = levels - 1
+    return (
+        f"'{dim.path}' takes whole numbers, and a Morris design with levels = {levels} would step it by fractions that rounding distorts; "
+        f"use an even 'sweep.levels' and whole bounds {k} or a multiple of {k} apart (e.g. {{ low = {int(dim.low)}, high = {int(dim.low) + k * max(1, round((dim.high - dim.low) / k))} }})"
+    )
 
 
 def _salib(module: str):
@@ -64,11 +93,8 @@ def lhs(dims: list[Dimension], n: int, seed: int) -> list[dict[str, Any]]:
     from scipy.stats import qmc
 
     unit = qmc.LatinHypercube(d=len(dims), seed=np.random.default_rng(seed)).random(n)
-    low = np.array([d.low for d in dims])
-    high = np.array([d.high for d in dims])
-    # Integers: stretch to [low - 0.5, high + 0.5] so every value gets an equal share.
-    pad = np.array([0.5 if d.integer else 0.0 for d in dims])
-    return _points(dims, low - pad + unit * (high - low + 2 * pad))
+    low, high = np.array([d.sampled_bounds for d in dims]).T
+    return _points(dims, low + unit * (high - low))
 
 
 def sobol(dims: list[Dimension], n: int, second_order: bool, seed: int) -> list[dict[str, Any]]:
@@ -79,7 +105,7 @@ def sobol(dims: list[Dimension], n: int, second_order: bool, seed: int) -> list[
 
 def morris(dims: list[Dimension], n: int, levels: int, seed: int) -> list[dict[str, Any]]:
     """Morris elementary effects: ``n`` trajectories of D+1 points each."""
-    sample = _salib("morris").sample(salib_problem(dims), n, num_levels=levels, seed=seed)
+    sample = _salib("morris").sample(salib_problem(dims, widen_integers=False), n, num_levels=levels, seed=seed)
     return _points(dims, sample)
 
 

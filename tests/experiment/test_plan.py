@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.experiment import ExperimentError, build_plan, seed_for
@@ -66,16 +67,38 @@ method = "{method}"
 {settings}
 [sweep.parameters]
 "gridworkers.admin_share" = {{ low = 0.2, high = 0.6 }}
-"committee.meeting_invitees" = {{}}
+"committee.meeting_invitees" = {{ low = 0, high = 999 }}
 """
     plan = build_plan(write_experiment(sweep=sweep, scenarios=("baseline",), replications=1))
     assert len(plan.points) == expected
     shares = [p["gridworkers.admin_share"] for p in plan.points]
     invitees = [p["committee.meeting_invitees"] for p in plan.points]
     assert all(0.2 <= s <= 0.6 for s in shares)
-    assert all(isinstance(i, int) and 0 <= i <= 1000 for i in invitees)  # registry range, integer
+    assert all(isinstance(i, int) and 0 <= i <= 999 for i in invitees)
     assert plan.sweep["problem"]["names"] == ["gridworkers.admin_share", "committee.meeting_invitees"]
     assert build_plan(write_experiment(sweep=sweep, scenarios=("baseline",), replications=1)).points == plan.points
+
+
+def integer_sweep(method: str, settings: str, low: int, high: int) -> str:
+    return f'\n[sweep]\nmethod = "{method}"\n{settings}\n[sweep.parameters]\n"gridworkers.admin_share" = {{}}\n"departments.count" = {{ low = {low}, high = {high} }}\n'
+
+
+@pytest.mark.parametrize(("method", "settings"), [("lhs", "samples = 300"), ("sobol", "samples = 64")])
+def test_sampled_integers_get_an_equal_share_of_the_points(method, settings, write_experiment):
+    if method == "sobol":
+        pytest.importorskip("SALib")
+    plan = build_plan(write_experiment(sweep=integer_sweep(method, settings, 1, 3), scenarios=("baseline",), replications=1))
+    counts = np.bincount([p["departments.count"] for p in plan.points], minlength=4)[1:]
+    assert counts.min() / counts.max() > 0.85, counts  # not 1/4, 1/2, 1/4 for a [1, 3] range
+
+
+def test_morris_refuses_integer_steps_that_rounding_would_distort(write_experiment):
+    pytest.importorskip("SALib")
+    with pytest.raises(ExperimentError, match=r'sweep.parameters."departments.count".*whole numbers.*low = 1, high = 4'):
+        build_plan(write_experiment(sweep=integer_sweep("morris", "samples = 4\nlevels = 4", 1, 3), scenarios=("baseline",), replications=1))
+    plan = build_plan(write_experiment(sweep=integer_sweep("morris", "samples = 4\nlevels = 4", 1, 7), scenarios=("baseline",), replications=1))
+    values = np.array([p["departments.count"] for p in plan.points]).reshape(4, 3)  # 4 trajectories of D + 1 points
+    assert set(values.ravel()) <= {1, 3, 5, 7} and set(np.abs(np.diff(values, axis=1)).ravel()) <= {0, 4}  # on the grid, steps of 2 intervals
 
 
 def test_sobol_without_salib_says_how_to_install_it(write_experiment, monkeypatch):
