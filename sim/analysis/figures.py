@@ -80,10 +80,20 @@ def axis_title(metric: str, lang: str, difference: bool = False) -> str:
     return label
 
 
+def possible_range(metric: str) -> tuple[float, float]:
+    """Where a value of ``metric`` can lie: an interval drawn past it would show impossible values."""
+    kind = T.metric_kind(metric)
+    if kind in ("rate", "score", "index"):
+        return 0.0, 1.0
+    return (0.0, math.inf) if kind == "count" else (-math.inf, math.inf)
+
+
 def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric: str, value="mean", show_labels=True, annotate=True, difference=False, colors=None) -> None:
     """Horizontal dots with 95% intervals, one row per arm, first arm on top (in chart units)."""
     f = T.axis_factor(metric, painter.lang)
     rows = rows.set_index("arm")
+    if not difference:
+        rows[["low", "high"]] = rows[["low", "high"]].clip(*possible_range(metric))
     present = [a for a in order if a in rows.index]
     ys = np.arange(len(present))[::-1]
     for y, arm in zip(ys, present):
@@ -98,6 +108,12 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
             ax.annotate(note, (right * f, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8.5, color="#333333")
     ax.set_yticks(ys, [painter.labels[a] for a in present] if show_labels else [""] * len(present))
     ax.set_ylim(-0.7, len(present) - 0.3)
+    shown = rows.loc[present, [value, "low", "high"]].to_numpy(dtype=float) * f
+    shown = shown[np.isfinite(shown)]
+    if len(shown) and np.ptp(shown) == 0:  # every arm the same, e.g. no turnover in a short run: no axis of ±0.05
+        v, floor = float(shown[0]), (-math.inf if difference else possible_range(metric)[0] * f)
+        pad = max(abs(v) * 0.1, 1.0)
+        ax.set_xlim(max(v - pad, floor), v + pad)
     ax.grid(axis="x", color="#e5e5e5")
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -110,7 +126,7 @@ def _signed(metric: str, value: float, lang: str) -> str:
     if kind == "yuan":
         return ("+" if value >= 0 else "") + T.yuan(value, lang)
     shown = value * T.scale(metric)
-    text = T.number(shown, T.digits_for(metric))
+    text = T.number(shown, T.digits_for(metric, shown))
     return ("+" if shown >= 0 else "") + text
 
 
@@ -204,10 +220,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             if rows.empty:
                 continue
             b = bands(rows, metric)
-            if T.metric_kind(metric) in ("rate", "score", "index"):  # an interval cannot leave the possible range
-                b[["low", "high"]] = b[["low", "high"]].clip(0.0, 1.0)
-            elif T.metric_kind(metric) == "count":
-                b[["low", "high"]] = b[["low", "high"]].clip(lower=0.0)
+            b[["low", "high"]] = b[["low", "high"]].clip(*possible_range(metric))
             b[["mean", "low", "high"]] *= T.axis_factor(metric, painter.lang)
             c = painter.color(arm, order)
             ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)

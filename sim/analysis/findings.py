@@ -75,9 +75,10 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
         if not e.clear:
             continue
         a, b = (labels.get(f, f) for f in r["factors"])
-        size = T.number(abs(e.value), T.digits_for(metric))
+        d = T.digits_for(metric, e.value, e.low, e.high)
+        size = T.number(abs(e.value), d)
         u = T.unit(metric, lang, difference=True)
-        ci = T.interval_text(e.low, e.high, lang, T.digits_for(metric))
+        ci = T.interval_text(e.low, e.high, lang, d)
         label = T.metric_label(metric, lang)
         if lang == "zh":
             how = "多" if e.value > 0 else "少"

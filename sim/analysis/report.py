@@ -380,8 +380,9 @@ def estimate_text(metric: str, r, lang: str) -> str:
         return T.value_text(metric, r["mean"], lang)
     if T.metric_kind(metric) == "yuan":
         return f"{T.yuan(r['mean'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
-    f, d = T.scale(metric), T.digits_for(metric)
-    return f"{T.value_text(metric, r['mean'], lang)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
+    f = T.scale(metric)
+    d = T.digits_for(metric, r["mean"] * f, r["low"] * f, r["high"] * f)
+    return f"{T.number(r['mean'] * f, d)}{T.unit(metric, lang)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
 
 
 def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
@@ -396,7 +397,8 @@ def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
         row = [cell(view.labels[arm.id]), cell(str(int(e["n"].max())))]
         for m in metrics:
             r = e.loc[m]
-            f, d = T.scale(m), T.digits_for(m)
+            f = T.scale(m)
+            d = T.digits_for(m, r["effect"] * f, r["low"] * f, r["high"] * f)
             if T.metric_kind(m) == "yuan":
                 text = f"{'+' if r['effect'] >= 0 else ''}{T.yuan(r['effect'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
             else:
@@ -442,7 +444,8 @@ def contributions_html(table: pd.DataFrame, labels: dict[str, str], lang: str) -
         row = [cell(" × ".join(labels.get(n, n) for n in names))]
         for m in metrics:
             r = t.loc[m]
-            f, d = T.scale(m), T.digits_for(m)
+            f = T.scale(m)
+            d = T.digits_for(m, r["effect"] * f, r["low"] * f, r["high"] * f)
             row.append(cell(f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]",
                             "clear-up" if r["low"] > 0 else "clear-down" if r["high"] < 0 else ""))
         rows.append(row)

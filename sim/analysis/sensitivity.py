@@ -245,7 +245,9 @@ def plot(table: pd.DataFrame, folder: Path, lang: str, experiment: str, label_to
             for ax, metric in zip(axes.flat, metrics):
                 rows = frame[frame["metric"] == metric]
                 (_morris_panel if method == "morris" else _sobol_panel)(ax, rows, label_top, lang)
-                ax.set_title(capital(T.metric_label(metric, lang)) + (" (raw units)" if lang == "en" else "（原始单位）"), fontsize=10.5)
+                # mu* is in the metric's own units per unit of a parameter's range; Sobol' indices are shares of variance
+                unit = ((" (raw units)" if lang == "en" else "（原始单位）") if method == "morris" else "")
+                ax.set_title(capital(T.metric_label(metric, lang)) + unit, fontsize=10.5)
             for ax in list(axes.flat)[len(metrics):]:
                 ax.set_visible(False)
             folder.mkdir(parents=True, exist_ok=True)
@@ -279,5 +281,6 @@ def _sobol_panel(ax, rows: pd.DataFrame, label_top: int, lang: str) -> None:
     ax.barh(y - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"], color="#1f77b4", alpha=0.8, label="一阶 S1" if lang == "zh" else "first-order S1")
     ax.set_yticks(y, [_short(p) for p in rows["parameter"]], fontsize=8)
     ax.axvline(0, color="#555555", lw=0.8)
+    ax.set_xlabel("方差占比" if lang == "zh" else "share of output variance", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.grid(axis="x", alpha=0.3)

@@ -242,15 +242,21 @@ def yuan_range(low: float, high: float, lang: str) -> str:
     return f"{lo}{name[0]}{sep}{hi}{name[0]} yuan"
 
 
-def digits_for(name: str) -> int:
+def digits_for(name: str, *shown: float) -> int:
+    """Decimals for ``name``; a count whose ``shown`` values are all small (a mean of 2.25
+    open problems against 1.7) gets one, or both would read '2'."""
     kind = metric_kind(name)
-    return {"rate": 1, "score": 1, "count": 0, "days": 1, "yuan": 0, "index": 3}.get(kind, 2)
+    if kind == "count":
+        finite = [abs(v) for v in shown if v is not None and math.isfinite(v)]
+        return 1 if finite and max(finite) < 10 else 0
+    return {"rate": 1, "score": 1, "days": 1, "yuan": 0, "index": 3}.get(kind, 2)
 
 
 def value_text(name: str, value: float, lang: str) -> str:
     if metric_kind(name) == "yuan":
         return yuan(value, lang)
-    return f"{number(value * scale(name), digits_for(name))}{unit(name, lang)}"
+    shown = value * scale(name)
+    return f"{number(shown, digits_for(name, shown))}{unit(name, lang)}"
 
 
 def interval_text(low: float, high: float, lang: str, digits: int = 1) -> str:
@@ -277,7 +283,7 @@ class Effect:
 def effect_phrase(name: str, effect: Effect, lang: str) -> str:
     """'participation rises by 4.1 points (95% CI 3.2–5.0)' and its Chinese."""
     label = metric_label(name, lang)
-    d = digits_for(name)
+    d = digits_for(name, effect.value, effect.low, effect.high)
     size = number(abs(effect.value), d)
     ci = interval_text(effect.low, effect.high, lang, d)
     u = unit(name, lang, difference=True)

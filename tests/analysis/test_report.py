@@ -143,3 +143,12 @@ def test_a_clear_gain_that_comes_with_a_saving_is_not_called_no_clear_gain():
     sentence = cost_clause(saves, "en")
     assert "saves" in sentence and "more participants at no extra cost" in sentence and "resolved" not in sentence
     assert "参与者增加而成本不增" in cost_clause(saves, "zh")
+
+
+def test_small_mean_counts_keep_a_decimal_and_rate_intervals_stay_possible():
+    from sim.analysis import text as T
+    from sim.analysis.figures import possible_range
+
+    assert T.value_text("mean_open_problems", 2.25, "en") != T.value_text("mean_open_problems", 1.7, "en")  # not both '2'
+    assert T.value_text("problems_resolved", 620.4, "en") == "620"
+    assert possible_range("resolution_rate") == (0.0, 1.0) and possible_range("mean_open_problems")[0] == 0.0
