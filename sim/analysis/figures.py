@@ -24,6 +24,7 @@ from .stats import bands
 
 BASELINE_COLOR = "#6b6b6b"
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39"]
+MARKERS, LINES = ["o", "D", "^"], ["-", "--", ":"]  # the first round of colours, the second, the third
 UP, DOWN, UNCLEAR = "#2a8a3e", "#c0392b", "#8a8a8a"
 WIDTH = 10.0  # inches; at 150 dpi a figure fills a laptop-width report column
 
@@ -42,8 +43,19 @@ class Painter:
         """The arm's colour, the same in every figure (the baseline grey)."""
         if arm_id in self.baseline_ids:
             return BASELINE_COLOR
+        return PALETTE[self._rank(arm_id) % len(PALETTE)]
+
+    def marker(self, arm_id: str) -> str:
+        """With more arms than colours, the marker tells two arms of one colour apart."""
+        return MARKERS[self._rank(arm_id) // len(PALETTE) % len(MARKERS)]
+
+    def line(self, arm_id: str) -> str:
+        """Line style, for the same reason as ``marker``."""
+        return LINES[self._rank(arm_id) // len(PALETTE) % len(LINES)]
+
+    def _rank(self, arm_id: str) -> int:
         others = [a for a in self.labels if a not in self.baseline_ids]
-        return PALETTE[others.index(arm_id) % len(PALETTE)] if arm_id in others else PALETTE[0]
+        return others.index(arm_id) if arm_id in others else 0
 
     def figure(self, title: str, nrows: int = 1, ncols: int = 1, height: float = 4.0, **kw):
         fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, height), layout="constrained", squeeze=False, **kw)
@@ -183,8 +195,10 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
         for i, arm in enumerate(order):
             ax.errorbar(x[i], y[i], yerr=[[y[i] - y_low[i]], [y_high[i] - y[i]]] if math.isfinite(y_low[i]) else None,
                         xerr=[[x[i] - x_low[i]], [x_high[i] - x[i]]] if math.isfinite(x_low[i]) else None,
-                        fmt="o", color=painter.color(arm, order), ms=7, capsize=3, lw=1.4, zorder=3)
-        frontier = efficient_frontier(list(x), list(y))
+                        fmt=painter.marker(arm), color=painter.color(arm, order), ms=7, capsize=3, lw=1.4, zorder=3)
+        # Only gains clearly above zero: a point whose interval reaches zero may be no better than the baseline.
+        clear = np.flatnonzero(y_low > 0)
+        frontier = clear[efficient_frontier(list(x[clear]), list(y[clear]))]
         ax.plot([0.0, *x[frontier]], [0.0, *y[frontier]], color="#222222", lw=1.2, zorder=2, label=T.word("frontier", lang))
         ax.plot(0, 0, "s", color=BASELINE_COLOR, ms=7, zorder=3)
         ax.axhline(0, color="#999999", lw=0.8)
@@ -198,7 +212,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
     # Colours match the other figures; a legend stays readable where points crowd near the baseline.
     base = next((painter.labels[a] for a in painter.labels if a in painter.baseline_ids), T.word("baseline", lang))
     handles = [plt.Line2D([], [], marker="s", ls="", color=BASELINE_COLOR, ms=7, label=f"{base} (0, 0)")]
-    handles += [plt.Line2D([], [], marker="o", ls="", color=painter.color(a), ms=7, label=painter.labels[a]) for a in order]
+    handles += [plt.Line2D([], [], marker=painter.marker(a), ls="", color=painter.color(a), ms=7, label=painter.labels[a]) for a in order]
     handles.append(plt.Line2D([], [], color="#222222", lw=1.2, label=capital(T.word("frontier", lang))))
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9.5)
     return painter.save(fig, name)
@@ -224,7 +238,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             b[["mean", "low", "high"]] *= T.axis_factor(metric, painter.lang)
             c = painter.color(arm, order)
             ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)
-            ax.plot(b["day"], b["mean"], color=c, lw=1.6, label=painter.labels[arm])
+            ax.plot(b["day"], b["mean"], color=c, ls=painter.line(arm), lw=1.6, label=painter.labels[arm])
         ax.set_title(axis_title(metric, painter.lang), fontsize=10.5)
         ax.set_xlabel(capital(T.word("day", painter.lang)))
         ax.grid(color="#ececec")

@@ -21,11 +21,12 @@ def shown(metric: str, row) -> T.Effect:
     return T.Effect(row["effect"] * f, row["low"] * f, row["high"] * f)
 
 
-def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series | None, lang: str) -> str:
+def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series | None, lang: str, against: str | None = None) -> str:
     """'With points incentives, participation rises by ...; it costs ...'.
 
     ``kind`` says how the arm is named: "mechanism" (开启积分制后), "cell" of a
-    factorial (仅开启红网格时) or "scenario" (鲤城方案下).
+    factorial (仅开启红网格时) or "scenario" (鲤城方案下). ``against``: the
+    label of the arm's reference where that is not the baseline.
     """
     by_metric = {r["metric"]: r for _, r in effects.iterrows()}
     main = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in HEADLINE if m in by_metric]
@@ -33,13 +34,16 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
         lead = {"mechanism": f"开启{label}后，", "cell": f"{label}时，"}.get(kind, f"{label}方案下，")
+        if against:
+            lead = lead[:-1] + f"（与“{against}”相比），"
         sentence = lead + "，".join(main)
         if other:
             sentence += "；此外" + "，".join(other)
         return sentence + (f"；{costs}" if costs else "") + "。"
     if kind in ("mechanism", "cell"):
         label = label[:1].lower() + label[1:]
-    sentence = f"With {label}, " + " and ".join(main)
+    versus = f" (against {against[:1].lower() + against[1:]})" if against else ""
+    sentence = f"With {label}{versus}, " + " and ".join(main)
     if other:
         sentence += "; also " + ", ".join(other)
     return sentence + (f"; {costs}" if costs else "") + "."

@@ -15,7 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -49,6 +49,14 @@ class View:
     base_of: Callable[[Arm], Arm]
     mechanism: dict[str, str] = field(default_factory=dict)  # arm id -> mechanism name, for single-mechanism arms
     design: factorial.Design | None = None
+    against: dict[str, str] = field(default_factory=dict)  # arm id -> label of its reference, where that is not the baseline
+
+    def effect_label(self, arm_id: str, lang: str) -> str:
+        """The arm's label where its change is shown: naming its reference if that is not the baseline."""
+        ref = self.against.get(arm_id)
+        if ref is None:
+            return self.labels[arm_id]
+        return f"{self.labels[arm_id]}（对照：{ref}）" if lang == "zh" else f"{self.labels[arm_id]} (vs {ref[:1].lower() + ref[1:]})"
 
     @property
     def order(self) -> list[str]:
@@ -56,7 +64,8 @@ class View:
 
     @property
     def baseline_ids(self) -> set[str]:
-        return {self.base_of(a).id for a in self.arms}
+        """Arms others are compared with; a reference of one arm only (``against``) is not among them."""
+        return {self.base_of(a).id for a in self.arms if a.id not in self.against}
 
 
 def setting_text(arm: Arm) -> str:
@@ -88,7 +97,9 @@ def make_view(results: Results, lang: str) -> View:
         label = T.scenario_label(arm.scenario, lang)
         labels[arm.id] = f"{label} ({setting_text(arm)})" if arm.setting else label
     mechanism = {a.id: a.scenario for a in results.arms if a.scenario in T.MECHANISMS or (a.scenario != results.baseline and T.registry_title(a.scenario))}
-    return View(list(results.arms), capitalised(labels, lang), results.baseline_arm, mechanism)
+    labels = capitalised(labels, lang)
+    against = {a.id: labels[results.baseline_arm(a).id] for a in results.arms if results.reference_of(a.scenario) != results.baseline}
+    return View(list(results.arms), labels, results.baseline_arm, mechanism, against=against)
 
 
 def capitalised(labels: dict[str, str], lang: str) -> dict[str, str]:
@@ -251,14 +262,14 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
                 continue
             cost = costs[costs["arm"] == arm.id].iloc[0] if not costs.empty and arm.id in set(costs["arm"]) else None
             kind = "cell" if view.design is not None else "mechanism" if arm.id in view.mechanism else "scenario"
-            sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang))
-        fig = figures.effects(painter, effects, view.order, EFFECT_METRICS, title("effects", lang))
+            sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang, against=view.against.get(arm.id)))
+        fig = figures.effects(relabelled(painter, view), effects, view.order, EFFECT_METRICS, title("effects", lang))
         sections.append({"title": T.word("effects", lang), "figures": [figure(fig, "effects", title("effects", lang), caption("effects", lang))],
                          "tables": [effects_html(effects, view, lang)]})
 
     # Cost-effectiveness
     if not costs.empty:
-        fig = figures.costs(painter, costs, title("costs", lang))
+        fig = figures.costs(relabelled(painter, view), costs, title("costs", lang))
         sections.append({"title": T.word("costs", lang), "intro": caption("costs_intro", lang),
                          "figures": [figure(fig, "cost_effectiveness", title("costs", lang), caption("costs", lang))], "tables": [costs_html(costs, view, lang)]})
 
@@ -289,6 +300,13 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
 
     sections.append(spatial_section(results, view, painter, lang))
     return sections, sentences
+
+
+def relabelled(painter: figures.Painter, view: View) -> figures.Painter:
+    """The painter for figures of changes: each arm named with its reference where that is not the baseline."""
+    if not view.against:
+        return painter
+    return replace(painter, labels={a: view.effect_label(a, painter.lang) for a in painter.labels})
 
 
 def series_arms(view: View, effects: pd.DataFrame) -> list[Arm]:
@@ -394,7 +412,7 @@ def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
         e = effects[effects["arm"] == arm.id].set_index("metric")
         if e.empty:
             continue
-        row = [cell(view.labels[arm.id]), cell(str(int(e["n"].max())))]
+        row = [cell(view.effect_label(arm.id, lang)), cell(str(int(e["n"].max())))]
         for m in metrics:
             r = e.loc[m]
             f = T.scale(m)
@@ -414,7 +432,7 @@ def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
     rows = []
     for r in costs.itertuples():
         rows.append([
-            cell(view.labels[r.arm]),
+            cell(view.effect_label(r.arm, lang)),
             cell(f"{T.yuan(r.cost, lang)} [{T.yuan_range(r.cost_low, r.cost_high, lang)}]"),
             cell(f"{T.number(r.participants, 0)} [{T.number(r.participants_low, 0)}, {T.number(r.participants_high, 0)}]"),
             cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low, r.cost, lang)),
@@ -469,12 +487,12 @@ CAPTIONS = {
               "The charts show all switched off, each mechanism alone and all switched on ({shown} of the {total} combinations); the section on contributions uses every combination."),
     "comparison": ("点为各次重复的均值，横线为95%置信区间（t分布），虚线为基线均值。",
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean."),
-    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
-                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals; green/red: the interval excludes zero, grey: no clear change."),
+    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
+                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
     "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
                     "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents. Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
-    "costs": ("误差线为95%置信区间；黑线为有效前沿：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
-              "Error bars: 95% intervals. Black line: the efficient frontier; options below it are beaten by one that is cheaper or gains more."),
+    "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
+              "Error bars: 95% intervals. Black line: the efficient frontier (of options whose gain is clearly above zero); options below it are beaten by one that is cheaper or gains more."),
     "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为每个机制单独开启的平均效果（对其他机制的所有组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
                             "A full factorial experiment over {n} on/off combinations, analysed by regression on ±1-coded factors with replications as blocks. Top: the average effect of switching each mechanism on, over all settings of the others; below the dotted line: pairwise synergy, what two add together beyond (positive) or short of (negative: overlap) the sum of each alone."),
     "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示区间不含零。", "Dots: estimated effect; lines: 95% intervals; green/red: the interval excludes zero."),

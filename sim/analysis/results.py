@@ -146,13 +146,42 @@ class Results:
         return sorted(out, key=lambda a: (a.scenario != self.baseline, self.scenarios.index(a.scenario), a.point))
 
     def baseline_arm(self, arm: Arm) -> Arm:
-        """The arm ``arm`` is compared with: the baseline scenario at the same sweep point.
+        """The arm ``arm`` is compared with: its reference scenario at the same sweep point.
 
         Within the baseline scenario itself, sweep points are compared with its first point.
         """
         if arm.scenario != self.baseline:
-            return next(a for a in self.arms if a.scenario == self.baseline and a.point == arm.point)
+            reference = self.reference_of(arm.scenario)
+            return next(a for a in self.arms if a.scenario == reference and a.point == arm.point)
         return next(a for a in self.arms if a.scenario == self.baseline and a.point == 0)
+
+    def reference_of(self, scenario: str) -> str:
+        """The scenario ``scenario`` is compared with: the baseline, unless the results also hold
+        ``scenario`` itself with the mechanisms it adds to the baseline switched off.
+
+        ``emergency_conversion`` adds an epidemic and a flood as well as its
+        squads; against the baseline the shocks' extra problems would count as
+        the mechanism's work, against ``shocks`` (the same shocks, no squads)
+        only the squads differ.
+        """
+        return self._references.get(scenario, self.baseline)
+
+    @cached_property
+    def _references(self) -> dict[str, str]:
+        configs = self.manifest.get("configs", {})
+        base = configs.get(self.baseline)
+        if base is None:
+            return {}
+        out = {}
+        for name, config in configs.items():
+            added = _enabled(config) - _enabled(base)
+            if name == self.baseline or not added:
+                continue
+            target = _comparable(config, off=added)
+            match = next((other for other, c in configs.items() if other not in (name, self.baseline) and _comparable(c) == target), None)
+            if match is not None:
+                out[name] = match
+        return out
 
     def rows(self, arm: Arm) -> pd.DataFrame:
         """The done runs of one arm, one per replication."""
@@ -270,4 +299,18 @@ def read_spatial(folder: str | Path) -> list[dict[str, Any]] | None:
         if "pickled" in reason:
             reason = "not a NumPy .npz archive of arrays"
         raise damaged(path, reason, remedy) from None
+    return out
+
+
+def _enabled(config: dict[str, Any]) -> set[str]:
+    return {name for name, table in config.get("mechanisms", {}).items() if table.get("enabled")}
+
+
+def _comparable(config: dict[str, Any], off: set[str] = frozenset()) -> dict[str, Any]:
+    """A scenario config without its name and words, and with ``off`` and every switched-off
+    mechanism reduced to its switch (an off mechanism's settings change nothing)."""
+    out = {k: v for k, v in config.items() if k not in ("name", "description")}
+    out["mechanisms"] = {
+        name: ({"enabled": False} if name in off or not table.get("enabled") else table) for name, table in config.get("mechanisms", {}).items()
+    }
     return out

@@ -74,6 +74,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     "licheng": ("鲤城“1+4+N”", "Licheng (1+4+N)"),
     "licheng_proposals": ("鲤城“1+4+N”及对策", "Licheng with its proposals"),
     "district": ("全区", "district"),
+    "shocks": ("仅疫情与汛情", "epidemic and flood only"),
 }
 
 # Every fixed phrase of the report and its figures.

@@ -69,3 +69,27 @@ def test_efficient_frontier():
     gain = [5.0, 9.0, 4.0, 8.0, -1.0]
     # 5 (cost 5) has no gain; 0 then 1 improve; 2 is beaten by 0; 3 is beaten by 1
     assert efficient_frontier(cost, gain) == [0, 1]
+
+
+def test_an_arm_is_compared_with_itself_minus_the_mechanisms_it_adds(tmp_path):
+    """emergency_conversion brings its own shocks: its reference is the same shocks without it, not the baseline."""
+    import pandas as pd
+
+    from sim.analysis.report import make_view
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    from .conftest import manifest_for, run_row, write_store
+
+    names = ["baseline", "emergency_conversion", "points_incentive", "shocks"]
+    rows = [run_row(s, r, participation_rate=0.25 + 0.01 * r + {"emergency_conversion": 0.05, "shocks": 0.02}.get(s, 0.0)) for r in range(3) for s in names]
+    manifest = manifest_for("ref", names, 3)
+    manifest["configs"] = {s: load_scenario(SCENARIOS / f"{s}.toml").model_dump(mode="json") for s in names}
+    results = load(write_store(tmp_path / "ref", pd.DataFrame(rows), manifest))
+    assert results.reference_of("emergency_conversion") == "shocks"
+    assert results.reference_of("points_incentive") == "baseline" and results.reference_of("shocks") == "baseline"
+    effects = effect_table(results, results.arms, ["participation_rate"]).set_index("arm")["effect"]
+    assert effects["emergency_conversion"] == pytest.approx(0.03)  # against the shocks, not 0.05 against the baseline
+    view = make_view(results, "en")
+    assert view.effect_label("emergency_conversion", "en") == "Emergency conversion (vs epidemic and flood only)"
+    assert "shocks" not in view.baseline_ids  # drawn in its own colour, not the baseline's grey
