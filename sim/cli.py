@@ -67,6 +67,7 @@ def main() -> None:
 
 
 EXPERIMENT_ONLY = ("dry_run", "executor", "workers", "scheduler", "csv_export", "fresh", "commit_every", "make_report", "lang")
+OPTION_NAMES = {"make_report": "--report/--no-report"}  # where the option is not the parameter's name
 SCENARIO_ONLY = {"days": ("--days", "days in [experiment]"), "seed": ("--seed", "base_seed in [experiment]"), "overrides": ("--set", "an [overrides] table")}
 
 
@@ -107,12 +108,13 @@ def run(target: Path, days: int, seed: int, overrides: tuple[str, ...], out: Pat
     if experiment:
         wrong = [SCENARIO_ONLY[name] for name in SCENARIO_ONLY if given(name)]
         if wrong:
-            fail(f"{', '.join(o for o, _ in wrong)} only apply to a scenario file; {target} is an experiment file: write {' and '.join(h for _, h in wrong)} there")
+            verb = "applies" if len(wrong) == 1 else "apply"
+            fail(f"{', '.join(o for o, _ in wrong)} only {verb} to a scenario file; {target} is an experiment file: write {' and '.join(h for _, h in wrong)} there")
         run_experiment(target, out, **batch)
         return
-    wrong = [f"--{name.replace('_export', '').replace('_', '-')}" for name in EXPERIMENT_ONLY if given(name)]
+    wrong = [OPTION_NAMES.get(name, f"--{name.replace('_export', '').replace('_', '-')}") for name in EXPERIMENT_ONLY if given(name)]
     if wrong:
-        fail(f"{', '.join(wrong)} only apply to an experiment file (one with an [experiment] table); {target} is a scenario file")
+        fail(f"{', '.join(wrong)} only {'applies' if len(wrong) == 1 else 'apply'} to an experiment file (one with an [experiment] table); {target} is a scenario file")
     run_scenario(target, days, seed, out, overrides)
 
 
@@ -155,6 +157,8 @@ def run_experiment(
         plan = build_plan(file)
     except ExperimentError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C while the file is checked: nothing has been written
+        fail("interrupted before anything ran; nothing was written", 130)
     root = root or RESULTS_ROOT
     folder = root / plan.name
     done = set() if fresh else done_keys(folder)
@@ -162,7 +166,7 @@ def run_experiment(
     already = len(plan.unique_runs()) - len(todo)
     if dry_run:
         click.echo(plan.describe(already, folder))
-        foreign = done - {r.key for r in plan.runs}
+        foreign = done - plan.keys_it_may_hold()
         if foreign:
             click.echo(f"warning       {folder}/ holds {len(foreign)} runs that are not in this plan: the run will be refused (see --fresh)")
         per_run = estimate_seconds(plan)

@@ -63,6 +63,7 @@ class Executor:
 
     name = "executor"
     workers = 1
+    ticks = True  # yields None while runs go on; False: nothing comes back until a run ends
 
     def outcomes(self, tasks: Iterable[RunTask], run: Simulate = simulate) -> Iterator[RunOutcome | None]:
         raise NotImplementedError
@@ -79,6 +80,7 @@ class Executor:
 
 class SerialExecutor(Executor):
     name = "serial"
+    ticks = False
 
     def outcomes(self, tasks: Iterable[RunTask], run: Simulate = simulate) -> Iterator[RunOutcome | None]:
         for task in tasks:

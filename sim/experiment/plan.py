@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -87,6 +88,7 @@ class Plan:
     metrics: list[str]
     warnings: list[str] = field(default_factory=list)
     count: int | None = None  # replications planned, if not the file's number (replications = "auto")
+    model: str = field(default_factory=model_version)  # the code the runs are planned with; workers must run the same
 
     @property
     def days(self) -> int:
@@ -105,6 +107,17 @@ class Plan:
         """Whether runs of the arm (scenario, point) report ``metric``."""
         return reports(self.configs[(scenario, point)], metric)
 
+    def keys_it_may_hold(self) -> set[str]:
+        """Keys a results folder of this plan may hold: with ``replications = "auto"``,
+        those of every round up to the cap (a round stopped by a crash is in the ledger
+        before the manifest records its count)."""
+        grown = self.with_replications(self.precision.max) if self.precision is not None else self
+        return {r.key for r in grown.runs}
+
+    def arms(self) -> list[tuple[str, int]]:
+        """Every (scenario, point) of the plan."""
+        return [(s.name, p) for s in self.scenarios for p in range(len(self.points))]
+
     def with_replications(self, n: int) -> "Plan":
         """The same plan with ``n`` replications (a grown plan keeps every earlier run's key)."""
         runs = planned_runs(self.scenarios, self.points, self.configs, self.spec.experiment.base_seed, self.days, n)
@@ -122,7 +135,7 @@ class Plan:
         return list(seen.values())
 
     def task(self, run: PlannedRun) -> RunTask:
-        return RunTask(run.key, self.configs[(run.scenario, run.point)], run.seed, self.days)
+        return RunTask(run.key, self.configs[(run.scenario, run.point)], run.seed, self.days, self.model)
 
     def describe(self, done: int = 0, folder: Path | None = None) -> str:
         """The plan in words, for ``--dry-run`` and the start of a batch."""
@@ -234,6 +247,8 @@ def _registry() -> dict:
 
 def _unknown_path(path: str, options, file: Path, key: str) -> ExperimentError:
     head, _, tail = path.rpartition(".")
+    if head in options and key.startswith("overrides."):  # { value = 300 }: an override is one value
+        return ExperimentError(f"{file}: key 'overrides.\"{head}\"': an override is one value, e.g. \"{head}\" = 300, not a table", file, f'overrides."{head}"')
     if head in options:  # a table of bounds with a misspelt key: { lo = 0.2, ... }
         return ExperimentError(f"{file}: key '{key}': '{head}' is a parameter; give its bounds as {{ low = ..., high = ... }}, not '{tail}'", file, key)
     guess = closest(path, options)
@@ -404,6 +419,8 @@ def _dimension(dotted_path: str, value: Any, info, path: Path) -> sampling.Dimen
         raise ExperimentError(f"{path}: key '{key}': bounds [{bounds['low']:g}, {bounds['high']:g}] leave the parameter's valid range {info.range_text}", path, key)
     if not bounds["low"] < bounds["high"]:
         raise ExperimentError(f"{path}: key '{key}': low ({bounds['low']:g}) must be below high ({bounds['high']:g})", path, key)
+    if info.kind == "int" and math.ceil(bounds["low"]) > math.floor(bounds["high"]):
+        raise ExperimentError(f"{path}: key '{key}': '{dotted_path}' takes whole numbers and none lies in [{bounds['low']:g}, {bounds['high']:g}]", path, key)
     return sampling.Dimension(dotted_path, bounds["low"], bounds["high"], integer=info.kind == "int")
 
 

@@ -37,16 +37,26 @@ def half_width(values: pd.Series) -> float:
     return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
 
 
-def achieved(runs: pd.DataFrame, targets: dict[str, float], reports: Callable[[str, int, str], bool] | None = None) -> pd.DataFrame:
+def achieved(
+    runs: pd.DataFrame,
+    targets: dict[str, float],
+    arms: list[tuple[str, int]] | None = None,
+    reports: Callable[[str, int, str], bool] | None = None,
+) -> pd.DataFrame:
     """Per arm (scenario, point) and metric: finished n, half-width, target, met.
 
-    ``reports(scenario, point, metric)``: whether the arm reports the metric at
-    all (a mechanism's metric, in an arm where it is off); those that do not
-    are left out rather than counted as never precise enough.
+    ``arms``: every arm of the plan, so that one with no finished run (all its
+    runs failed) counts as unmet instead of being left out; by default the
+    arms with a finished run. ``reports(scenario, point, metric)``: whether
+    the arm reports the metric at all (a mechanism's metric, in an arm where
+    it is off); those that do not are left out rather than counted as never
+    precise enough.
     """
     done = runs[runs["status"] == DONE].drop_duplicates("key") if len(runs) else runs
+    groups = dict(iter(done.groupby(["scenario", "point"], sort=False))) if len(done) else {}
     rows = []
-    for (scenario, point), group in done.groupby(["scenario", "point"], sort=False):
+    for scenario, point in arms if arms is not None else list(groups):
+        group = groups.get((scenario, point), done.iloc[0:0])
         for metric, target in targets.items():
             if reports is not None and not reports(scenario, int(point), metric):
                 continue

@@ -9,6 +9,7 @@ and running the same command again continues where it stopped.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -69,8 +70,12 @@ def _sigterm_as_ctrl_c():
 
 
 def check_same_plan(plan: Plan, stored: dict[str, str], folder: Path) -> None:
-    """Stored runs must all belong to this plan (it may have grown, not changed)."""
-    foreign = set(stored) - {r.key for r in plan.runs}
+    """Stored results must all belong to this plan (it may have grown, not changed).
+
+    Failed runs are not results: a plan that no longer has them (a sweep value
+    that made the model fail, taken out of the file) may go on.
+    """
+    foreign = {key for key, status in stored.items() if status == DONE} - plan.keys_it_may_hold()
     if foreign:
         raise StoreError(
             f"{folder}/ holds {len(foreign)} runs that are not in this plan: the experiment file "
@@ -118,7 +123,7 @@ def _run_until_precise(plan: Plan, root: Path, executor: Executor, *, fresh: boo
         else:
             total.done, total.failed, total.seconds = total.done + session.done, total.failed + session.failed, total.seconds + session.seconds
             total.planned, total.runs, total.interrupted = session.planned, session.runs, session.interrupted
-        table = precision.achieved(session.runs, target.metrics, plan.reports)
+        table = precision.achieved(session.runs, target.metrics, plan.arms(), plan.reports)
         total.precision = precision.record(table, n, target, rounds)
         info = manifest.read(folder / "manifest.json") or {}
         info["precision"] = total.precision
@@ -142,45 +147,58 @@ def _run_round(
 ) -> Session:
     """One pass over the plan; options as in :func:`run_plan`, which sets their defaults."""
     folder = Path(root) / plan.name
-    store = ResultStore(folder, commit_every).open(fresh)
+    store = ResultStore(folder, commit_every)
     try:
-        stored = store.stored()
-        check_same_plan(plan, stored, folder)
-        unique = plan.unique_runs()
-        todo = [r for r in unique if stored.get(r.key) != DONE]
-        session = Session(folder, len(unique), len(unique) - len(todo))
-        info = manifest.build(plan, manifest.read(folder / "manifest.json"))
-        info["started"] = info["started"] or now()
-        this = {"started": now(), "finished": None, "executor": executor.name, "workers": executor.workers, "to_run": len(todo)}
-        info["sessions"].append(this)
-        write_json(folder / "manifest.json", info)
-        progress = Progress(len(unique), session.already, stream, live)
-        by_key = {r.key: r for r in todo}
-        started = time.monotonic()
-        with _sigterm_as_ctrl_c():
-            try:
-                if todo:  # else start no workers, no cluster
-                    with executor:
-                        for outcome in executor.outcomes((plan.task(r) for r in todo), run):
-                            if outcome is None:  # nothing finished for a while
-                                store.flush_if_due()
-                                progress.update()
-                                continue
-                            store.add(outcome, by_key[outcome.key])
-                            session.done += outcome.ok
-                            session.failed += not outcome.ok
-                            progress.update(outcome.ok)
-            except KeyboardInterrupt:
-                session.interrupted = True
-        session.seconds = time.monotonic() - started
-        progress.close()
-        session.runs = store.export(plan, csv)
-        this.update(finished=now(), done=session.done, failed=session.failed, interrupted=session.interrupted)
-        info["finished"] = this["finished"]
-        write_json(folder / "manifest.json", info)
-        return session
+        return _store_round(plan, store, executor, fresh=fresh, csv=csv, stream=stream, live=live, run=run)
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only, a file where a folder should be
+        why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        lost = f"; the {len(store.buffer)} runs finished since the last commit were not stored" if store.buffer else ""
+        raise StoreError(f"cannot write results to {folder}/ ({why}){lost}. Stored runs are kept: fix the cause and run the same command again") from None
     finally:
         store.close()
+
+
+def _store_round(plan: Plan, store: ResultStore, executor: Executor, *, fresh: bool, csv: bool, stream: TextIO | None, live: bool | None, run: Simulate) -> Session:
+    """The round itself; the caller closes ``store`` and turns a failed write into a StoreError."""
+    folder = store.folder
+    store.open(fresh)
+    stored = store.stored()
+    check_same_plan(plan, stored, folder)
+    unique = plan.unique_runs()
+    todo = [r for r in unique if stored.get(r.key) != DONE]
+    session = Session(folder, len(unique), len(unique) - len(todo))
+    info = manifest.build(plan, manifest.read(folder / "manifest.json"))
+    info["started"] = info["started"] or now()
+    this = {"started": now(), "finished": None, "executor": executor.name, "workers": executor.workers, "to_run": len(todo)}
+    info["sessions"].append(this)
+    write_json(folder / "manifest.json", info)
+    progress = Progress(len(unique), session.already, stream, live)
+    by_key = {r.key: r for r in todo}
+    started = time.monotonic()
+    with _sigterm_as_ctrl_c():
+        try:
+            if todo:  # else start no workers, no cluster
+                with executor:
+                    for outcome in executor.outcomes((plan.task(r) for r in todo), run):
+                        if outcome is None:  # nothing finished for a while
+                            store.flush_if_due()
+                            progress.update()
+                            continue
+                        store.add(outcome, by_key[outcome.key])
+                        if not executor.ticks:  # the next run may be as long as this one: commit now rather than after it
+                            store.flush_if_due(ahead=outcome.seconds)
+                        session.done += outcome.ok
+                        session.failed += not outcome.ok
+                        progress.update(outcome.ok)
+        except KeyboardInterrupt:
+            session.interrupted = True
+    session.seconds = time.monotonic() - started
+    progress.close()
+    session.runs = store.export(plan, csv)
+    this.update(finished=now(), done=session.done, failed=session.failed, interrupted=session.interrupted)
+    info["finished"] = this["finished"]
+    write_json(folder / "manifest.json", info)
+    return session
 
 
 # ---------------------------------------------------------------- reporting

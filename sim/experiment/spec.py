@@ -32,7 +32,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -62,7 +62,7 @@ class Table(BaseModel):
 
 
 class PrecisionTable(Table):
-    metrics: dict[str, float] = Field(min_length=1, description="Summary metric -> the 95% confidence half-width to reach in every scenario and point.")
+    metrics: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1, description="Summary metric -> the 95% confidence half-width to reach in every scenario and point (above 0: no finite number of runs reaches 0).")
     min: int = Field(5, ge=2, le=100_000, description="Replications of the first round.")
     max: int = Field(100, ge=2, le=100_000, description="Replications never exceeded, reached or not.")
     step: int = Field(5, ge=1, le=100_000, description="Replications added per round.")

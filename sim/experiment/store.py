@@ -183,8 +183,10 @@ class ResultStore:
         self.buffer.append((outcome, run))
         self.flush_if_due()
 
-    def flush_if_due(self) -> None:
-        if self.buffer and (len(self.buffer) >= self.max_buffered or time.monotonic() - self.buffered_since >= self.commit_every):
+    def flush_if_due(self, ahead: float = 0.0) -> None:
+        """Commit if the oldest buffered run has waited ``commit_every`` seconds, or would
+        have by ``ahead`` seconds from now (the next run, when nothing can interrupt it)."""
+        if self.buffer and (len(self.buffer) >= self.max_buffered or time.monotonic() + ahead - self.buffered_since >= self.commit_every):
             self.flush()
 
     def flush(self) -> None:

@@ -13,6 +13,7 @@ import socket
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ class RunTask:
     config: dict[str, Any]  # Scenario.model_dump(mode="json"), fully resolved
     seed: int
     days: int
+    model: str = ""  # model_version() of the planning process; a worker running other code refuses the run
 
 
 @dataclass
@@ -37,6 +39,14 @@ class RunOutcome:
     worker: str = ""
 
 
+@cache
+def running_version() -> str:
+    """model_version() of the code this worker process runs (a Dask worker may run other code)."""
+    from sim import model_version
+
+    return model_version()
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -44,6 +54,10 @@ def worker_name() -> str:
 def simulate(task: RunTask) -> RunOutcome:
     """Run one task; a model that raises gives a failed outcome with its traceback."""
     started = time.perf_counter()
+    if task.model and task.model != running_version():
+        why = (f"this worker runs govsim {running_version()} but the batch was planned with {task.model}: "
+               "results of other code are not stored under this batch's keys; install the same govsim on every worker")
+        return RunOutcome(task.key, False, error=why, worker=worker_name())
     try:
         # Imported here so that a worker pays for the model only when it runs one.
         from sim.governance import GovernanceModel

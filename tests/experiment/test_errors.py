@@ -25,6 +25,9 @@ def govsim_run(path: Path, out: Path, *args: str):
         pytest.param(lambda t: t + '\n[sweep]\nmethod = "lhs"\nsamples = 4\n[sweep.parameters]\n"gridworkers.admin_share" = { low = 0.1, high = 0.99 }\n', ["gridworkers.admin_share", "valid range"], id="sweep-bounds-out-of-range"),
         pytest.param(lambda t: t + '\n[sweep]\nmethod = "lhs"\nsamples = 4\n[sweep.parameters]\n"gridworkers.admin_share" = { lo = 0.2, high = 0.5 }\n', ["'gridworkers.admin_share' is a parameter; give its bounds as { low = ..., high = ... }, not 'lo'"], id="bounds-key"),
         pytest.param(lambda t: t + '\n[sweep]\nmethod = "grid"\n[sweep.parameters]\n"world.communities" = [1, 9]\n', ["sweep.parameters.\"world.communities\"", "= 9", "key 'world': zones", "(9)"], id="sweep-value-breaks-a-table-rule"),
+        pytest.param(lambda t: t.replace('"world.residents" = 300', '"world.residents" = { value = 300 }'), ["overrides.\"world.residents\"", "an override is one value"], id="override-as-table"),
+        pytest.param(lambda t: t + '\n[sweep]\nmethod = "lhs"\nsamples = 3\n[sweep.parameters]\n"departments.count" = { low = 1.5, high = 1.9 }\n', ["departments.count", "whole numbers and none lies in [1.5, 1.9]"], id="integer-bounds-without-an-integer"),
+        pytest.param(lambda t: t.replace("replications = 3", 'replications = "auto"') + '\n[experiment.precision]\nmetrics = { participation_rate = 0 }\n', ["experiment.precision.metrics.participation_rate", "greater than 0"], id="precision-target-zero"),
         pytest.param(lambda t: t.replace("replications = 3", "replications = 0"), ["key 'experiment.replications'", "greater than or equal to 1"], id="out-of-range"),
         pytest.param(lambda t: t.replace('"world.residents" = 300', '"world.residents" = 10'), ["overrides.\"world.residents\"", "greater than or equal to 50"], id="override-out-of-range"),
         pytest.param(lambda t: t.replace('"world.residents" = 300', '"world.resident" = 300'), ["overrides.\"world.resident\"", "did you mean 'world.residents'?"], id="override-path"),
@@ -57,7 +60,7 @@ def test_dry_run_of_a_bad_file_fails_the_same_way(write_experiment, tmp_path):
 
 def test_scenario_options_are_refused_for_an_experiment(write_experiment, tmp_path):
     result = govsim_run(write_experiment(), tmp_path / "results", "--days", "5")
-    assert result.exit_code == 2 and "--days only apply to a scenario file" in result.output
+    assert result.exit_code == 2 and "--days only applies to a scenario file" in result.output
     assert not (tmp_path / "results").exists()
 
 
@@ -70,7 +73,7 @@ def test_a_scenario_file_still_runs_once(tmp_path, scenarios_dir):
 
 def test_experiment_options_are_refused_for_a_scenario(tmp_path, scenarios_dir):
     result = CliRunner().invoke(main, ["run", str(scenarios_dir / "baseline.toml"), "--workers", "2", "--out", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "--workers only apply to an experiment file" in result.output
+    assert result.exit_code == 2 and "--workers only applies to an experiment file" in result.output
 
 
 def test_an_edit_that_drops_stored_runs_is_refused_and_the_dry_run_says_so(write_experiment, tmp_path):
