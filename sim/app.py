@@ -50,6 +50,9 @@ def server_environment(scenario: Path | None) -> dict[str, str]:
         env[SCENARIO_ENV] = str(scenario.resolve())
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("MPLBACKEND", "Agg")
+    # Solara's hook check warns about Mesa's own SolaraViz code; to a planner the long
+    # warning after the address reads like an error in govsim.
+    env.setdefault("SOLARA_CHECK_HOOKS", "off")
     return env
 
 

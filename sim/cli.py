@@ -186,21 +186,25 @@ def run_experiment(
     click.echo(report(plan, session))
     if session.interrupted:
         fail(f"interrupted; finished runs are stored. Run the same command again to continue ({session.left} runs left)", 130)
-    if make_report:
-        write_batch_report(folder, lang)
     if plan.sweep and plan.sweep["method"] in ("morris", "sobol"):
-        write_batch_sensitivity(folder, lang)
+        write_batch_sensitivity(folder, lang)  # first: the report shows its charts
+    if make_report:
+        write_batch_report(folder, lang, maps=not (plan.sweep and plan.sweep["method"] in ("lhs", "morris", "sobol")))
     if not session.failures.empty:
         fail(f"{len(session.failures)} of {session.planned} runs failed (see above)", 1)
 
 
-def write_batch_report(folder: Path, lang: str) -> None:
-    """The maps and the report after a batch; a failure here never touches stored runs."""
+def write_batch_report(folder: Path, lang: str, maps: bool = True) -> None:
+    """The maps and the report after a batch; a failure here never touches stored runs.
+
+    ``maps``: False for a sampled design, whose report has no maps to show.
+    """
     from sim.analysis import write_report
     from sim.snapshot import spatial_snapshot
 
     try:
-        spatial_snapshot(folder)
+        if maps:
+            spatial_snapshot(folder)
         path = write_report(folder, lang=lang)
     except Exception as exc:  # noqa: BLE001 - the runs are stored; say what failed and go on
         click.echo(f"warning: the report could not be written ({type(exc).__name__}: {exc}); the runs are stored, try `govsim report {folder}`", err=True)
@@ -281,6 +285,10 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
                "targets       " + ", ".join(f"{m} = {t.value:g}" for m, t in calibration.targets.items()) + "\n"
                f"trials        {s.trials} x {s.replications} runs of {s.days} days\nresults       {folder}/", err=True)
     if dry_run:
+        import importlib.util
+
+        if importlib.util.find_spec("optuna") is None:  # say now what the real run would stop on
+            fail("calibration needs optuna, an optional dependency: pip install 'govsim[calibration]'")
         return
     try:
         result = run_calibration(calibration, out or RESULTS_ROOT, workers=workers, echo=lambda line: click.echo(line, err=True))
@@ -362,7 +370,8 @@ def validate(files: tuple[Path, ...]) -> None:
             bad += 1
             continue
         on = ", ".join(config.enabled_mechanisms()) or "none"
-        click.echo(f"ok: {path} ({config.world.communities} communities, {config.world.residents:,} residents; mechanisms: {on})")
+        n = config.world.communities
+        click.echo(f"ok: {path} ({n} communit{'y' if n == 1 else 'ies'}, {config.world.residents:,} residents; mechanisms: {on})")
     if bad:
         sys.exit(2)
 

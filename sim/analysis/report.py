@@ -213,8 +213,10 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     sections = []
     findings_list: list[str] = []
     if not view.arms:
-        notices.append("本实验为抽样设计（敏感性分析），不在本报告范围内。" if lang == "zh" else
-                       "This experiment is a sampled design (sensitivity analysis), which this report does not cover.")
+        notices.append("本实验为抽样设计：各参数的影响见敏感性分析（govsim sensitivity，结果在 sensitivity.parquet 和 figures/sensitivity/）。" if lang == "zh" else
+                       "This experiment is a sampled design: what each parameter does is in its sensitivity analysis "
+                       "(govsim sensitivity: sensitivity.parquet and figures/sensitivity/).")
+        sections = sensitivity_sections(results, lang)
     elif results.done.empty:
         notices.append("没有成功完成的运行。" if lang == "zh" else "No run finished successfully.")
     else:
@@ -517,8 +519,18 @@ def caption(key: str, lang: str, **values) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
+def sensitivity_sections(results: Results, lang: str) -> list[dict]:
+    """The sensitivity charts of a Morris or Sobol' batch, where they have been drawn."""
+    pngs = sorted((results.folder / "figures" / "sensitivity").glob("*.png"))
+    if not pngs:
+        return []
+    name = "敏感性分析" if lang == "zh" else "Sensitivity analysis"
+    note = ("每个参数在其取值范围内变动对各指标的影响。" if lang == "zh" else "What moving each parameter across its range does to each measure.")
+    return [{"title": name, "figures": [figure(png, png.stem, name, note) for png in pngs]}]
+
+
 def method_notes(results: Results, view: View, lang: str) -> list[str]:
-    hashes = "; ".join(f"{view.labels.get(a.id, a.id)}: {results.arm_config_hash(a)}" for a in view.arms)
+    hashes = "; ".join(f"{view.labels.get(a.id, a.id)}: {results.arm_config_hash(a)}" for a in view.arms) or "–"
     file = results.manifest.get("file", "EXPERIMENT.toml")
     if lang == "zh":
         return [

@@ -221,7 +221,7 @@ def plot(table: pd.DataFrame, folder: Path, lang: str, experiment: str, label_to
 
     from . import fonts
     from . import text as T
-    from .figures import capital
+    from .figures import axis_title, capital
 
     paths = []
     with plt.rc_context(fonts.rc_for(lang)):
@@ -244,10 +244,16 @@ def plot(table: pd.DataFrame, folder: Path, lang: str, experiment: str, label_to
             fig.supxlabel(foot, fontsize=7.5, color="#555555", x=0.005, ha="left")
             for ax, metric in zip(axes.flat, metrics):
                 rows = frame[frame["metric"] == metric]
-                (_morris_panel if method == "morris" else _sobol_panel)(ax, rows, label_top, lang)
-                # mu* is in the metric's own units per unit of a parameter's range; Sobol' indices are shares of variance
-                unit = ((" (raw units)" if lang == "en" else "（原始单位）") if method == "morris" else "")
-                ax.set_title(capital(T.metric_label(metric, lang)) + unit, fontsize=10.5)
+                if method == "morris":
+                    # Effects of moving a parameter across its range, in the units the report shows
+                    # (percentage points, points of 0-100, thousand yuan): a satisfaction mu* of 0.1 is 10 points.
+                    f = T.axis_factor(metric, lang)
+                    rows = rows.assign(**{c: rows[c] * f for c in ("mu_star", "mu_star_conf", "mu", "sigma")})
+                    _morris_panel(ax, rows, label_top, lang)
+                    ax.set_title(axis_title(metric, lang, difference=True), fontsize=10.5)
+                else:  # Sobol' indices are shares of variance, whatever the metric's unit
+                    _sobol_panel(ax, rows, label_top, lang)
+                    ax.set_title(capital(T.metric_label(metric, lang)), fontsize=10.5)
             for ax in list(axes.flat)[len(metrics):]:
                 ax.set_visible(False)
             folder.mkdir(parents=True, exist_ok=True)

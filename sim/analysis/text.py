@@ -245,12 +245,19 @@ def yuan_range(low: float, high: float, lang: str) -> str:
 
 def digits_for(name: str, *shown: float) -> int:
     """Decimals for ``name``; a count whose ``shown`` values are all small (a mean of 2.25
-    open problems against 1.7) gets one, or both would read '2'."""
+    open problems against 1.7) gets one, or both would read '2', and values that would
+    all round to zero get up to two more."""
     kind = metric_kind(name)
+    finite = [abs(v) for v in shown if v is not None and math.isfinite(v)]
     if kind == "count":
-        finite = [abs(v) for v in shown if v is not None and math.isfinite(v)]
-        return 1 if finite and max(finite) < 10 else 0
-    return {"rate": 1, "score": 1, "days": 1, "yuan": 0, "index": 3}.get(kind, 2)
+        digits = 1 if finite and max(finite) < 10 else 0
+    else:
+        digits = {"rate": 1, "score": 1, "days": 1, "yuan": 0, "index": 3}.get(kind, 2)
+    lead = abs(shown[0]) if shown and shown[0] is not None and math.isfinite(shown[0]) else 0.0  # the estimate itself
+    extra = 0
+    while kind != "yuan" and lead > 0 and round(lead, digits + extra) == 0 and extra < 2:  # not 'rises by 0.0 days'
+        extra += 1
+    return digits + extra
 
 
 def value_text(name: str, value: float, lang: str) -> str:

@@ -108,3 +108,21 @@ def test_a_tampered_design_is_refused(tmp_path):
 
 def _read(folder):
     return json.loads((folder / "manifest.json").read_text()), pd.read_parquet(folder / "runs.parquet")
+
+
+
+def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+    from tests.experiment.conftest import experiment_text
+
+    sweep = '\n[sweep]\nmethod = "morris"\nsamples = 2\nlevels = 4\n[sweep.parameters]\n"gridworkers.admin_share" = { low = 0.2, high = 0.6 }\n"residents.logit_intercept" = { low = -6, high = -3 }\n'
+    path = tmp_path / "m.toml"
+    path.write_text(experiment_text(name="m", scenarios=("baseline",), replications=1, days=3, sweep=sweep), encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"), "--executor", "serial", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r" / "m" / "report.html").read_text(encoding="utf-8")
+    assert '<figure id="morris_baseline">' in html and "data:image/png;base64," in html
+    assert "per scenario: ." not in html  # no empty list of hashes
+    assert not (tmp_path / "r" / "m" / "spatial.npz").exists()  # no maps computed for a report that shows none
