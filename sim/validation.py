@@ -1,4 +1,4 @@
-"""Validation against the seeds' claims (docs/ODD.md §1, shared/DOMAIN.md).
+"""Validation against the seeds' claims (docs/ODD.md §1; the seed documents: docs/sources.md).
 
 Each of the six patterns the seeds describe is a comparison of two
 conditions, A and B, run on the same seeds. The model draws every process

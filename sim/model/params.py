@@ -4,8 +4,9 @@ Every parameter is declared with :func:`param`, which records its unit, its
 valid range and its source next to its default. Scenario validation, the
 parameter table in ``docs/ODD.md`` and sensitivity analysis all read these
 declarations (see :mod:`sim.registry`), so there is one place to change a
-parameter. Sources cite the seed files in ``shared/seeds`` by number and
-section (e.g. ``seed 004 §1.1``), another publication, or say ``assumption``.
+parameter. Sources cite the seed documents by number and section (e.g.
+``seed 004 §1.1``; docs/sources.md says which publication each number is),
+another publication, or say ``assumption``.
 """
 
 from __future__ import annotations
