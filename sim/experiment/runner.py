@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 import pandas as pd
 
@@ -202,7 +202,7 @@ def _store_round(plan: Plan, store: ResultStore, executor: Executor, *, fresh: b
 
 
 # ---------------------------------------------------------------- reporting
-def report(plan: Plan, session: Session, max_failures: int = 10) -> str:
+def report(plan: Plan, session: Session, max_failures: int = 10, fmt: Callable[[str, float], str] | None = None) -> str:
     """What happened, in a few lines: counts, failures, the metrics of interest."""
     lines = []
     ran = session.done + session.failed
@@ -222,7 +222,7 @@ def report(plan: Plan, session: Session, max_failures: int = 10) -> str:
         if len(failures) > max_failures:
             lines.append(f"  ... and {len(failures) - max_failures} more")
         lines.append(f"  tracebacks: {session.folder}/failures.txt; run the same command again to retry them")
-    table = metrics_table(plan, session.runs)
+    table = metrics_table(plan, session.runs, fmt)
     if table:
         lines.append(table)
     if session.precision:
@@ -231,8 +231,13 @@ def report(plan: Plan, session: Session, max_failures: int = 10) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(plan: Plan, runs: pd.DataFrame) -> str:
-    """Mean and 95% interval over replications of each metric of interest, per scenario."""
+def metrics_table(plan: Plan, runs: pd.DataFrame, fmt: Callable[[str, float], str] | None = None) -> str:
+    """Mean and 95% interval over replications of each metric of interest, per scenario.
+
+    ``fmt(metric, value)`` writes a value in the metric's unit (the CLI passes the
+    report's: percentages, yuan); by default four significant digits.
+    """
+    fmt = fmt or (lambda metric, value: f"{value:.4g}")
     done = runs[runs["status"] == DONE] if len(runs) else runs
     metrics = [m for m in (plan.metrics or DEFAULT_METRICS) if m in done.columns]
     if done.empty or not metrics or len(plan.points) > 1:
@@ -246,6 +251,7 @@ def metrics_table(plan: Plan, runs: pd.DataFrame) -> str:
         for metric in metrics:
             values = group[metric].dropna()
             half = precision.half_width(values)  # the report's t interval, not a normal one: replications are few
-            cells.append(f"{values.mean():>14.4g} ± {half:<9.2g}" if len(values) else f"{'n/a':>26}")
+            text = f"{fmt(metric, values.mean())} ± {fmt(metric, half) if half == half else 'n/a'}" if len(values) else "n/a"
+            cells.append(f"{text:>26}")
         rows.append(f"{entry.name:<{width}}{len(group):>4}  " + "  ".join(cells))
     return "\n".join(rows)

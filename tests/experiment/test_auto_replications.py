@@ -130,4 +130,8 @@ def test_the_table_at_the_end_of_a_batch_gives_t_intervals(write_experiment, tmp
     session = run_plan(plan, tmp_path / "r", make_executor("serial"), run=alternating, live=False)
     table = metrics_table(plan, session.runs)
     row = next(line for line in table.splitlines() if line.startswith("burden_reduction"))
-    assert f"± {expected_width(0.05, 4):<9.2g}".strip() in row  # t(3): 1.6 times the normal interval's 0.049
+    assert f"± {expected_width(0.05, 4):.4g}" in row  # t(3): 1.6 times the normal interval's 0.049
+    from sim.cli import metric_text
+
+    shown = metrics_table(plan, session.runs, metric_text)  # as the CLI prints it: in %
+    assert f"± {100 * expected_width(0.05, 4):.1f}%" in next(line for line in shown.splitlines() if line.startswith("burden_reduction"))
