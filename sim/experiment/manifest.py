@@ -3,7 +3,9 @@
 It keeps the experiment file's text, the resolved configuration of every
 scenario (a run's configuration is its scenario's plus its sweep point),
 the sweep points, the package versions, the git revision of the code if it
-is a checkout, and one entry per session (start, end, executor, counts).
+is a checkout, and one entry per session (start, end, executor, counts, and
+the versions, revision and command of that session: a resumed batch may have
+been run by other code than the one that started it).
 """
 
 from __future__ import annotations
@@ -76,6 +78,18 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "sessions": list((previous or {}).get("sessions", [])),
         **({"precision": (previous or {}).get("precision")} if plan.precision else {}),
     }
+
+
+NUMERIC = ("python", "mesa", "numpy", "scipy", "pandas")
+"""Packages whose version can change a run's numbers for the same seed and configuration."""
+
+
+def version_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    """'numpy 2.3.1 -> 2.4.6' for each numeric package that differs from the last session's."""
+    sessions = (previous or {}).get("sessions") or []
+    before = next((s["versions"] for s in reversed(sessions) if s.get("versions")), None) or (previous or {}).get("versions") or {}
+    now = current.get("versions") or {}
+    return [f"{name} {before[name]} -> {now.get(name, 'none')}" for name in NUMERIC if name in before and before[name] != now.get(name)]
 
 
 def read(path: Path) -> dict[str, Any] | None:

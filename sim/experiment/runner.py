@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -167,9 +168,18 @@ def _store_round(plan: Plan, store: ResultStore, executor: Executor, *, fresh: b
     unique = plan.unique_runs()
     todo = [r for r in unique if stored.get(r.key) != DONE]
     session = Session(folder, len(unique), len(unique) - len(todo))
-    info = manifest.build(plan, manifest.read(folder / "manifest.json"))
+    previous = manifest.read(folder / "manifest.json")
+    info = manifest.build(plan, previous)
     info["started"] = info["started"] or now()
-    this = {"started": now(), "finished": None, "executor": executor.name, "workers": executor.workers, "to_run": len(todo)}
+    this = {"started": now(), "finished": None, "executor": executor.name, "workers": executor.workers, "to_run": len(todo),
+            "versions": info["versions"], "git": info["git"], "command": info["command"]}
+    changed = manifest.version_changes(previous, info) if session.already else []
+    if changed and todo:
+        (stream or sys.stderr).write(
+            f"warning: {folder}/ holds runs made with other versions ({', '.join(changed)}), which may give other numbers "
+            "for the same seeds; pass --fresh to run them all with this session's (manifest.json records each session's versions)\n"
+        )
+        this["versions_changed"] = changed
     info["sessions"].append(this)
     write_json(folder / "manifest.json", info)
     progress = Progress(len(unique), session.already, stream, live)

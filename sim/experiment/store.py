@@ -136,8 +136,15 @@ class ResultStore:
         if folder.exists() and not ours and any(folder.iterdir()):
             raise StoreError(f"{folder}/ exists and is not a govsim results folder; choose another --out or experiment name")
         if fresh and ours:
-            _Lock(self.ledger_path.with_name(".lock")).release()  # refuse while another run writes
-            shutil.rmtree(folder)
+            # Refuse while another run writes, and move the old results aside while holding its lock:
+            # a batch that starts meanwhile finds no folder to share, or ours locked.
+            held = _Lock(self.ledger_path.with_name(".lock"))
+            aside = folder.with_name(f".{folder.name}.discarded-{uuid.uuid4().hex[:8]}")
+            try:
+                folder.rename(aside)
+            finally:
+                held.release()
+            shutil.rmtree(aside, ignore_errors=True)
         try:
             (folder / "store").mkdir(parents=True, exist_ok=True)
             (folder / "series").mkdir(exist_ok=True)

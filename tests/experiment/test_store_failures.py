@@ -111,3 +111,21 @@ def test_serial_runs_are_committed_before_a_long_next_run(write_experiment, tmp_
 
     run_plan(build_plan(path), tmp_path / "r", make_executor("serial"), run=long_runs, commit_every=15, live=False)
     assert stored_when_called[:3] == [0, 1, 2]
+
+
+def test_a_resume_under_other_package_versions_is_flagged_and_recorded(write_experiment, tmp_path, monkeypatch):
+    import io
+    import json
+
+    from sim.experiment import manifest
+
+    path = write_experiment(experiment_text(days=1, base_seed=BASE_SEED, replications=2))
+    run_plan(build_plan(path), tmp_path / "r", make_executor("serial"), run=spread, live=False)
+    real = manifest.versions
+    monkeypatch.setattr(manifest, "versions", lambda: {**real(), "numpy": "0.0.1"})
+    err = io.StringIO()
+    grown = write_experiment(experiment_text(days=1, base_seed=BASE_SEED, replications=3))
+    run_plan(build_plan(grown), tmp_path / "r", make_executor("serial"), run=spread, live=False, stream=err)
+    assert f"numpy {real()['numpy']} -> 0.0.1" in err.getvalue()
+    sessions = json.loads((tmp_path / "r" / "tiny" / "manifest.json").read_text())["sessions"]
+    assert [s["versions"]["numpy"] for s in sessions] == [real()["numpy"], "0.0.1"] and sessions[1]["versions_changed"]
