@@ -40,6 +40,16 @@ def snapshot_arms(results: Results) -> list[Arm]:
     return [base] + ([best] if best is not None else [])
 
 
+def same_replication(results: Results, arm: Arm, run):
+    """The done run of ``arm`` with the replication of ``run``; the arm's own representative if it has none."""
+    rows = results.rows(arm)
+    if run is not None:
+        same = rows[rows["replication"] == run["replication"]]
+        if not same.empty:
+            return same.iloc[0]
+    return representative(results, arm)
+
+
 def representative(results: Results, arm: Arm):
     """The done run of ``arm`` whose participation is closest to the arm's median (lowest replication on ties)."""
     rows = results.rows(arm)
@@ -105,7 +115,11 @@ def spatial_snapshot(results_dir: str | Path, arms: list[Arm] | None = None) -> 
     results = load(results_dir)
     if "configs" not in results.manifest:
         raise ResultsError(f"{results.folder}/manifest.json has no resolved configs, so no run can be repeated")
-    chosen = [(arm, run) for arm in arms or snapshot_arms(results) if (run := representative(results, arm)) is not None]
+    arms = arms or snapshot_arms(results)
+    first = representative(results, arms[0]) if arms else None
+    # Every map from the replication representative of the first arm (the baseline): the same seed, so a
+    # difference between maps is the scenarios', not two different draws of problems.
+    chosen = [(arm, run) for arm in arms if (run := same_replication(results, arm, first)) is not None]
     configs = [stored_config(results, arm) for arm, _ in chosen]
     snaps = [rerun(results, arm, run, config) for (arm, run), config in zip(chosen, configs)]
     arrays = {"meta": np.array(json.dumps([s["meta"] for s in snaps]))}

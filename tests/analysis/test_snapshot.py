@@ -33,6 +33,7 @@ def test_snapshot_reproduces_the_stored_runs(tmp_path):
     spatial_snapshot(folder)
     snaps = read_spatial(folder)
     assert [s["scenario"] for s in snaps][0] == "baseline" and len(snaps) == 2
+    assert snaps[0]["seed"] == snaps[1]["seed"]  # one replication for every map: differences are the scenarios'
     for snap in snaps:
         assert snap["reproduced"], snap
         assert snap["participation"].shape == snap["building"].shape == snap["zone"].shape
@@ -42,3 +43,18 @@ def test_snapshot_reproduces_the_stored_runs(tmp_path):
     median = stored["participation_rate"].median()
     chosen = stored.set_index("replication").loc[snaps[0]["replication"], "participation_rate"]
     assert abs(chosen - median) == (stored["participation_rate"] - median).abs().min()
+
+
+def test_every_map_shows_the_baseline_s_representative_replication(tmp_path):
+    """Even where another arm's own median run is another replication."""
+    from sim.analysis import load
+    from sim.snapshot import representative, same_replication
+
+    rows = [{"key": f"{s}-{r}", "scenario": s, "point": 0, "replication": r, "seed": 11 + r, "status": "done",
+             "participation_rate": {"baseline": [0.1, 0.2, 0.3], "points_incentive": [0.5, 0.3, 0.4]}[s][r]}
+            for s in ("baseline", "points_incentive") for r in range(3)]
+    results = load(write_store(tmp_path / "pair", pd.DataFrame(rows), manifest_for("pair", ["baseline", "points_incentive"], 3)))
+    base, other = results.arms
+    first = representative(results, base)
+    assert first["replication"] == 1 and representative(results, other)["replication"] == 2
+    assert same_replication(results, other, first)["replication"] == 1
