@@ -89,6 +89,8 @@ def axis_title(metric: str, lang: str, difference: bool = False) -> str:
         return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
     if kind == "days" and lang == "zh":
         return f"{label}（天）"
+    if kind == "index":  # efficacy, belonging, burnout, capacity: scores from 0 to 1
+        return f"{label}（0–1）" if lang == "zh" else f"{label} (0–1)"
     return label
 
 
