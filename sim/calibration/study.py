@@ -332,6 +332,7 @@ def convergence_plot(losses: list[float], stem: Path, name: str) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     best, running = [], math.inf
     for value in losses:
@@ -340,8 +341,11 @@ def convergence_plot(losses: list[float], stem: Path, name: str) -> Path:
     fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     ax.plot(range(len(losses)), losses, "o", ms=3.5, color="#9ecae1", label="trial")
     ax.step(range(len(best)), best, where="post", color="#1f77b4", label="best so far")
-    if all(v > 0 for v in losses if math.isfinite(v)) and losses:
+    finite = [v for v in losses if math.isfinite(v)]
+    # Log scale only where the losses span a decade or more: over a narrow span its ticks read '5.4×10¹'.
+    if finite and min(finite) > 0 and max(finite) / min(finite) >= 10:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # trials are whole numbers
     ax.set_xlabel("trial")
     ax.set_ylabel("loss: Σ weight × ((simulated − target) / tolerance)²")
     ax.set_title(f"Calibration {name}: convergence")
