@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -183,7 +184,7 @@ def run_experiment(
         fail(str(exc))
     except KeyboardInterrupt:  # a second Ctrl-C while finishing up: committed runs are safe
         fail("interrupted; committed runs are stored. Run the same command again to continue", 130)
-    click.echo(report(plan, session, fmt=metric_text))
+    click.echo(report(plan, session, fmt=partial(metric_text, lang=lang)))
     if session.interrupted:
         fail(f"interrupted; finished runs are stored. Run the same command again to continue ({session.left} runs left)", 130)
     if plan.sweep and plan.sweep["method"] in ("morris", "sobol"):
@@ -194,11 +195,11 @@ def run_experiment(
         fail(f"{len(session.failures)} of {session.planned} runs failed (see above)", 1)
 
 
-def metric_text(metric: str, value: float) -> str:
-    """A value as the report writes it: 27.3%, 1.56M yuan, 4.2 days."""
+def metric_text(metric: str, value: float, lang: str = "en") -> str:
+    """A value as the report writes it: 27.3%, 1.56M yuan (156 万元), 4.2 days."""
     from sim.analysis import text as T
 
-    return T.value_text(metric, value, "en")
+    return T.value_text(metric, value, lang)
 
 
 def write_batch_report(folder: Path, lang: str, maps: bool = True) -> None:
