@@ -155,7 +155,7 @@ def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | No
         if len(loc) == 1:  # [experimnt]: an experiment or calibration file with its table misspelt
             other = difflib.get_close_matches(loc[0], list(OTHER_FILES), n=1, cutoff=0.75)
             if other:
-                return f"unknown key '{dotted}'; did you mean '[{other[0]}]'? (the table that makes this {OTHER_FILES[other[0]].split(':')[0]})", dotted, file
+                return f"unknown key '{dotted}'; did you mean '[{other[0]}]'? (with it, this is {OTHER_FILES[other[0]]})", dotted, file
         guess = difflib.get_close_matches(loc[-1], options, n=1)
         hint = f"; did you mean '{'.'.join((*loc[:-1], guess[0]))}'?" if guess else (f"; valid keys here: {', '.join(options)}" if options else "")
         return f"unknown key '{dotted}'{hint}", dotted, file

@@ -96,15 +96,19 @@ def _est(prefix: str, e: Estimate) -> dict[str, float]:
     return {prefix: e.mean, f"{prefix}_low": e.low, f"{prefix}_high": e.high}
 
 
-def efficient_frontier(cost: list[float], gain: list[float]) -> list[int]:
+def efficient_frontier(cost: list[float], gain: list[float], gain_low: list[float] | None = None) -> list[int]:
     """Indices of the options no other option beats on both cost and gain, cheapest first.
 
     The baseline (no extra cost, no gain) is the implicit starting point, so an
-    option with no positive gain is never on the frontier.
+    option with no positive gain is never on the frontier. With ``gain_low``
+    (the lower ends of the gains' intervals) neither is one whose gain is not
+    clearly above zero: it may be no better than the baseline.
     """
     order = sorted(range(len(cost)), key=lambda i: (cost[i], -gain[i]))
     frontier, best = [], 0.0
     for i in order:
+        if gain_low is not None and not gain_low[i] > 0:
+            continue
         if math.isfinite(gain[i]) and math.isfinite(cost[i]) and gain[i] > best:
             frontier.append(i)
             best = gain[i]

@@ -198,9 +198,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
             ax.errorbar(x[i], y[i], yerr=[[y[i] - y_low[i]], [y_high[i] - y[i]]] if math.isfinite(y_low[i]) else None,
                         xerr=[[x[i] - x_low[i]], [x_high[i] - x[i]]] if math.isfinite(x_low[i]) else None,
                         fmt=painter.marker(arm), color=painter.color(arm, order), ms=7, capsize=3, lw=1.4, zorder=3)
-        # Only gains clearly above zero: a point whose interval reaches zero may be no better than the baseline.
-        clear = np.flatnonzero(y_low > 0)
-        frontier = clear[efficient_frontier(list(x[clear]), list(y[clear]))]
+        frontier = efficient_frontier(list(x), list(y), list(y_low))
         ax.plot([0.0, *x[frontier]], [0.0, *y[frontier]], color="#222222", lw=1.2, zorder=2, label=T.word("frontier", lang))
         ax.plot(0, 0, "s", color=BASELINE_COLOR, ms=7, zorder=3)
         ax.axhline(0, color="#999999", lw=0.8)

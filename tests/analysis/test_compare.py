@@ -69,6 +69,8 @@ def test_efficient_frontier():
     gain = [5.0, 9.0, 4.0, 8.0, -1.0]
     # 5 (cost 5) has no gain; 0 then 1 improve; 2 is beaten by 0; 3 is beaten by 1
     assert efficient_frontier(cost, gain) == [0, 1]
+    # with intervals: 0's gain is not clearly above zero, so 2 (cheaper than 1) joins instead
+    assert efficient_frontier(cost, gain, gain_low=[-1.0, 6.0, 2.0, 5.0, -3.0]) == [2, 1]
 
 
 def test_an_arm_is_compared_with_itself_minus_the_mechanisms_it_adds(tmp_path):
