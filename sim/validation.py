@@ -100,7 +100,7 @@ MOBILISATION = {
 }
 
 ENTERPRISES = {
-    # seed 004 §1.1: 190 units drawn into 8 pilot communities (about 24 each); the
+    # seed 004 §一.1: 190 units drawn into 8 pilot communities (about 24 each); the
     # registry default of 4 a community leaves the share active too coarse to read.
     "organisations.enterprises_per_community": 12.0,
     "mechanisms.enterprise_cobuilding.enabled": True,
@@ -126,7 +126,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         key="2_party_members",
         claim="Registered party members without assessment serve little",
-        source="seed 004 §2.1",
+        source="seed 004 §二.1",
         a_label="no assessment (baseline)",
         b_label="party-member assessment",
         b={"mechanisms.party_assessment.enabled": True},
@@ -140,7 +140,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         key="3_big_problems",
         claim="Without a route to departments, big problems stay unresolved while small ones get done",
-        source="seed 004 §2.2",
+        source="seed 004 §二.2",
         a_label="ordinary referral (baseline)",
         b_label="whistle and report",
         b={"mechanisms.whistle_escalation.enabled": True},
@@ -199,7 +199,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         key="6_enterprise_support",
         claim="One-off donations do not sustain enterprise support",
-        source="seed 004 §2.2",
+        source="seed 004 §二.2",
         a_label="community-partner scheme",
         b_label="one-off pairing and donation",
         a={**ENTERPRISES, "mechanisms.enterprise_cobuilding.partner_scheme": True},

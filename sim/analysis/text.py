@@ -68,7 +68,7 @@ MECHANISMS: dict[str, tuple[str, str]] = {
 PRESETS: dict[str, tuple[str, str]] = {
     "baseline": ("基线", "baseline"),
     "wangzhuang": ("王庄“一核四微”", "Wangzhuang (one core, four micro)"),
-    "donghu": ("东湖“一核多元”", "Donghu (one core, many actors)"),
+    "donghu": ("东湖“一核多元”（设想）", "Donghu (one core, many actors; proposed)"),
     "yuyao": ("余姚“党建+”", "Yuyao (party-building +)"),
     "yuyao_proposals": ("余姚“党建+”及对策", "Yuyao with its proposals"),
     "licheng": ("鲤城“1+4+N”", "Licheng (1+4+N)"),

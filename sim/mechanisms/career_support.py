@@ -6,8 +6,8 @@ they leave and the community cannot keep trained people (seed 002; seed 003
 §2.6). The remedies in the seeds: proper pay and benefits (seed 003 §1.5,
 §3.4, §3.7: 提高工资福利待遇), a promotion channel that breaks the "ceiling"
 (seed 003 §1.5: 构建社工晋升渠道, 克服"天花板"效应, 组建后备人才团队) and
-a tiered "flying geese" plan for core staff, committee members and reserve
-cadres (seed 004 §三.4: 雁阵计划, 后备干部).
+a tiered "flock of geese" plan for core staff, committee members and reserve
+cadres (seed 004 §三.4: 群雁齐飞计划, 后备干部).
 
 What it changes in the model:
 
@@ -40,7 +40,7 @@ from sim.model.gridworkers import BACKBONE, LEADER, Gridworker
 
 
 class CareerSupportParams(MechanismParams):
-    pay_rise: float = param(0.3, unit="share of salary", ge=0, le=3, source="assumption; seed 002 (工资待遇过低), seed 003 §3.4, §3.7 (raise pay and benefits)", description="Relative rise in gridworkers' pay.")
+    pay_rise: float = param(0.3, unit="share of salary", ge=0, le=3, source="assumption; seed 002 (工资待遇过低, the problem), seed 003 §3.4, §3.7 (raise pay and benefits)", description="Relative rise in gridworkers' pay.")
     quit_elasticity: float = param(1.5, unit="ratio", ge=0, le=5, source="assumption; separation elasticities to the wage of about 1-2 (Manning 2003, Monopsony in Motion)", description="How strongly pay lowers the quit hazard: hazard × (1 + pay_rise)^-elasticity.")
     track_after_years: float = param(5.0, unit="years of tenure", ge=0, le=40, source="assumption; seed 000 §2 (backbone after two years), seed 004 §三.4 (reserve cadres)", description="Tenure after which a backbone worker joins the leader track.")
     track_quit_cut: float = param(0.4, unit="share of quit hazard", ge=0, le=1, source="assumption; seed 003 §1.5 (promotion hope breaks the ceiling)", description="Further relative cut in the quit hazard of workers on the leader track.")

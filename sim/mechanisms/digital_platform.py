@@ -3,7 +3,7 @@
 The problem it addresses: information is still collected door to door, data
 are re-verified again and again, and fire and safety inspections are walked
 on foot (seed 002); each gridworker knows only their own grid, with stale
-data on the others (seed 004 §2.3). Online channels widen participation and
+data on the others (seed 004 §二.3). Online channels widen participation and
 cut management cost (seed 003 §3.6).
 
 What it changes, in four parts (each can be switched off with a zero):
@@ -14,7 +14,7 @@ What it changes, in four parts (each can be switched off with a zero):
    employed bear, ``residents.offline_report_cost_employed``) and makes
    reporting easier for everyone (``online_ease_gain``): their
    ``report_ease`` rises, most for the employed and the young, who are both
-   online and short of time (seed 003 §3.6; seed 004 §1.3).
+   online and short of time (seed 003 §3.6; seed 004 §一.3).
 2. IoT sensors for power, gas and flooding (seed 002, 智能监管预警平台) in a
    share ``sensor_coverage`` of buildings, oldest first. An undiscovered
    safety problem of the sensor-detectable sort (``sensor_detectable_share``
@@ -23,18 +23,18 @@ What it changes, in four parts (each can be switched off with a zero):
    the part of the day it has existed; ``CHANNELS["sensor"]``). Sensors
    watch around the clock, so they act in ARISE, before residents and
    patrols look.
-3. Shared data and the four-colour warning (四色预警, seed 004 §3.3): zones are
+3. Shared data and the four-colour warning (四色预警, seed 004 §三.3): zones are
    graded red, orange, yellow and green by residents' complaints (their own
    reports and posted needs; not patrol, sensor, rider, informant or
    volunteer finds) over the last ``warning_window_days`` (quartiles within each
    community). Because the data sit in one shared store (一库汇聚、多端共用,
-   seed 004 §3.3), data work can move between zones: the gridworkers of red
+   seed 004 §三.3), data work can move between zones: the gridworkers of red
    zones hand ``patrol_shift`` of their administrative time (half as much in
    orange zones) to the workers of yellow and green zones, and patrol
    (and knock on doors) with it. Administrative hours in each community are
    unchanged; patrol effort moves to where complaints are. Shared data also
    cut the data-entry burden of everyone by ``data_admin_cut`` (seed 002).
-4. Closed-loop referral (事件上报、联动处置、及时反馈, seed 004 §1.3): a big problem
+4. Closed-loop referral (事件上报、联动处置、及时反馈, seed 004 §一.3): a big problem
    the core refers to a department travels through the platform, so the
    referral delay is cut by ``referral_delay_cut``.
 
@@ -63,14 +63,14 @@ MAX_ADMIN = 0.95
 class DigitalPlatformParams(MechanismParams):
     uptake: float = param(0.7, unit="share of online residents", ge=0, le=1, source="assumption; seed 003 §3.6 (WeChat groups, apps)", description="Share of online residents who use the platform to report.")
     online_cost_cut: float = param(0.8, unit="share", ge=0, le=1, source="assumption; seed 003 §3.6 (online channels cut the cost of taking part)", description="Share of the offline reporting cost of the employed that reporting online removes.")
-    online_ease_gain: float = param(0.3, unit="relative", ge=0, le=5, source="assumption; seed 004 §1.3 (event reporting on the platform)", description="Relative rise in report ease for platform users, on top of the removed cost.")
+    online_ease_gain: float = param(0.3, unit="relative", ge=0, le=5, source="assumption; seed 004 §一.3 (event reporting on the platform)", description="Relative rise in report ease for platform users, on top of the removed cost.")
     sensor_coverage: float = param(0.3, unit="share of buildings", ge=0, le=1, source="assumption; seed 002 (IoT for power, gas and flooding)", description="Share of buildings with IoT sensors, oldest buildings first.")
     sensor_detectable_share: float = param(0.5, unit="share of safety problems", ge=0, le=1, source="assumption; seed 002 (power, gas and flooding hazards)", description="Share of safety problems a sensor can detect (power, gas, water).")
     sensor_detection_prob: float = param(0.9, unit="1/day", ge=0, le=1, source="assumption; seed 002 (24-hour monitoring)", description="Daily chance a sensor raises an alarm for a detectable problem in its building.")
-    warning_window_days: int = param(30, unit="days", ge=1, le=365, source="assumption; seed 004 §3.3 (graded by complaint volume)", description="Window over which complaints are counted for the four-colour grade.")
-    patrol_shift: float = param(0.3, unit="share of admin time", ge=0, le=0.9, source="assumption; seed 004 §3.3 (four-colour warning, shared data store)", description="Share of their administrative time red-zone gridworkers hand to yellow and green zones (half in orange zones).")
-    data_admin_cut: float = param(0.1, unit="share of admin time", ge=0, le=1, source="assumption; seed 002 (door-to-door data entry), seed 004 §3.3 (一库汇聚、多端共用)", description="Relative cut in every gridworker's administrative share from shared data.")
-    referral_delay_cut: float = param(0.5, unit="share", ge=0, le=1, source="assumption; seed 004 §1.3 (closed loop, response within 24 hours)", description="Relative cut in the delay of a referral to a department.")
+    warning_window_days: int = param(30, unit="days", ge=1, le=365, source="assumption; seed 004 §三.3 (graded by complaint volume)", description="Window over which complaints are counted for the four-colour grade.")
+    patrol_shift: float = param(0.3, unit="share of admin time", ge=0, le=0.9, source="assumption; seed 004 §三.3 (four-colour warning, shared data store)", description="Share of their administrative time red-zone gridworkers hand to yellow and green zones (half in orange zones).")
+    data_admin_cut: float = param(0.1, unit="share of admin time", ge=0, le=1, source="assumption; seed 002 (door-to-door data entry), seed 004 §三.3 (一库汇聚、多端共用)", description="Relative cut in every gridworker's administrative share from shared data.")
+    referral_delay_cut: float = param(0.5, unit="share", ge=0, le=1, source="assumption; seed 004 §一.3 (closed loop, response within 24 hours)", description="Relative cut in the delay of a referral to a department.")
     platform_cost_per_community: float = param(50000.0, unit="yuan/year", ge=0, le=1e8, source="assumption", description="Yearly cost of the platform, per community.")
     sensor_cost_per_building: float = param(1500.0, unit="yuan/year", ge=0, le=1e6, source="assumption", description="Yearly cost of the sensors of one building.")
 
@@ -79,7 +79,7 @@ class DigitalPlatform(Mechanism):
     name = "digital_platform"
     title = "一网统管 / 智慧社区"
     description = "Online reporting, IoT safety sensors, shared data with a four-colour warning steering patrols, faster referrals."
-    sources = "seed 002; seed 003 §3.6; seed 004 §1.3, §3.3"
+    sources = "seed 002; seed 003 §3.6; seed 004 §一.3, §三.3"
     Params = DigitalPlatformParams
     phases = (Phase.ARISE, Phase.ROUTE)
     route_priority = 80  # shortens the referrals the core makes afterwards

@@ -6,7 +6,7 @@ small ones, which the community's own resources can settle, go to an ad-hoc
 which need stakeholders and departments, go to the standing "let's talk it
 over" platform (有事好商量) of deputies, party representatives and resident
 representatives (seed 000 §4; consultation with residents, seed 003 §1.2;
-micro-deliberation events, seed 004 §1.3). In ROUTE, before the core's
+micro-deliberation events, seed 004 §一.3). In ROUTE, before the core's
 default routing, the mechanism claims newly discovered problems:
 
 * **Small track.** A share ``small_share`` of small problems of
@@ -52,7 +52,7 @@ YEAR = 365
 
 class DualTrackDeliberationParams(MechanismParams):
     small_kinds: ProblemKindList = param(("facilities", "environment", "disputes", "property"), unit="problem kinds", source="seed 000 §4 (一事一议 groups with property firm, owners' committee, resident activists, party members)", description="Kinds of small problem that get an ad-hoc stakeholder group.")
-    small_share: float = param(0.1, unit="share", ge=0, le=1, source="assumption; seed 004 §1.3 (1,342 micro-deliberation events 微议事, about 170 a pilot community if counted over the 8 pilots): about 130 groups a year in a 6,000-resident community", description="Share of small problems of those kinds that get a group.")
+    small_share: float = param(0.1, unit="share", ge=0, le=1, source="assumption; seed 004 §一.3 counts 1,342 micro-deliberation events (微议事) in all, over no stated period; the default gives about 130-170 groups a year in a 6,000-resident community", description="Share of small problems of those kinds that get a group.")
     group_size: int = param(6, unit="residents", ge=1, le=100, source="assumption", description="Residents of the building invited to a group.")
     stake_factor: float = param(1.5, unit="ratio", ge=0, le=10, source="assumption (people affected come more readily)", description="Attendance of an invited stakeholder relative to their willingness (capped at 1).")
     group_quorum: int = param(3, unit="residents", ge=1, le=100, source="assumption", description="Attendees a group needs to act with full strength.")
@@ -60,16 +60,16 @@ class DualTrackDeliberationParams(MechanismParams):
     self_resolve_days: float = param(3.0, unit="days", ge=0, le=365, source="assumption", description="Mean days from the group's agreement to the fix.")
     group_days: float = param(2.0, unit="days", ge=0, le=60, source="assumption", description="Days a group takes before passing an unsettled problem to the community pool.")
     big_kinds: ProblemKindList = param(("facilities", "environment", "safety", "property"), unit="problem kinds", source="seed 000 §4 (infrastructure renovation and livelihood matters go to the platform)", description="Kinds of big problem put on the platform's agenda.")
-    platform_interval_days: int = param(30, unit="days", ge=1, le=365, source="assumption; seed 004 §1.2 (monthly consultations 月会商)", description="Days between platform sessions.")
-    deputies: int = param(3, unit="persons per community", ge=0, le=50, source="seed 000 §4 (CPPCC members, people's congress deputies, union representatives)", description="Deputies on each community's platform.")
-    party_reps: int = param(4, unit="persons per community", ge=0, le=50, source="seed 000 §4 (party representatives)", description="Party representatives on the platform (drawn from serving members).")
-    resident_reps: int = param(8, unit="persons per community", ge=0, le=100, source="seed 000 §4 (resident representatives)", description="Resident representatives on the platform (drawn by belonging).")
+    platform_interval_days: int = param(30, unit="days", ge=1, le=365, source="assumption; seed 004 §一.2 (monthly consultations 月会商)", description="Days between platform sessions.")
+    deputies: int = param(3, unit="persons per community", ge=0, le=50, source="assumption; seed 000 §4 names the members (CPPCC members, people's congress deputies, union representatives), not their number", description="Deputies on each community's platform.")
+    party_reps: int = param(4, unit="persons per community", ge=0, le=50, source="assumption; seed 000 §4 names party representatives, not their number", description="Party representatives on the platform (drawn from serving members).")
+    resident_reps: int = param(8, unit="persons per community", ge=0, le=100, source="assumption; seed 000 §4 names resident representatives, not their number", description="Resident representatives on the platform (drawn by belonging).")
     deputy_attendance: float = param(0.7, unit="probability", ge=0, le=1, source="assumption", description="Chance a deputy attends a session.")
     commitment: float = param(0.5, unit="probability", ge=0, le=1, source="assumption", description="Attendance of a representative regardless of today's willingness.")
     quorum_share: float = param(0.5, unit="share of members", ge=0, le=1, source="assumption (a majority quorum)", description="Share of members who must attend for the session to decide.")
     agenda_max: int = param(15, unit="items per session", ge=1, le=1000, source="assumption", description="Big problems one session can take up in a community.")
-    stakeholders_per_item: int = param(3, unit="residents", ge=0, le=100, source="seed 000 §4 (stakeholders join the platform)", description="Residents of the affected building invited to the session for each item.")
-    stakeholder_resolve_prob: float = param(0.3, unit="probability", ge=0, le=1, source="assumption; seed 004 §1.1 (joint meetings solved 220+ urgent problems)", description="Chance an item is resolved through the stakeholders, at average deliberation capacity.")
+    stakeholders_per_item: int = param(3, unit="residents", ge=0, le=100, source="assumption; seed 000 §4: big problems need the parties concerned (利益相关方) and departments to work together", description="Residents of the affected building invited to the session for each item.")
+    stakeholder_resolve_prob: float = param(0.3, unit="probability", ge=0, le=1, source="assumption; seed 004 §一.1 (joint meetings solved 220+ urgent problems)", description="Chance an item is resolved through the stakeholders, at average deliberation capacity.")
     department_priority: bool = param(True, unit="switch", source="assumption; seed 000 §4 (deputies and CPPCC members carry the platform's big matters to departments)", description="Whether the platform's referrals go to the front of the department's queue.")
     stakeholder_days: float = param(30.0, unit="days", ge=0, le=365, source="assumption", description="Mean days from the platform's decision to the stakeholders' fix.")
     platform_cost_per_community: float = param(12000.0, unit="yuan/year", ge=0, le=1e7, source="assumption; seed 000 §4 (rooms meeting the 'five haves' 五有)", description="Yearly cost of running the platform in one community.")
@@ -81,7 +81,7 @@ class DualTrackDeliberation(Mechanism):
     name = "dual_track_deliberation"
     title = "一事一议 / 有事好商量"
     description = "Small problems to ad-hoc stakeholder groups, big ones to a standing platform that meets with a quorum."
-    sources = "seed 000 §4; seed 003 §1.2; seed 004 §1.3"
+    sources = "seed 000 §4; seed 003 §1.2; seed 004 §一.3"
     Params = DualTrackDeliberationParams
     phases = (Phase.ROUTE, Phase.SERVE, Phase.PERIODIC)
     route_priority = 40  # what is left goes to the groups and the platform

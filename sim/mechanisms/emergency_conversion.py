@@ -47,7 +47,7 @@ from sim.model.residents import ELDERLY
 
 class EmergencyConversionParams(MechanismParams):
     response_days: int = param(1, unit="days", ge=0, le=60, source="seed 004 §一.2 (应急时期迅速响应; drills keep response quick); delay assumed", description="Days after a shock begins until the squads are on duty.")
-    household_share: float = param(0.5, unit="share of adults under 60", ge=0, le=1, source="seed 003 §1.2 (each household sent one healthy member); about two adults a household assumed", description="Share of adults under 60 asked to join the squads when a shock begins.")
+    household_share: float = param(0.68, unit="share of adults under 60", ge=0, le=1, source="seed 003 §1.2 (each household sent one healthy member): with about two adults a household (assumption) and 27% of adults 60 and over, 0.5 / 0.73", description="Share of adults under 60 asked to join the squads when a shock begins.")
     regular_acts_per_year: float = param(12.0, unit="acts/year", ge=0, le=365, source="assumption (the reserve found through the 1+4+N system, seed 004 §一.2)", description="Volunteering rate from which a resident counts as a regular volunteer in the reserve.")
     duty_share: float = param(0.25, unit="share per day", ge=0, le=1, source="assumption", description="Share of squad members on duty on a shock day.")
     hours_per_duty: float = param(4.0, unit="hours", ge=0, le=12, source="assumption", description="Hours of work a squad member on duty gives.")

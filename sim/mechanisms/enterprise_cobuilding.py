@@ -2,13 +2,13 @@
 
 The problem it addresses: co-building units respond passively, rarely join
 daily governance, and their support stays at one-off donations and short
-cooperation rather than lasting support (seed 004 §2.1, §2.2).
+cooperation rather than lasting support (seed 004 §二.1, §二.2).
 
-What it changes: at setup a pairing drive (结对共建, seed 000 §1, §5; seed 004
-§1.1) pairs a share ``pairing_share`` of the units in ``model.enterprises``
-with their community: a paired unit becomes active and gives a one-off
-donation of funds or equipment (``pairing_donation_yuan``) into its
-community's co-building fund. While a unit stays active, every month
+What it changes: at setup a pairing drive (结对共建, seed 000 §1, §5; units
+taken into the alliance, seed 004 §一.1) pairs a share ``pairing_share`` of
+the units in ``model.enterprises`` with their community: a paired unit
+becomes active and gives a one-off donation of funds or equipment
+(``pairing_donation_yuan``) into its community's co-building fund. While a unit stays active, every month
 
 - its employee volunteers run ``employee_activities_per_month`` activities
   (``enterprise.volunteer_activities_per_month``, which the core adds to the
@@ -29,11 +29,11 @@ reads).
 
 Active units drift back to passive (``drift_prob`` a month), after which
 they only give the core's occasional one-off donation. The community-partner
-scheme (社区合伙人, seed 004 §3.2, with the points evaluation of units in the
-annual review, seed 004 §3.1) honours steady contributors, which prevents
+scheme (社区合伙人, seed 004 §三.2, with the points evaluation of units in the
+annual review, seed 004 §三.1) honours steady contributors, which prevents
 ``honour_retention`` of that drift. Switched off (``partner_scheme =
 false``), the pairing is a one-off campaign: a burst of donations whose
-activities fade as units drift back, as seed 004 §2.2 describes.
+activities fade as units drift back, as seed 004 §二.2 describes.
 
 Cost: running the pairing and the partner scheme (matching, honours,
 evaluation), per community per year. Donations are the units' money; the
@@ -48,14 +48,14 @@ from sim.model import Mechanism, MechanismParams, Phase, param
 
 
 class EnterpriseCobuildingParams(MechanismParams):
-    partner_scheme: bool = param(True, unit="switch", source="seed 004 §3.2 (社区合伙人, honours for steady contributors); seed 004 §3.1 (points evaluation of units)", description="Community-partner scheme: steady monthly support and honours that keep units active (false: one-off pairing).")
-    pairing_share: float = param(0.8, unit="share of units", ge=0, le=1, source="assumption; seed 004 §1.1 (190 units drawn into 8 pilot communities)", description="Share of co-building units paired with their community at the start.")
+    partner_scheme: bool = param(True, unit="switch", source="seed 004 §三.2 (社区合伙人, honours for steady contributors); seed 004 §三.1 (points evaluation of units)", description="Community-partner scheme: steady monthly support and honours that keep units active (false: one-off pairing).")
+    pairing_share: float = param(0.8, unit="share of units", ge=0, le=1, source="assumption; seed 004 §一.1 (190 units drawn into 8 pilot communities)", description="Share of co-building units paired with their community at the start.")
     pairing_donation_yuan: float = param(20000.0, unit="yuan", ge=0, le=1e7, source="assumption; seed 000 §5 (funds or equipment, e.g. a playground)", description="One-off funds or equipment a unit gives when it is paired.")
-    monthly_support_yuan: float = param(2000.0, unit="yuan/month", ge=0, le=1e6, source="assumption; seed 004 §3.2 (long-term, stable support)", description="Steady support of an active partner unit a month (partner scheme only).")
+    monthly_support_yuan: float = param(2000.0, unit="yuan/month", ge=0, le=1e6, source="assumption; seed 004 §三.2 (long-term, stable support)", description="Steady support of an active partner unit a month (partner scheme only).")
     employee_activities_per_month: float = param(1.0, unit="activities/month", ge=0, le=50, source="assumption; seed 000 §5 (employee volunteers join projects)", description="Activities an active unit's employee volunteers run a month.")
     employees_asked_per_month: float = param(10.0, unit="residents/month", ge=0, le=1000, source="assumption; seed 000 §5 (enterprise party groups mobilise resident employees)", description="Employed residents of its community an active unit asks to take part a month.")
-    drift_prob: float = param(0.1, unit="1/month", ge=0, le=1, source="assumption; seed 004 §2.1, §2.2 (passive response, one-off donations)", description="Monthly chance an active paired unit drifts back to passive.")
-    honour_retention: float = param(0.8, unit="share of drift", ge=0, le=1, source="assumption; seed 004 §3.2 (honours for steady contributors)", description="Share of the drift that honours prevent under the partner scheme.")
+    drift_prob: float = param(0.1, unit="1/month", ge=0, le=1, source="assumption; seed 004 §二.1, §二.2 (passive response, one-off donations)", description="Monthly chance an active paired unit drifts back to passive.")
+    honour_retention: float = param(0.8, unit="share of drift", ge=0, le=1, source="assumption; seed 004 §三.2 (honours for steady contributors)", description="Share of the drift that honours prevent under the partner scheme.")
     project_cost_yuan: float = param(5000.0, unit="yuan/project", ge=1, le=1e7, source="assumption; seed 000 §5 (co-building projects with funds or equipment)", description="Cost of one co-building project, run as one extra community activity.")
     project_spend_share: float = param(0.25, unit="share per month", ge=0, le=1, source="assumption", description="Share of the co-building money it holds that the committee spends on projects each month.")
     cost_per_community: float = param(10000.0, unit="yuan/year", ge=0, le=1e7, source="assumption", description="Yearly cost of running the pairing and partner scheme in one community.")
@@ -65,7 +65,7 @@ class EnterpriseCobuilding(Mechanism):
     name = "enterprise_cobuilding"
     title = "结对共建 / 社区合伙人"
     description = "Units paired with communities give funds and employee volunteers; the partner scheme keeps support steady."
-    sources = "seed 000 §1, §5; seed 004 §2.1, §2.2, §3.1, §3.2"
+    sources = "seed 000 §1, §5; seed 004 §二.1, §二.2, §三.1, §三.2"
     Params = EnterpriseCobuildingParams
     phases = (Phase.DECIDE,)
 

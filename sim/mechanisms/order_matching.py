@@ -1,12 +1,14 @@
-"""Order matching (群众点单、支部制单、党员接单、群众评单).
+"""Order matching (群众点单、支部制单、成员接单、群众评单).
 
 The problem it addresses: services for residents stay generic and lag behind
-their actual needs (seed 004 §2.3), and registered party members and
-volunteers serve little (seed 004 §2.1).
+their actual needs (seed 004 §二.3), and registered party members and
+volunteers serve little (seed 004 §二.1).
 
-What it changes: seed 004 §1.1 runs the interactive service mode "residents
-order, the branch packages, members take the order, residents rate", and
-§3.1 asks for more of it ("居民点单、组织派单、党员接单"). In the model:
+What it changes: seed 004 §一.1 runs the interactive service mode "residents
+order, the branch packages, members take the order, residents rate"
+(成员接单: members of the community's organisations), and §三.1 asks for
+party members in particular to take orders ("居民点单、组织派单、党员接单"),
+which is why the model offers an order to party members first. In the model:
 
 - 点单 (order): each day an undiscovered small need of the order kinds
   (``kinds``: care and neighbour disputes by default) is posted on the needs
@@ -19,7 +21,7 @@ order, the branch packages, members take the order, residents rate", and
 - 接单 (take): each day every open order is offered to up to
   ``offers_per_day`` party members of its zone registered in the community
   (报到, serving or not: members claim services under their shown identity,
-  亮身份, seed 004 §3.1), then, if none took it, to up to ``offers_per_day``
+  亮身份, seed 004 §三.1), then, if none took it, to up to ``offers_per_day``
   residents of the zone active in the last 30 days (volunteers); only those
   not busy with another order are asked, and each accepts with their
   current willingness (higher for serving members). The taker
@@ -53,9 +55,9 @@ from sim.model.world import slice_starts
 
 
 class OrderMatchingParams(MechanismParams):
-    kinds: ProblemKindList = param(("care", "disputes"), unit="problem kinds", source="seed 004 §1.1 (service orders); seed 004 §3.1 (members in dispute mediation)", description="Kinds of small need handled as orders.")
-    post_prob: float = param(0.2, unit="1/day", ge=0, le=1, source="assumption; seed 004 §1.1 (needs list, 三张清单)", description="Daily chance an undiscovered need of the order kinds is posted by a resident of its building.")
-    packaging_days: float = param(0.5, unit="days", ge=0, le=30, source="assumption; seed 004 §1.1 (支部制单)", description="Days the zone branch takes to package a posted need into an order.")
+    kinds: ProblemKindList = param(("care", "disputes"), unit="problem kinds", source="seed 004 §一.1 (service orders); seed 004 §三.1 (members in dispute mediation)", description="Kinds of small need handled as orders.")
+    post_prob: float = param(0.2, unit="1/day", ge=0, le=1, source="assumption; seed 004 §一.1 (needs list, 三张清单)", description="Daily chance an undiscovered need of the order kinds is posted by a resident of its building.")
+    packaging_days: float = param(0.5, unit="days", ge=0, le=30, source="assumption; seed 004 §一.1 (支部制单)", description="Days the zone branch takes to package a posted need into an order.")
     offers_per_day: int = param(3, unit="offers/day", ge=0, le=50, source="assumption", description="Residents an open order is offered to each day.")
     service_days: float = param(1.0, unit="days", ge=0.01, le=60, source="assumption", description="Mean time a member or volunteer takes to carry out an order.")
     wait_days: float = param(3.0, unit="days", ge=0, le=60, source="assumption", description="Days an order stays open to takers before it goes to the ordinary service.")
@@ -66,9 +68,9 @@ class OrderMatchingParams(MechanismParams):
 
 class OrderMatching(Mechanism):
     name = "order_matching"
-    title = "群众点单、支部制单、党员接单、群众评单"
+    title = "群众点单、支部制单、成员接单、群众评单"
     description = "Residents post needs, zone branches package them, party members and volunteers take them, residents rate them."
-    sources = "seed 004 §1.1, §3.1 (problem: seed 004 §2.1, §2.3)"
+    sources = "seed 004 §一.1, §三.1 (problem: seed 004 §二.1, §二.3)"
     Params = OrderMatchingParams
     phases = (Phase.DISCOVER, Phase.ROUTE, Phase.SERVE)
     route_priority = 50  # small needs of the order kinds become orders

@@ -3,7 +3,7 @@
 What it changes: employed party members register in their home community as
 well as at work (双报到), and both sides assess their service (双考核),
 because many members are "registered, not serving" (报到少履职, seed 004
-§2.1; remedy in seed 004 §3.1). Every ``interval_days`` an assessment round:
+§二.1; remedy in seed 004 §三.1). Every ``interval_days`` an assessment round:
 
 * unregistered members register in their home community with probability
   ``registration_prob``;
@@ -30,10 +30,10 @@ from sim.model import Mechanism, MechanismParams, Phase, param
 
 
 class PartyAssessmentParams(MechanismParams):
-    interval_days: int = param(90, unit="days", ge=1, le=3650, source="assumption; seed 004 §1.2 (quarterly reviews 季度点评)", description="Days between assessment rounds.")
-    registration_prob: float = param(0.3, unit="probability per round", ge=0, le=1, source="assumption; seed 004 §3.1 (双报到)", description="Chance that an unregistered member registers in the home community at a round.")
-    conversion_prob: float = param(0.15, unit="probability per round", ge=0, le=1, source="assumption; seed 004 §2.1, §3.1 (双考核 turns 'registered, not serving' into service)", description="Chance that a registered member who does not serve takes on service at a round.")
-    remind_idle: bool = param(True, unit="switch", source="assumption; seed 004 §3.1", description="Whether serving members with no act since the last round are reminded (asked to take part).")
+    interval_days: int = param(90, unit="days", ge=1, le=3650, source="assumption; seed 004 §一.2 (quarterly reviews 季度点评)", description="Days between assessment rounds.")
+    registration_prob: float = param(0.3, unit="probability per round", ge=0, le=1, source="assumption; seed 004 §三.1 (双报到)", description="Chance that an unregistered member registers in the home community at a round.")
+    conversion_prob: float = param(0.15, unit="probability per round", ge=0, le=1, source="assumption; seed 004 §二.1, §三.1 (双考核 turns 'registered, not serving' into service)", description="Chance that a registered member who does not serve takes on service at a round.")
+    remind_idle: bool = param(True, unit="switch", source="assumption; seed 004 §三.1", description="Whether serving members with no act since the last round are reminded (asked to take part).")
     staff_hours_per_member: float = param(1.0, unit="hours per member and round", ge=0, le=100, source="assumption", description="Staff time to assess one registered member (community and work unit together).")
     staff_cost_per_hour: float = param(45.0, unit="yuan/hour", ge=0, le=10000, source="assumption: a full-time gridworker's 72,000 yuan over about 1,600 hours", description="Cost of one hour of assessment staff time.")
 
@@ -42,7 +42,7 @@ class PartyAssessment(Mechanism):
     name = "party_assessment"
     title = "双报到双考核"
     description = "Periodic assessment of registered party members turns 'registered, not serving' into service."
-    sources = "seed 004 §2.1, §3.1"
+    sources = "seed 004 §二.1, §三.1"
     Params = PartyAssessmentParams
     phases = (Phase.PERIODIC,)
 

@@ -2,7 +2,7 @@
 
 What it changes: the party organisation is laid over the grid, "community
 party organisation + zone branch + building group" (社区党组织+片区党支部+楼栋
-党小组, seed 000 §1; seed 003 §3.2; seed 004 §1.1, five levels down to building
+党小组, seed 000 §1; seed 003 §3.2; seed 004 §一.1, five levels down to building
 groups). A zone has a branch when it holds at least ``branch_min_members``
 registered members (the Party Constitution's three-member rule); a building
 has a group when it holds at least ``group_min_members``. Members of a
@@ -22,7 +22,7 @@ branch then do two things through the model's own state:
   round their building with probability equal to their willingness
   (marked active, volunteering) and asks ``contacts_per_visit`` neighbours to
   take part (``model.mobilise``), the "party building leads mass building"
-  (党建带群建) of seed 000 §1 and seed 002.
+  (党建带群建) of seed 000 §1.
 
 Both act only through residents who are party members, so their strength
 follows the share who serve, which the party-assessment mechanism changes.
@@ -47,13 +47,13 @@ def _ranges(keys: np.ndarray, n: int) -> list[tuple[int, int]]:
 
 
 class PartyNetworkParams(MechanismParams):
-    branch_min_members: int = param(3, unit="registered members", ge=1, le=100, source="Constitution of the CPC art. 30 (three full members form a basic organisation); seed 004 §1.1 (zone branches)", description="Registered members a zone needs for its branch (片区党支部).")
+    branch_min_members: int = param(3, unit="registered members", ge=1, le=100, source="Constitution of the CPC art. 30 (three full members form a basic organisation); seed 004 §一.1 (zone branches)", description="Registered members a zone needs for its branch (片区党支部).")
     group_min_members: int = param(2, unit="registered members", ge=1, le=50, source="assumption; seed 000 §1, seed 003 §3.2 (building groups 楼栋党小组)", description="Registered members a building needs for its own group (楼栋党小组).")
     report_prob: float = param(0.3, unit="1/day", ge=0, le=1, source="assumption; seed 000 §1 (party informants 党员信息员 in the grid teams)", description="Daily chance that a willing serving member reports a problem in their building.")
-    nearby_weight: float = param(0.3, unit="ratio", ge=0, le=5, source="assumption; seed 004 §1.1 (branches reach the front line of their zone)", description="Informant effort on the other buildings of the zone, relative to their own building (spread over those buildings).")
-    registered_weight: float = param(0.2, unit="ratio", ge=0, le=1, source="assumption; seed 004 §2.1 ('registered, not serving' 报到少履职)", description="Informant effort of a registered member who does not serve, relative to one who serves (only serving members go round recruiting).")
+    nearby_weight: float = param(0.3, unit="ratio", ge=0, le=5, source="assumption; seed 004 §一.1 (branches reach the front line of their zone)", description="Informant effort on the other buildings of the zone, relative to their own building (spread over those buildings).")
+    registered_weight: float = param(0.2, unit="ratio", ge=0, le=1, source="assumption; seed 004 §二.1 ('registered, not serving' 报到少履职)", description="Informant effort of a registered member who does not serve, relative to one who serves (only serving members go round recruiting).")
     visit_interval_days: int = param(7, unit="days", ge=1, le=365, source="assumption", description="Days between rounds of serving members visiting their neighbours.")
-    contacts_per_visit: float = param(3.0, unit="residents", ge=0, le=50, source="assumption; seed 000 §1 (党建带群建), seed 002", description="Neighbours a member asks to take part on one round of visits.")
+    contacts_per_visit: float = param(3.0, unit="residents", ge=0, le=50, source="assumption; seed 000 §1 (党建带群建)", description="Neighbours a member asks to take part on one round of visits.")
     cost_per_branch: float = param(3000.0, unit="yuan/year", ge=0, le=1e6, source="assumption (branch working funds)", description="Yearly working funds of one zone branch.")
     cost_per_group: float = param(500.0, unit="yuan/year", ge=0, le=1e6, source="assumption", description="Yearly working funds of one building group.")
 
@@ -62,7 +62,7 @@ class PartyNetwork(Mechanism):
     name = "party_network"
     title = "红网格"
     description = "Zone branches and building groups: party members report problems and recruit neighbours."
-    sources = "seed 000 §1; seed 002; seed 003 §3.2; seed 004 §1.1"
+    sources = "seed 000 §1; seed 002; seed 003 §3.2; seed 004 §一.1"
     Params = PartyNetworkParams
     phases = (Phase.DISCOVER, Phase.PERIODIC)
 

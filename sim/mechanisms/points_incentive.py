@@ -1,8 +1,14 @@
 """Points incentives (积分制): points for taking part, exchanged for rewards.
 
-What it changes (seed 004 §3.1: points for valid reports exchanged for
-rewards; a responsibility list and points-based evaluation of co-building
-units tied to the annual review):
+Sources. Seed 004 §三.1 recommends two points schemes: a points-based
+evaluation of co-building units tied to their annual review (责任清单、积分考评
+制度), and points for delivery riders' valid leads (按有效线索给予积分兑换奖励,
+modelled by ``rider_informants``). A points scheme for every resident's
+reports, deliberation and volunteering is not in the seeds: the project's
+brief asks for one (its form, common as 积分超市 "points supermarkets", is
+an assumption here), so every residents' parameter below is an assumption.
+
+What it changes:
 
 * **Residents earn points** for every report, deliberation and act of
   volunteering, read day by day from the core's counters, whoever caused
@@ -38,9 +44,9 @@ YEAR = 365
 
 
 class PointsIncentiveParams(MechanismParams):
-    points_per_report: float = param(10.0, unit="points", ge=0, le=1000, source="assumption; seed 004 §3.1 (points for valid reports)", description="Points for a report of a problem.")
-    points_per_deliberation: float = param(10.0, unit="points", ge=0, le=1000, source="assumption; seed 004 §3.1", description="Points for taking part in a deliberation.")
-    points_per_volunteering: float = param(5.0, unit="points", ge=0, le=1000, source="assumption; seed 004 §3.1", description="Points for an act of volunteering (joining an activity).")
+    points_per_report: float = param(10.0, unit="points", ge=0, le=1000, source="assumption (the seeds give points for valid leads to riders only, seed 004 §三.1)", description="Points for a report of a problem.")
+    points_per_deliberation: float = param(10.0, unit="points", ge=0, le=1000, source="assumption (not in the seeds)", description="Points for taking part in a deliberation.")
+    points_per_volunteering: float = param(5.0, unit="points", ge=0, le=1000, source="assumption (not in the seeds)", description="Points for an act of volunteering (joining an activity).")
     yuan_per_point: float = param(0.5, unit="yuan/point", ge=0, le=100, source="assumption (points-supermarket goods: 100 points about 50 yuan)", description="Value of one point when exchanged.")
     redeem_interval_days: int = param(30, unit="days", ge=1, le=365, source="assumption", description="Days between exchange days.")
     redeem_min_points: float = param(20.0, unit="points", ge=0, le=100000, source="assumption", description="Points a resident needs to exchange.")
@@ -49,7 +55,7 @@ class PointsIncentiveParams(MechanismParams):
     bonus_other: float = param(0.1, unit="logit", ge=0, le=5, source="assumption (publicity of the scheme)", description="Willingness gain for residents without points, while rewards are honoured.")
     crowding_out: bool = param(False, unit="switch", source="Frey and Jegen 2001; Gneezy and Rustichini 2000", description="Whether rewards crowd out intrinsic motivation (belonging).")
     crowding_out_rate: float = param(0.03, unit="share per reward", ge=0, le=1, source="assumption; Frey and Jegen 2001 (size assumed)", description="Relative loss of belonging at each reward, when crowding-out is on.")
-    unit_activation_prob: float = param(0.03, unit="1/month", ge=0, le=1, source="assumption; seed 004 §3.1 (points evaluation of co-building units in the annual review)", description="Monthly chance that a passive co-building unit without points becomes active.")
+    unit_activation_prob: float = param(0.03, unit="1/month", ge=0, le=1, source="assumption; seed 004 §三.1 (points evaluation of co-building units in the annual review)", description="Monthly chance that a passive co-building unit without points becomes active.")
     unit_points_per_activity: float = param(10.0, unit="points", ge=0, le=1000, source="assumption", description="Points a unit earns per volunteer activity it runs.")
     unit_points_per_10k_yuan: float = param(5.0, unit="points", ge=0, le=1000, source="assumption", description="Points a unit earns per 10,000 yuan donated.")
     unit_points_scale: float = param(20.0, unit="points", ge=1, le=10000, source="assumption", description="Points at which a passive unit's monthly activation chance doubles.")
@@ -60,7 +66,7 @@ class PointsIncentive(Mechanism):
     name = "points_incentive"
     title = "积分制"
     description = "Points for reporting, deliberating and volunteering, exchanged for rewards; points evaluation of co-building units."
-    sources = "seed 004 §3.1"
+    sources = "seed 004 §三.1 (co-building units); residents' points: assumption"
     Params = PointsIncentiveParams
     phases = (Phase.DECIDE, Phase.PERIODIC)
 

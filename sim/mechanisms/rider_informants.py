@@ -2,10 +2,10 @@
 
 The problem it addresses: delivery riders and other new-economy workers pass
 through every building each day but are not embedded in grid governance
-("小哥网格员" and "民情观察员" exist on paper only, seed 004 §2.1), while
-gridworkers walk only their own zone (seed 002: "徒步丈量").
+("小哥网格员" and "民情观察员" exist on paper only, seed 004 §二.1), while
+gridworkers go door to door in their own zone only (seed 002).
 
-What it changes: seed 004 §3.1 proposes to appoint riders as "rider
+What it changes: seed 004 §三.1 proposes to appoint riders as "rider
 gridworkers" with incentives: they report hazards they pass with a phone
 snapshot (随手拍) and earn points, exchanged for rewards, per valid lead. At
 setup a share ``enrolment_share`` of the residents with the ``rider`` flag is
@@ -33,11 +33,11 @@ from sim.model.problems import CHANNELS, UNDISCOVERED
 
 
 class RiderInformantsParams(MechanismParams):
-    enrolment_share: float = param(0.5, unit="share of riders", ge=0, le=1, source="assumption; seed 004 §3.1 (appointment of rider gridworkers)", description="Share of resident delivery riders appointed as rider gridworkers.")
+    enrolment_share: float = param(0.5, unit="share of riders", ge=0, le=1, source="assumption; seed 004 §三.1 (appointment of rider gridworkers)", description="Share of resident delivery riders appointed as rider gridworkers.")
     buildings_per_day: int = param(30, unit="buildings/day", ge=0, le=500, source="assumption (dozens of deliveries a day)", description="Buildings an appointed rider passes in a day, at random across their community.")
     notice_prob: float = param(0.03, unit="probability per pass", ge=0, le=1, source="assumption (a rider sees common areas in passing, a patrol walks through)", description="Chance a rider passing a building notices and reports an undiscovered hazard there.")
-    kinds: ProblemKindList = param(("safety", "facilities", "environment"), unit="problem kinds", source="seed 004 §3.1 (随手拍 hazards, patrols)", description="Kinds of problem riders report.")
-    points_yuan: float = param(10.0, unit="yuan per valid report", ge=0, le=10000, source="assumption; seed 004 §3.1 (points per valid lead, exchanged for rewards)", description="Value of the points a rider earns for a valid report.")
+    kinds: ProblemKindList = param(("safety", "facilities", "environment"), unit="problem kinds", source="seed 004 §三.1 (随手拍 hazards, patrols)", description="Kinds of problem riders report.")
+    points_yuan: float = param(10.0, unit="yuan per valid report", ge=0, le=10000, source="assumption; seed 004 §三.1 (points per valid lead, exchanged for rewards)", description="Value of the points a rider earns for a valid report.")
 
 
 
@@ -45,7 +45,7 @@ class RiderInformants(Mechanism):
     name = "rider_informants"
     title = "小哥网格员"
     description = "Delivery riders pass many buildings a day and report hazards for points."
-    sources = "seed 004 §3.1 (problem: seed 004 §2.1)"
+    sources = "seed 004 §三.1 (problem: seed 004 §二.1)"
     Params = RiderInformantsParams
     phases = (Phase.DISCOVER,)
 

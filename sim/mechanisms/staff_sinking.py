@@ -6,9 +6,10 @@ stay out of reach (seed 002). Seed 002 proposes "three sinkings" to open the
 vertical channel: subdistrict leaders serve as community first secretaries
 (街道领导挂点兼任社区党委第一书记); subdistrict office staff help the
 community govern its estates "no less than two half-days a week"
-(每周不少于两个半天进驻社区); and cadres of the offices' party branches are
-paired with troubled estates to settle disputes and conflicts (安排…党员干部
-挂点小区，解决矛盾纠纷问题).
+(每周不少于两个半天进驻社区); and members of the community party committee
+serve as secretaries of the estate (zone) branches (社区党委委员兼任小区（片区）
+党支部书记). This mechanism models the first two; the zone branches of the
+third are those of ``party_network``.
 
 What it changes in the model:
 

@@ -6,8 +6,9 @@ and mobilising residents, backbone workers in project operation and
 deliberation, leaders in coordination and governance innovation. The
 schedule follows Yuyao (seed 003 §3.7; §1.3 annual training): every year, on
 ``schedule_day`` of the year, new workers attend onboarding training, and
-backbone workers and leaders attend rotation training once every
-``rotation_years`` (a third of them each year, by post). A session lasts
+backbone workers attend rotation training once every ``rotation_years``
+and leaders once every ``leader_rotation_years`` (with three years, a third
+of them each year, by post). A session lasts
 ``session_days`` days during which trainees are off duty: their whole working
 time is taken (``admin_share`` raised to 1 for those days and restored after;
 the burnout the core would count for it is taken back, since training is not
@@ -19,9 +20,9 @@ same cost, but take a generic course spread over all six capacities (each
 gains a third of ``gain``), for comparison with targeted training.
 
 Switch ``promotion``: when a leader post falls vacant and is refilled, the
-most capable backbone worker of the community is promoted into it
-(seed 004 §3.4, the "flying geese" plan for core staff and reserves) and the
-new hire takes the backbone worker's post, instead of an outsider with
+most capable backbone worker of the community is promoted into it (seed 004
+§三.4, the "flock of geese" plan 群雁齐飞 for core staff and reserves) and
+the new hire takes the backbone worker's post, instead of an outsider with
 entry-level capacities leading the community.
 
 In the core, service capacity sets service speed, mobilising capacity the
@@ -51,9 +52,10 @@ class TieredTrainingParams(MechanismParams):
     tiered: bool = param(True, unit="switch", source="seed 000 §2 (三层级六能力); false: generic training of the same cost, for comparison", description="Train each tier in its own two capacities (true) or everyone in all six (false).")
     schedule_day: int = param(60, unit="day of year", ge=0, le=364, source="assumption", description="Day of the year the yearly training opens.")
     session_days: int = param(5, unit="days", ge=1, le=60, source="assumption", description="Days a training session takes trainees off duty.")
-    rotation_years: int = param(3, unit="years", ge=1, le=10, source="seed 003 §3.7 (rotation training every three years)", description="Years between rotation trainings of a backbone or leader worker.")
+    rotation_years: int = param(3, unit="years", ge=1, le=10, source="seed 003 §3.7 (rotation training every three years)", description="Years between rotation trainings of a backbone worker.")
+    leader_rotation_years: int = param(3, unit="years", ge=1, le=10, source="seed 003 §3.7 (rotation training every three years); §1.3 reports yearly training of leaders (年度培训)", description="Years between rotation trainings of a leader.")
     gain: float = param(0.15, unit="share of the gap to 1", ge=0, le=1, source="assumption", description="Step of each targeted capacity towards 1 after one session.")
-    promotion: bool = param(True, unit="switch", source="seed 004 §3.4 (tiered cadre plan with reserves); seed 003 §1.5", description="Fill a refilled leader post by promoting the community's most capable backbone worker.")
+    promotion: bool = param(True, unit="switch", source="seed 004 §三.4 (tiered cadre plan with reserves); seed 003 §1.5", description="Fill a refilled leader post by promoting the community's most capable backbone worker.")
     cost_per_trainee_day: float = param(400.0, unit="yuan per trainee-day", ge=0, le=1e5, source="assumption", description="Cost of one worker's day of training.")
 
 
@@ -61,7 +63,7 @@ class TieredTraining(Mechanism):
     name = "tiered_training"
     title = "三层级六能力"
     description = "Yearly onboarding and three-yearly rotation training by tier and capacity; backbone workers promoted to leader posts."
-    sources = "seed 000 §2; seed 003 §1.3, §3.7; seed 004 §3.4"
+    sources = "seed 000 §2; seed 003 §1.3, §3.7; seed 004 §三.4"
     Params = TieredTrainingParams
     phases = (Phase.ARISE, Phase.PERIODIC)
 
@@ -98,11 +100,12 @@ class TieredTraining(Mechanism):
         self._hires = g.hires
 
     def _open(self, model) -> None:
-        """Onboarding for new workers; rotation for a third of backbone and leaders."""
+        """Onboarding for new workers; rotation for the backbone and leader posts whose turn it is."""
         g, p = model.gridworkers, self.params
         year = model.day // YEAR
         posts = np.arange(g.n)
-        rotation = (g.tier != NEW) & (posts % p.rotation_years == year % p.rotation_years)
+        every = np.where(g.tier == LEADER, p.leader_rotation_years, p.rotation_years)
+        rotation = (g.tier != NEW) & (posts % every == year % every)
         self.trainees = np.flatnonzero(g.filled & ((g.tier == NEW) | rotation))
         self.tiers = g.tier[self.trainees].copy()
         self.ends = model.day + p.session_days - 1

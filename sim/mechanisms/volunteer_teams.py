@@ -42,7 +42,7 @@ CHANNEL = CHANNELS["volunteer"]  # discovery by volunteer-team patrols
 
 
 class VolunteerTeamsParams(MechanismParams):
-    members_per_1000: float = param(15.0, unit="members per 1,000 adults", ge=0, le=300, source="seed 004 §一.3: 7,494 members of 330 teams in Licheng (about 500,000 adults assumed)", description="Team members recruited per 1,000 adult residents.")
+    members_per_1000: float = param(15.0, unit="members per 1,000 adults", ge=0, le=300, source="seed 004 §一.3: 7,494 members of 330 teams, taken as Licheng-wide (the seed gives no scope) over about 500,000 adults (assumed)", description="Team members recruited per 1,000 adult residents.")
     kinds: ProblemKindList = param(("safety", "environment", "care", "disputes"), unit="problem kinds", source="seed 002 (volunteer fire, environment, livelihood, counselling teams); seed 004 §三.4 (mediation, patrols, care)", description="Kinds of problem the teams look after, one team kind each.")
     duty_days_per_week: float = param(2.0, unit="days/week", ge=0, le=7, source="assumption", description="Days a week a member is on duty.")
     buildings_per_duty: float = param(3.0, unit="buildings", ge=0, le=50, source="assumption", description="Buildings of their zone a member walks through on a duty day.")

@@ -3,12 +3,12 @@
 The problem it addresses: communities must handle cross-department matters
 without matching enforcement, dispatch or decision powers, so "small things
 are not fully managed and big things are beyond reach" (小事管不全、大事管不了,
-seed 004 §2.2). In the core, a big problem the community cannot settle itself
+seed 004 §二.2). In the core, a big problem the community cannot settle itself
 is referred to the responsible department after a slow referral
 (``departments.referral_delay_days``) and waits there behind every other
 referral for the department's thin community-facing staff.
 
-What it changes: seed 004 §3.2 proposes to deepen "the community blows the
+What it changes: seed 004 §三.2 proposes to deepen "the community blows the
 whistle, departments report" as a joint-enforcement and rapid-response
 mechanism that gives the community temporary dispatch power. In ROUTE, before
 the core's default routing, each community blows the whistle on newly
@@ -41,9 +41,9 @@ from sim.model.problems import DISCOVERED, RESOLVED
 
 
 class WhistleEscalationParams(MechanismParams):
-    response_days: float = param(1.0, unit="days", ge=0, le=60, source="seed 004 §1.3 (response within 24 hours); seed 004 §3.2 (rapid response)", description="Mean delay before a summoned department takes up a case.")
-    summon_staff_per_community: float = param(2.0, unit="servers per community", ge=0, le=20, source="assumption; seed 004 §3.2 (departments report to the community)", description="Department staff committed to summoned cases, per community served (split over the departments by their load of big problems).")
-    max_summons_per_month: float = param(10.0, unit="summons per community per month", ge=0, le=1000, source="assumption; seed 004 §1.1 (220+ urgent problems solved in 8 pilot communities)", description="Most big problems a community may blow the whistle on in a month.")
+    response_days: float = param(1.0, unit="days", ge=0, le=60, source="assumption; seed 004 §三.2 asks for rapid response (快速响应) with no figure; the mean is the 24-hour response of Licheng's platform (seed 004 §一.3)", description="Mean delay before a summoned department takes up a case.")
+    summon_staff_per_community: float = param(2.0, unit="servers per community", ge=0, le=20, source="assumption; seed 004 §三.2 (departments report to the community)", description="Department staff committed to summoned cases, per community served (split over the departments by their load of big problems).")
+    max_summons_per_month: float = param(10.0, unit="summons per community per month", ge=0, le=1000, source="assumption; seed 004 §一.1 (220+ urgent problems solved in 8 pilot communities)", description="Most big problems a community may blow the whistle on in a month.")
     work_factor: float = param(1.0, unit="ratio", ge=0.1, le=5, source="assumption (joint on-site handling needs the same work as a referral)", description="Work of a summoned case relative to an ordinary big problem.")
     staff_cost_yuan: float = param(100000.0, unit="yuan per server-year", ge=0, le=1e7, source="assumption", description="Yearly cost of one department server committed to summons.")
 
@@ -52,7 +52,7 @@ class WhistleEscalation(Mechanism):
     name = "whistle_escalation"
     title = "吹哨报到"
     description = "Communities summon departments for big problems: fast response and dedicated department capacity."
-    sources = "seed 004 §3.2 (problem: seed 004 §2.2)"
+    sources = "seed 004 §三.2 (problem: seed 004 §二.2)"
     Params = WhistleEscalationParams
     phases = (Phase.ROUTE,)
     route_priority = 20  # urgent big problems are summoned first, within the monthly quota

@@ -31,7 +31,7 @@ class CommunityCommittee(mesa.Agent):
 class Enterprise(mesa.Agent):
     """A co-building unit (共建单位 / 驻区单位) paired with a community.
 
-    Passive units give an occasional one-off donation (seed 004 §2.1, §2.2);
+    Passive units give an occasional one-off donation (seed 004 §二.1, §二.2);
     active ones also send employee volunteers to run activities.
     """
 
@@ -54,7 +54,7 @@ class SocialOrganisation(mesa.Agent):
     """A social organisation (社会组织): external professional or resident-grown.
 
     It serves care problems (services for the old and the young) with its
-    staff, and runs activities (seed 000 §3; seed 004 §1.2).
+    staff, and runs activities (seed 000 §3; seed 004 §一.2).
     """
 
     def __init__(self, model: mesa.Model, community: int, external: bool, servers: int) -> None:

@@ -68,3 +68,15 @@ def test_backbone_promoted_into_refilled_leader_post():
     assert np.allclose(g.capacity[leader], expected, atol=0.01)
     assert g.tier[best] == NEW and g.tenure[best] == 0
     assert model.summary()["tiered_training.promotions"] == 1
+
+
+def test_leaders_and_backbone_rotate_on_their_own_intervals():
+    # Yuyao's practice: leaders trained every year (seed 003 §1.3), backbone workers rarely.
+    _, on, mech = _runs(**{"mechanisms.tiered_training.leader_rotation_years": 1, "mechanisms.tiered_training.rotation_years": 5})
+    g = on.gridworkers
+    leaders = np.flatnonzero(g.filled & (g.tier == LEADER))
+    backbone = np.flatnonzero(g.filled & (g.tier == BACKBONE))
+    assert len(leaders) and len(backbone) >= 5
+    assert set(leaders) <= set(mech.trainees)  # every leader this year
+    in_turn = backbone[backbone % 5 == 0]  # year 0: the posts whose number is a multiple of five
+    assert set(mech.trainees) & set(backbone) == set(in_turn)
