@@ -277,8 +277,10 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
     The study is stored in <root>/<name>/study.sqlite: running the same
     command again continues it up to `trials`. Writes calibrated.toml (a
     scenario that extends the original with the best values),
-    calibration.json and figures/convergence.png/.svg. Exit status 2:
-    invalid file (nothing is written).
+    calibration.json and figures/convergence.png/.svg; warns when the best
+    trial misses a target by more than its tolerance or sits at a bound.
+    Exit status 2: invalid file (nothing is written); 130: interrupted
+    (finished trials are kept).
     """
     from sim.calibration import CalibrationError, calibrate as run_calibration, load_calibration
 
@@ -304,7 +306,7 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; finished trials are stored. Run the same command again to continue", 130)
-    click.echo(f"best (trial {result['best_trial']} of {result['trials']}, loss {result['best_loss']:.4g}): " + ", ".join(f"{k} = {v:.4g}" for k, v in result["best_parameters"].items()))
+    click.echo(f"best: trial {result['best_trial']} (of {result['trials']} finished), loss {result['best_loss']:.4g}: " + ", ".join(f"{k} = {v:.4g}" for k, v in result["best_parameters"].items()))
     for metric, value in result["best_metrics"].items():
         click.echo(f"  {metric}: simulated {value:.4g}, target {result['targets'][metric]['value']:g}")
     click.echo(f"wrote {folder}/calibrated.toml, calibration.json, figures/convergence.png")

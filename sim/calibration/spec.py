@@ -11,11 +11,13 @@
     [overrides]                        # applied to every run, e.g. a smaller world
     "world.residents" = 3000
 
-    [parameters]                       # free parameters: bounds, or {} for the registry's range
+    [parameters]                       # free parameters: bounds, or {} for the registry's range;
+                                       # numbers only, not also under [overrides], and a mechanism's
+                                       # only where the scenario (or [overrides]) switches it on
     "gridworkers.admin_share" = { low = 0.2, high = 0.7 }
 
     [targets]                          # summary metric -> value, tolerance or weight, source
-    resolved_within_1_day = { value = 0.9, tolerance = 0.05, source = "seed 004 §一.3" }
+    resolved_within_1_day = { value = 0.8, tolerance = 0.1, source = "our reading of seed 004 §一.3" }
 
 The loss of a trial is the sum over targets of weight x ((simulated mean -
 value) / tolerance)^2; without a tolerance, the scale is |value| (or 1 for a
@@ -118,23 +120,29 @@ def parse(data: dict[str, Any], path: Path) -> CalibrationFile:
     try:
         return CalibrationFile.model_validate(data)
     except ValidationError as exc:
-        messages, first = [], None
+        unknown, other, meant = [], [], set()
         for error in exc.errors():
             loc = tuple(error["loc"])
             key = dotted(loc)
-            first = first or key
             if error["type"] == "extra_forbidden":
                 options = list(Target.model_fields) if loc[0] == "targets" and len(loc) == 3 else _fields_at(loc[:-1])
                 guess = closest(str(loc[-1]), options)
+                if guess:
+                    meant.add(dotted((*loc[:-1], guess)))
                 hint = f"; did you mean '{dotted((*loc[:-1], guess))}'?" if guess else (f"; valid keys here: {', '.join(options)}" if options else "")
-                messages.append(f"{path}: unknown key '{key}'{hint}")
+                unknown.append((key, f"{path}: unknown key '{key}'{hint}"))
             elif error["type"] == "missing":
-                messages.append(f"{path}: missing key '{key}'")
+                other.append((key, f"{path}: missing key '{key}'"))
+            elif error["type"] == "too_short" and loc in (("parameters",), ("targets",)):
+                example = '"gridworkers.admin_share" = { low = 0.2, high = 0.7 }' if loc[0] == "parameters" else "participation_rate = { value = 0.3, tolerance = 0.05 }"
+                other.append((key, f"{path}: table [{key}] is empty; a calibration needs at least one entry, e.g. {example}"))
             else:
                 value = error.get("input")
                 shown = "" if isinstance(value, dict) else f" (got {value!r})"
-                messages.append(f"{path}: key '{key}': {error['msg']}{shown}")
-        raise CalibrationError("\n".join(messages), path, first) from None
+                other.append((key, f"{path}: key '{key}': {error['msg']}{shown}"))
+        # A misspelt key is also a missing one: say it once, as the misspelling.
+        errors = unknown + [(key, text) for key, text in other if key not in meant]
+        raise CalibrationError("\n".join(text for _, text in errors), path, errors[0][0]) from None
 
 
 def load_calibration(path: str | Path) -> Calibration:
@@ -163,12 +171,21 @@ def load_calibration(path: str | Path) -> Calibration:
             if dotted_path not in registry:
                 raise _unknown_path(dotted_path, list(registry), path, f'parameters."{dotted_path}"')
             dims.append(_dimension(dotted_path, bounds, registry[dotted_path], path))
+            if dotted_path in overrides:
+                key = f'parameters."{dotted_path}"'
+                raise CalibrationError(
+                    f"{path}: key '{key}': '{dotted_path}' is also fixed under [overrides] (= {overrides[dotted_path]!r}); "
+                    "a parameter is either free or fixed: remove one of the two",
+                    path,
+                    key,
+                )
         try:
             base = load_scenario(scenario_file, overrides)
             for corner in ("low", "high"):
                 with_overrides(base, {d.path: d.value(getattr(d, corner)) for d in dims})
         except ScenarioError as exc:
             raise CalibrationError(f"{path}: scenario {settings.scenario!r} with these overrides and parameter bounds: {exc}", path, exc.key) from None
+        _check_mechanisms_on(dims, base, path)
         _check_targets(list(spec.targets), base, path)
     except ExperimentError as exc:  # the checks shared with experiment files
         raise CalibrationError(_as_calibration(str(exc)), exc.file or path, _as_calibration(exc.key) if exc.key else None) from None
@@ -177,7 +194,23 @@ def load_calibration(path: str | Path) -> Calibration:
 
 def _as_calibration(text: str) -> str:
     """An experiment file's key names, in a message or key, as a calibration file spells them."""
-    return text.replace("sweep.parameters.", "parameters.").replace("'sweep.parameters", "'parameters").replace("experiment.name", "calibration.name")
+    text = text.replace("sweep.parameters.", "parameters.").replace("'sweep.parameters", "'parameters").replace("experiment.name", "calibration.name")
+    return text.replace("sampled designs take bounds", "free parameters take bounds").replace("can be sampled (use the grid method)", "can be calibrated")
+
+
+def _check_mechanisms_on(dims: list[Dimension], scenario, path: Path) -> None:
+    """A switched-off mechanism's parameter changes nothing: fitting it would report noise as a value."""
+    enabled = scenario.enabled_mechanisms()
+    for d in dims:
+        parts = d.path.split(".")
+        if parts[0] == "mechanisms" and len(parts) > 2 and parts[1] not in enabled:
+            key = f'parameters."{d.path}"'
+            raise CalibrationError(
+                f"{path}: key '{key}': mechanism '{parts[1]}' is switched off in scenario {scenario.name!r}, so '{d.path}' changes nothing "
+                f'(switch it on with "mechanisms.{parts[1]}.enabled" = true under [overrides])',
+                path,
+                key,
+            )
 
 
 def _check_targets(metrics: list[str], scenario, path: Path) -> None:

@@ -34,10 +34,18 @@ def _optuna():
 
 
 def evaluate(calibration: Calibration, values: dict[str, Any], map_runs: Callable = map) -> dict[str, float]:
-    """Mean of every target metric over the replications of one parameter set."""
-    from sim.scenario import load_scenario
+    """Mean of every target metric over the replications of one parameter set.
 
-    config = load_scenario(calibration.scenario_file, {**calibration.overrides, **values}).model_dump(mode="json")
+    Raises RuntimeError if a run fails, or if the scenario refuses the
+    values together (a rule across parameters, such as zones >= communities,
+    that the bounds' corners passed): the study skips that trial.
+    """
+    from sim.scenario import ScenarioError, load_scenario
+
+    try:
+        config = load_scenario(calibration.scenario_file, {**calibration.overrides, **values}).model_dump(mode="json")
+    except ScenarioError as exc:  # bounds that each pass can still combine into a point the scenario refuses
+        raise RuntimeError(f"the scenario refuses {values}:\n{exc}") from None
     settings = calibration.settings
     tasks = [RunTask(f"trial-{r}", config, seed_for(settings.base_seed, r), settings.days) for r in range(settings.replications)]
     outcomes = list(map_runs(simulate, tasks))
@@ -61,12 +69,13 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
     complete = optuna.trial.TrialState.COMPLETE
     finished = [t for t in study.trials if t.state == complete]
     todo = max(0, settings.trials - len(finished))
+    drawn = sum(1 for t in study.trials if counts_for_sampler(optuna, t))
     echo(f"calibration {calibration.name}: {len(finished)} trials stored, {todo} to run ({settings.replications} runs of {settings.days} days each)")
 
     def objective(trial) -> tuple[float, dict[str, float]]:
         values = {}
         for d in calibration.dimensions:
-            values[d.path] = trial.suggest_int(d.path, int(d.low), int(d.high)) if d.integer else trial.suggest_float(d.path, d.low, d.high)
+            values[d.path] = trial.suggest_int(d.path, math.ceil(d.low), math.floor(d.high)) if d.integer else trial.suggest_float(d.path, d.low, d.high)
         means = evaluate(calibration, values, map_runs)
         for metric, mean in means.items():
             trial.set_user_attr(metric, mean)
@@ -80,30 +89,43 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
         # (Ctrl-C included) with its traceback; here a run's failure is one
         # line and Ctrl-C reaches the caller untouched.
         for _ in range(todo):
+            # A sampler seeded afresh for every trial, from the base seed and the
+            # trials drawn before it: a resumed study goes on where it stopped
+            # instead of drawing its first points again (a sampler's random
+            # state is not stored in the study), and an interrupted and resumed
+            # study draws the same points as one that ran straight through.
+            study.sampler = make_sampler(optuna, settings.sampler, sampler_seed(settings.base_seed, drawn))
             trial = study.ask()
             try:
                 loss, means = objective(trial)
             except RuntimeError as exc:  # a run failed: skip this trial, keep its error in the study
+                drawn += 1
                 _tell_failed(optuna, study, trial, str(exc))
                 last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
                 echo(f"  trial {trial.number}: failed, skipped ({last}); the error is stored in study.sqlite")
                 continue
             except BaseException:  # Ctrl-C (or a bug): no trial is left 'running' in the study
                 interrupted = True
-                _tell_failed(optuna, study, trial, "interrupted")
+                _tell_failed(optuna, study, trial, INTERRUPTED)
                 raise
             study.tell(trial, loss)
+            drawn += 1
             echo(f"  trial {trial.number}: loss {loss:.4g}  " + ", ".join(f"{m} {v:.4g}" for m, v in means.items()))
     finally:
         _stop_pool(pool, interrupted)
     finished = [t for t in study.trials if t.state == complete]
     if not finished:
-        raise CalibrationError(f"{calibration.file}: no trial of calibration {calibration.name!r} finished (every one had a failed run; see above); nothing was written")
+        raise CalibrationError(f"{calibration.file}: no trial of calibration {calibration.name!r} finished (every one had a failed run, or values the scenario refuses; see above); nothing was written")
     best = min(finished, key=lambda t: (t.value, t.number))
     if not math.isfinite(best.value):
         missing = [m for m in calibration.targets if not math.isfinite(best.user_attrs.get(m, math.nan))]
         why = f"no trial gave every target a value (a NaN mean for {', '.join(missing)})" if missing else "every trial's loss overflowed"
         echo(f"warning: {why}; the best loss is inf, so the 'best' parameters mean nothing")
+        warnings = []
+    else:
+        warnings = fit_warnings(calibration, best.params, {m: best.user_attrs.get(m, math.nan) for m in calibration.targets})
+    for warning in warnings:
+        echo(f"warning: {warning}")
     result = {
         "calibration": calibration.name,
         "file": str(calibration.file),
@@ -114,12 +136,61 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
         "best_parameters": best.params,
         "best_metrics": {m: best.user_attrs.get(m, math.nan) for m in calibration.targets},
         "targets": {m: t.model_dump() for m, t in calibration.targets.items()},
+        "warnings": warnings,
         "finished": now(),
     }
     write_json(folder / "calibration.json", result)
     write_scenario(calibration, best.params, folder / "calibrated.toml", result)
-    convergence_plot([t.value for t in finished], folder / "figures" / "convergence", calibration.name)
+    convergence_plot([t.value for t in finished], folder / "figures" / "convergence", calibration.name, numbers=[t.number for t in finished])
     return result
+
+
+EDGE = 0.01  # a best value within this share of its range from a bound is "at the bound"
+
+
+def fit_warnings(calibration: Calibration, params: dict[str, Any], metrics: dict[str, float]) -> list[str]:
+    """What a reader of the best fit must know: targets it misses by more than their tolerance, values at a bound."""
+    out = []
+    for metric, target in calibration.targets.items():
+        if target.weight == 0:  # watched, not fitted
+            continue
+        miss = abs(metrics[metric] - target.value) / calibration.scale(metric)
+        if miss > 1:
+            scale = "tolerance" if target.tolerance is not None else "|target| (no tolerance given)"
+            out.append(f"the best trial misses {metric}: {metrics[metric]:.4g} against a target of {target.value:g}, {miss:.3g} x its {scale}")
+    for d in calibration.dimensions:
+        value, margin = params[d.path], EDGE * (d.high - d.low)
+        for end, bound in (("low", d.low), ("high", d.high)):
+            if abs(value - bound) <= margin:
+                out.append(f"the best {d.path} = {value:.4g} lies at its {end} bound {bound:g}: the best fit may lie beyond it (widen parameters.\"{d.path}\" if its valid range allows)")
+    return out
+
+
+INTERRUPTED = "interrupted"
+
+
+def counts_for_sampler(optuna, trial) -> bool:
+    """Whether a stored trial counts among the draws of the study's sampler.
+
+    Finished trials and those a run failed in count; a trial interrupted
+    (Ctrl-C) or left running by a killed session does not: it is drawn again.
+    """
+    state = optuna.trial.TrialState
+    return trial.state == state.COMPLETE or (trial.state == state.FAIL and trial.user_attrs.get("error") != INTERRUPTED)
+
+
+def sampler_seed(base_seed: int, drawn: int) -> int:
+    """The seed of the sampler that draws the study's next trial, after ``drawn`` trials."""
+    import numpy as np
+
+    return int(np.random.SeedSequence(base_seed, spawn_key=(SAMPLER_STREAM, drawn)).generate_state(1, dtype=np.uint32)[0])
+
+
+SAMPLER_STREAM = 0x5A4D  # keeps the samplers' seeds apart from the runs' (seed_for)
+
+
+def make_sampler(optuna, kind: str, seed: int):
+    return optuna.samplers.TPESampler(seed=seed) if kind == "tpe" else optuna.samplers.RandomSampler(seed=seed)
 
 
 def _tell_failed(optuna, study, trial, why: str) -> None:
@@ -253,7 +324,7 @@ def open_study(optuna, calibration: Calibration, folder: Path):
     """The study in ``folder``, new or resumed; refuses one scored under other settings."""
     _check_folder(calibration, folder)
     settings = calibration.settings
-    sampler = optuna.samplers.TPESampler(seed=settings.base_seed) if settings.sampler == "tpe" else optuna.samplers.RandomSampler(seed=settings.base_seed)
+    sampler = make_sampler(optuna, settings.sampler, settings.base_seed)  # replaced before each trial (see calibrate)
     path = folder / STUDY_FILE
     try:
         study = optuna.create_study(study_name=calibration.name, storage=f"sqlite:///{path.resolve()}", load_if_exists=True, direction="minimize", sampler=sampler)
@@ -292,65 +363,96 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table, e.g. one of [overrides]' shocks = [{ kind = "flood", ... }]
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
+def toml_key(key: str) -> str:
+    return key if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key) else json.dumps(key, ensure_ascii=False)
+
+
+NAMED = ("name", "description")  # top-level keys that calibrated.toml sets itself
+
+
 def write_scenario(calibration: Calibration, best: dict[str, Any], path: Path, result: dict[str, Any]) -> None:
-    """A scenario file that extends the calibrated one with the overrides and the best values."""
+    """A scenario file that extends the calibrated one with the overrides and the best values.
+
+    It resolves to the configuration the best trial ran (name and
+    description aside). Top-level keys (``shocks``) come before any table, or
+    TOML would read them as the last table's.
+    """
     from sim.scenario import load_scenario
 
-    base = load_scenario(calibration.scenario_file)
+    base = load_scenario(calibration.scenario_file, {k: v for k, v in calibration.overrides.items() if k in NAMED})
     extends = os.path.relpath(calibration.scenario_file, path.parent.resolve()).replace(os.sep, "/")
+    settings = calibration.settings
     lines = [
         f"# Written by `govsim calibrate {calibration.file}` on {result['finished']}:",
-        f"# best of {result['trials']} trials (trial {result['best_trial']}, loss {result['best_loss']:.4g}).",
+        f"# best of {result['trials']} trials (trial {result['best_trial']}, loss {result['best_loss']:.4g}),",
+        f"# each {settings.replications} run(s) of {settings.days} days from base_seed {settings.base_seed}.",
     ]
     for metric, target in calibration.targets.items():
         got = result["best_metrics"].get(metric)
         shown = f"{got:.4g}" if isinstance(got, float) else "n/a"
         lines.append(f"# {metric}: target {target.value:g}, simulated {shown}" + (f"  ({target.source})" if target.source else ""))
-    lines += [f"extends = {toml_value(extends)}", f"name = {toml_value(base.name + '_calibrated')}", f"description = {toml_value('Calibrated: ' + base.description)}", ""]
-    values = {**calibration.overrides, **best}
+    lines += [f"extends = {toml_value(extends)}", f"name = {toml_value(base.name + '_calibrated')}", f"description = {toml_value('Calibrated: ' + base.description)}"]
+    values = {k: v for k, v in {**calibration.overrides, **best}.items() if k not in NAMED}
     tables: dict[str, list[str]] = {}
     for dotted_path, value in values.items():
         table, _, key = dotted_path.rpartition(".")
         note = "  # calibrated" if dotted_path in best else "  # from the calibration's [overrides]"
-        tables.setdefault(table, []).append(f"{key} = {toml_value(value)}{note}")
+        tables.setdefault(table, []).append(f"{toml_key(key)} = {toml_value(value)}{note}")
+    lines.extend(tables.pop("", []))  # before the first [table]
+    lines.append("")
     for table, entries in tables.items():
-        lines.append(f"[{table}]" if table else "")
+        lines.append(f"[{table}]")
         lines.extend(entries)
         lines.append("")
     text = "\n".join(lines)
     write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-def convergence_plot(losses: list[float], stem: Path, name: str) -> Path:
-    """Loss of every trial (dots) and the best so far (line), log scale."""
+def convergence_figure(losses: list[float], name: str, numbers: list[int] | None = None):
+    """The figure of :func:`convergence_plot`; x is the trial's number, as printed and in calibration.json."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
+    numbers = list(range(len(losses))) if numbers is None else list(numbers)
     best, running = [], math.inf
     for value in losses:
         running = min(running, value)
         best.append(running)
     fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
-    ax.plot(range(len(losses)), losses, "o", ms=3.5, color="#9ecae1", label="trial")
-    ax.step(range(len(best)), best, where="post", color="#1f77b4", label="best so far")
-    finite = [v for v in losses if math.isfinite(v)]
+    ax.plot(numbers, losses, "o", ms=3.5, color="#9ecae1", label="trial")
+    ax.step(numbers, best, where="post", color="#1f77b4", label="best so far")
+    finite = [(v, n) for v, n in zip(losses, numbers) if math.isfinite(v)]
+    if finite:
+        value, number = min(finite)
+        ax.plot([number], [value], "*", ms=11, color="#d62728", label=f"best: trial {number}, loss {value:.3g}")
     # Log scale only where the losses span a decade or more: over a narrow span its ticks read '5.4×10¹'.
-    if finite and min(finite) > 0 and max(finite) / min(finite) >= 10:
+    if finite and min(v for v, _ in finite) > 0 and max(v for v, _ in finite) / min(v for v, _ in finite) >= 10:
         ax.set_yscale("log")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # trials are whole numbers
     ax.set_xlabel("trial")
     ax.set_ylabel("loss: Σ weight × ((simulated − target) / tolerance)²")
-    ax.set_title(f"Calibration {name}: convergence")
+    skipped = (numbers[-1] + 1 - len(numbers)) if numbers else 0
+    ax.set_title(f"Calibration {name}: convergence ({len(losses)} finished trials" + (f"; {skipped} failed or interrupted, not shown)" if skipped else ")"))
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
+    return fig
+
+
+def convergence_plot(losses: list[float], stem: Path, name: str, numbers: list[int] | None = None) -> Path:
+    """Loss of every finished trial (dots), the best so far (line) and the best (star), by trial number."""
+    import matplotlib.pyplot as plt
+
+    fig = convergence_figure(losses, name, numbers)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_suffix(".png")
     fig.savefig(png, dpi=130)
