@@ -6,11 +6,13 @@ scenario, finds a port and starts Solara's server on it::
     govsim app                           # scenarios/baseline.toml
     govsim app scenarios/district.toml --port 8800
 
-Solara is an optional dependency: ``pip install -e ".[app]"``.
+Solara (and altair, which ``mesa.visualization`` imports) come with the ``app``
+extra: ``pip install -e ".[app]"``; without them the command says so and stops.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import socket
@@ -19,13 +21,46 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 APP_MODULE = "sim.explorer.app"
+DEFAULT_PORT = 8765
+
+# What the explorer imports beyond the core: Solara, and altair, which
+# mesa.visualization imports (both come with the ``app`` extra).
+APP_MODULES = ("solara", "altair")
+APP_HINT = 'pip install -e ".[app]" (in the govsim folder)'
+
+# Solara warns on every server start (at the first page) that a plain-http page on
+# 127.0.0.1 gets a "lax" session cookie: true, harmless here, and a planner reads the
+# long warning under the address as an error in govsim.
+QUIET_WARNINGS = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
+def missing_modules() -> list[str]:
+    """The explorer's optional dependencies that are not installed."""
+    return [name for name in APP_MODULES if importlib.util.find_spec(name) is None]
+
+
+def port_problem(host: str, port: int) -> OSError | None:
+    """Why the server could not listen on ``host:port`` now (None: it can).
+
+    Binds the way the server (uvicorn) will, with SO_REUSEADDR, so a port
+    that is only in TIME_WAIT counts as free.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free on ``host`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
@@ -53,14 +88,18 @@ def server_environment(scenario: Path | None) -> dict[str, str]:
     # Solara's hook check warns about Mesa's own SolaraViz code; to a planner the long
     # warning after the address reads like an error in govsim.
     env.setdefault("SOLARA_CHECK_HOOKS", "off")
+    if QUIET_WARNINGS not in env.get("PYTHONWARNINGS", ""):
+        env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS", ""), QUIET_WARNINGS]))
     return env
 
 
 @click.command("app")
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
-def app(scenario: Path | None, host: str, port: int) -> None:
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; 0 picks a free one, as does the default when it is taken.")
+@click.pass_context
+def app(ctx: click.Context, scenario: Path | None, host: str, port: int) -> None:
     """Explore a scenario interactively in the browser (Mesa SolaraViz).
 
     SCENARIO is a scenario file (default scenarios/baseline.toml); the page
@@ -68,8 +107,9 @@ def app(scenario: Path | None, host: str, port: int) -> None:
     """
     from sim.scenario import ScenarioError, load_scenario
 
-    if importlib.util.find_spec("solara") is None:
-        click.echo('error: the explorer needs Solara: pip install -e ".[app]"', err=True)
+    missing = missing_modules()
+    if missing:
+        click.echo(f"error: the explorer needs the app extra ({', '.join(missing)} not installed): {APP_HINT}", err=True)
         sys.exit(2)
     if scenario is not None:
         try:
@@ -80,6 +120,19 @@ def app(scenario: Path | None, host: str, port: int) -> None:
         name = config.name
     else:
         name = "baseline"
+    if port != 0:
+        problem = port_problem(host, port)
+        if problem is not None:
+            taken = problem.errno == errno.EADDRINUSE
+            if taken and ctx.get_parameter_source("port") == ParameterSource.DEFAULT:
+                port = 0  # another explorer has the default port: take a free one
+            elif taken:
+                click.echo(f"error: port {port} on {host} is in use (another explorer?); "
+                           "pick another with --port, or --port 0 for a free one", err=True)
+                sys.exit(2)
+            else:
+                click.echo(f"error: cannot listen on {host}:{port}: {problem.strerror or problem} (check --host)", err=True)
+                sys.exit(2)
     if port == 0:
         port = free_port(host)
     click.echo(f"govsim explorer ({name}): http://{host}:{port}/   (Ctrl+C to stop)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from html import escape
 
 import matplotlib
 import numpy as np
@@ -36,10 +37,21 @@ LAYERS: dict[str, tuple[str, str, str]] = {
     "residents": ("Residents per building", "Oranges", "count"),
 }
 
+LAYER_NAMES: dict[str, str] = {
+    "participation": "Participation",
+    "open_problems": "Open problems",
+    "zone": "Grid zone (网格)",
+    "community": "Community (社区)",
+    "building_age": "Building age",
+    "residents": "Residents per building",
+}
+"""What the layer picker shows for each layer (the keys are model layer names)."""
+
 grid_layer = solara.reactive("participation")
 """The layer the grid is coloured by (one value per browser session)."""
 
 EMPTY = "#eeeeee"
+ZONE_BORDER = "#8a8a8a"
 GRIDWORKER, ENTERPRISE, SOCIAL_ORG = "#111111", "#1e88e5", "#8e24aa"
 
 
@@ -122,7 +134,9 @@ def draw_grid(model, layer: str, geo: Geometry | None = None, legend: bool = Fal
             bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if missing.any():
             ax.imshow(np.ma.masked_array(np.ones_like(data), mask=~missing), origin="lower", cmap=ListedColormap(["white"]), interpolation="nearest")
-    ax.add_collection(LineCollection(geo.zone_edges, colors="white", linewidths=0.4, alpha=0.6, zorder=2))
+    # Zone borders in mid grey: white ones vanish on the light end of the colour maps
+    # (every building on day 0, and most on the participation and problem layers).
+    ax.add_collection(LineCollection(geo.zone_edges, colors=ZONE_BORDER, linewidths=0.5, alpha=0.8, zorder=2))
     ax.add_collection(LineCollection(geo.community_edges, colors="white", linewidths=2.2, zorder=2))
     ax.add_collection(LineCollection(geo.community_edges, colors="black", linewidths=0.9, zorder=2))
 
@@ -162,6 +176,7 @@ def legend_items(model) -> list[tuple[str, str, str]]:
         ("■", ENTERPRISE, f"enterprises by community ({len(model.enterprises):,})"),
         ("▲", SOCIAL_ORG, f"social organisations by community ({len(model.social_orgs):,})"),
         ("━", "black", "community border"),
+        ("━", ZONE_BORDER, "zone border"),
     ]
 
 
@@ -169,7 +184,7 @@ def legend_handles(model) -> list[Line2D]:
     markers = {"●": "o", "■": "s", "▲": "^"}
     return [
         Line2D([], [], marker=markers[symbol], ls="", color=colour, markeredgecolor="black", label=text) if symbol in markers
-        else Line2D([], [], color=colour, lw=0.9, label=text)
+        else Line2D([], [], color=colour, lw=0.9 if colour == "black" else 0.5, label=text)
         for symbol, colour, text in legend_items(model)
     ]
 
@@ -187,7 +202,9 @@ def legend_html(model) -> str:
 @solara.component
 def LayerPicker():
     """Which layer colours the grid (shown in the sidebar)."""
-    solara.Select(label="Colour buildings by", value=grid_layer, values=list(LAYERS))
+    by_name = {name: layer for layer, name in LAYER_NAMES.items()}
+    solara.Select(label="Colour buildings by", value=LAYER_NAMES[grid_layer.value], values=list(by_name),
+                  on_value=lambda name: grid_layer.set(by_name[name]))
 
 
 @solara.component
@@ -226,17 +243,30 @@ def _rate_axis(ax, title: str) -> None:
     card shows.
     """
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    last = 0
     for line in ax.lines:
-        line.set_xdata(np.asarray(line.get_xdata(), dtype=float) + 1)
+        days = np.asarray(line.get_xdata(), dtype=float) + 1
+        line.set_xdata(days)
+        if days.size:
+            last = max(last, int(days.max()))
+        if days.size < 3:  # a line of one point draws nothing: mark the points
+            line.set_marker("o")
+            line.set_markersize(3)
     ax.relim()
     ax.autoscale_view()
     ax.set_ylim(bottom=0)
-    if not any(len(line.get_xdata()) for line in ax.lines):
-        ax.set_xlim(0, 30)
+    # Days, not Mesa's "Step"; whole days only; the first month at a fixed scale.
+    # Mesa's PlotMatplotlib sets the x label to "Step" *after* this post-processing,
+    # so this figure's Axes keeps the label it has from here on.
+    ax.set_xlabel("Day")
+    ax.set_xlabel = lambda *args, **kwargs: ax.xaxis.label
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, max(30, last))
+    if not last:
         ax.set_ylim(0, 0.1)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, [SERIES_LABELS.get(name, name) for name in labels], loc="upper left", fontsize=8, ncols=2)
+        ax.legend(handles, [SERIES_LABELS.get(name, name) for name in labels], loc="best", fontsize=8, ncols=2)  # not over the first days' points
     ax.set_title(title, fontsize=10)
 
 
@@ -279,26 +309,42 @@ def _pct(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
 
 
+def status_html(model) -> str:
+    """The status card's text as HTML.
+
+    Plain HTML, not ``solara.Markdown``: Solara's Markdown loads KaTeX and
+    Mermaid through its CDN proxy on every mount (every step here), and KaTeX
+    is not among the bundled assets, so an offline machine logged two 404s
+    and a script error per step.
+    """
+    config = model.config
+    on = config.enabled_mechanisms()
+    today = model.today or {}
+    world = (f"{_n(model.n_communities, 'community', 'communities')}, {_n(model.n_zones, 'zone')}, "
+             f"{_n(model.n_buildings, 'building')}, {_n(model.residents.n, 'resident')}")
+    gridworkers = (f"{int(model.gridworkers.filled.sum()):,} ({config.gridworkers.per_zone:.4g} posts per zone, "
+                   f"admin share {config.gridworkers.admin_share:.0%})")
+    rates = (f"participation {_pct(today.get('participation_rate', float('nan')))}, "
+             f"resolution {_pct(today.get('resolution_rate', float('nan')))}, "
+             f"open problems {int(today.get('problems_open', 0)):,}")
+    rows = [
+        ("Scenario", config.name),
+        ("World", world),
+        ("Gridworkers on duty", gridworkers),
+        ("Residents aged 60+", f"{config.population.elderly_share:.0%} (scenario share)"),
+        ("Seed", getattr(model, "seed_text", "") or "random"),
+        ("Mechanisms on", ", ".join(on) if on else "none"),
+        ("Today", rates),
+    ]
+    lines = "<br>".join(f"<b>{escape(label)}:</b> {escape(str(value))}" for label, value in rows)
+    return (f'<h3 style="font-weight:400;margin:0 0 12px">Day {model.steps}</h3>'
+            f'<div style="font-size:14px;line-height:1.6;margin-bottom:12px">{lines}</div>')
+
+
 @solara.component
 def StatusCard(model):
     """Day, scenario, size of the world, mechanisms switched on, today's rates."""
     update_counter.get()
-    config = model.config
-    on = config.enabled_mechanisms()
-    today = model.today or {}
     with solara.Column(classes=["govsim-status"], style={"width": "100%", "padding": "8px"}):
-        solara.Markdown(f"### Day {model.steps}")
-        solara.Markdown(
-            f"**Scenario:** {config.name}  \n"
-            f"**World:** {_n(model.n_communities, 'community', 'communities')}, {_n(model.n_zones, 'zone')}, "
-            f"{_n(model.n_buildings, 'building')}, {_n(model.residents.n, 'resident')}  \n"
-            f"**Gridworkers on duty:** {int(model.gridworkers.filled.sum()):,} "
-            f"({config.gridworkers.per_zone:.4g} posts per zone, admin share {config.gridworkers.admin_share:.0%})  \n"
-            f"**Residents aged 60+:** {config.population.elderly_share:.0%} (scenario share)  \n"
-            f"**Seed:** {getattr(model, 'seed_text', '') or 'random'}  \n"
-            f"**Mechanisms on:** {', '.join(on) if on else 'none'}  \n"
-            f"**Today:** participation {_pct(today.get('participation_rate', float('nan')))}, "
-            f"resolution {_pct(today.get('resolution_rate', float('nan')))}, "
-            f"open problems {int(today.get('problems_open', 0)):,}"
-        )
+        solara.HTML(tag="div", unsafe_innerHTML=status_html(model))
         solara.HTML(tag="div", unsafe_innerHTML=legend_html(model))

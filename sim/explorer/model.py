@@ -100,6 +100,12 @@ class ExplorerModel(GovernanceModel):
 
     Args:
         scenario_file: path of the scenario file; None is the built-in baseline.
+        scenario_config: the scenario as already loaded from ``scenario_file``;
+            when given, the file is not read again. The page passes the
+            configuration it loaded, so *Reset* rebuilds exactly that scenario
+            with the controls' values, even if the file has since been edited
+            into an invalid state (which would otherwise put a traceback in
+            place of the page). Reload the page to read an edited file.
         seed: the run's seed; the seed box gives text (see :func:`parse_seed`).
         residents, elderly_share, gridworkers_per_zone, admin_share: override
             the scenario's value when not None.
@@ -115,6 +121,7 @@ class ExplorerModel(GovernanceModel):
         self,
         *,
         scenario_file: str | Path | None = None,
+        scenario_config: Scenario | None = None,
         seed: Any = "1",
         residents: int | None = None,
         elderly_share: float | None = None,
@@ -137,7 +144,8 @@ class ExplorerModel(GovernanceModel):
             overrides[f"mechanisms.{key[len(MECHANISM_PREFIX):]}.enabled"] = bool(value)
         self.scenario_file = None if scenario_file is None else str(scenario_file)
         self.seed_text = "" if seed is None else str(seed)
-        super().__init__(scenario=_load(scenario_file), rng=parse_seed(seed), overrides=overrides or None)
+        config = scenario_config if scenario_config is not None else _load(scenario_file)
+        super().__init__(scenario=config, rng=parse_seed(seed), overrides=overrides or None)
 
 
 def _load(scenario_file: str | Path | Scenario | None) -> Scenario | None:
@@ -199,17 +207,22 @@ def _float_slider(value: float, low: float, high: float, step: float) -> dict[st
     return {"type": "SliderFloat", "value": value, "min": lo, "max": hi, "step": step}
 
 
-def model_params(scenario_file: str | Path | None) -> dict[str, Any]:
+def model_params(scenario_file: str | Path | None, config: Scenario | None = None) -> dict[str, Any]:
     """Mesa ``model_params`` for one scenario: its values are the defaults.
 
-    Fixed entry: ``scenario_file``. Controls: the seed box, sliders for the
-    population parameters and a checkbox for every mechanism available now.
+    ``config`` is the scenario as loaded already (the page's first model's);
+    without it the file is read. Fixed entries: ``scenario_file`` and
+    ``scenario_config`` (so *Reset* does not read the file again). Controls:
+    the seed box, sliders for the population parameters and a checkbox for
+    every mechanism available now.
     """
     from sim.mechanisms import available
 
-    config = _load(scenario_file) or Scenario()
+    if config is None:
+        config = _load(scenario_file) or Scenario()
     params: dict[str, Any] = {
         "scenario_file": None if scenario_file is None else str(scenario_file),
+        "scenario_config": config,
         "seed": {"type": "InputText", "value": "1", "label": "Seed"},
     }
     for key, (dotted, label, _kind, step) in POPULATION_CONTROLS.items():

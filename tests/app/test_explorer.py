@@ -5,7 +5,10 @@ free 127.0.0.1 port, opens it in headless Chromium through playwright, checks
 the controls (scenario picker, a switch for every mechanism), switches a
 mechanism on, resets, steps, and checks that the status, the grid and both
 plots change. Saves a screenshot in the test's tmp dir and, when
-``$GOVSIM_SCREENSHOT_DIR`` is set, there too.
+``$GOVSIM_SCREENSHOT_DIR`` is set, there too. Fails on a failed request or a
+script error in the page, and on a traceback or warning in the server's log.
+A second test breaks the scenario file while the explorer runs: Reset keeps
+working, a fresh page shows one message and can pick another scenario.
 
 Needs the ``app`` and ``browser-test`` extras and Chromium
 (``.ci/install-browser.sh``). Anything missing fails the test; see
@@ -14,6 +17,7 @@ Needs the ``app`` and ``browser-test`` extras and Chromium
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -53,9 +57,13 @@ def _wait_for_server(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the explorer did not answer at {url} within {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}", pytrace=False)
 
 
-@pytest.fixture
-def explorer_url(tmp_path):
-    """``govsim app`` serving the baseline on a free port; yields its address."""
+@contextlib.contextmanager
+def _serve(scenario: Path, tmp_path: Path):
+    """``govsim app SCENARIO`` on a free port; yields its address.
+
+    Fails if the server logs a traceback or a warning (a planner reads either
+    as an error in govsim).
+    """
     require_module("solara")
     from sim.app import free_port
 
@@ -65,7 +73,7 @@ def explorer_url(tmp_path):
     env.pop("GOVSIM_APP_SCENARIO", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sim.app", str(SCENARIOS / "baseline.toml"), "--port", str(port)],
+            [sys.executable, "-m", "sim.app", str(scenario), "--port", str(port)],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
         )
     try:
@@ -80,8 +88,49 @@ def explorer_url(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line or "raised exception" in line]
-        assert not errors, f"the server logged errors:\n{log.read_text(errors='replace')[-4000:]}"
+        errors = [line for line in log.read_text(errors="replace").splitlines()
+                  if "Traceback" in line or "raised exception" in line or "Warning:" in line]
+        assert not errors, f"the server logged errors or warnings:\n{log.read_text(errors='replace')[-4000:]}"
+
+
+@pytest.fixture
+def explorer_url(tmp_path):
+    """``govsim app`` serving the baseline on a free port; yields its address."""
+    with _serve(SCENARIOS / "baseline.toml", tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _browser():
+    """A page in headless Chromium, and what went wrong in it: failed requests,
+    script errors and requests for assets Solara does not bundle (KaTeX)."""
+    require_module("playwright")
+    chromium = chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+
+    def response(r) -> None:
+        if r.status >= 400:
+            problems.append(f"HTTP {r.status} {r.url}")
+
+    def request(r) -> None:
+        if "/katex" in r.url:
+            problems.append(f"requested {r.url}")
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1300},
+        )
+        try:
+            page = context.new_page()
+            page.on("response", response)
+            page.on("request", request)
+            page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+            yield page, problems
+        finally:
+            context.close()
 
 
 def _image(page, css: str) -> bytes:
@@ -112,69 +161,96 @@ def _save_screenshot(page, tmp_path: Path) -> Path:
 
 
 def test_explorer_in_browser(explorer_url, tmp_path):
-    require_module("playwright")
-    chromium = chromium_executable()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from sim.mechanisms import available
 
     mechanisms = list(available())
     toggled = "burden_reduction" if "burden_reduction" in mechanisms else mechanisms[0]
     timings: dict[str, float] = {}
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1300},
-        )
-        try:
-            page = context.new_page()
-            started = time.monotonic()
-            page.goto(explorer_url)
-            status = page.locator(".govsim-status")
-            expect(status).to_contain_text("Day 0", timeout=60_000)
-            grid0, part0, res0 = (_image(page, c) for c in (".govsim-grid", ".govsim-plot-participation", ".govsim-plot-resolution"))
-            timings["page_load_s"] = time.monotonic() - started
-            expect(status).to_contain_text("Mechanisms on: none")
+    with _browser() as (page, problems):
+        started = time.monotonic()
+        page.goto(explorer_url)
+        status = page.locator(".govsim-status")
+        expect(status).to_contain_text("Day 0", timeout=60_000)
+        grid0, part0, res0 = (_image(page, c) for c in (".govsim-grid", ".govsim-plot-participation", ".govsim-plot-resolution"))
+        timings["page_load_s"] = time.monotonic() - started
+        expect(status).to_contain_text("Mechanisms on: none")
+        # Every slider shows its value, not only while dragged (the baseline has 6,000 residents).
+        residents = page.locator(".v-navigation-drawer .v-slider__thumb-label").filter(has_text=re.compile(r"^\s*6000\s*$"))
+        expect(residents).to_be_visible()
 
-            # Controls: every scenario file can be picked, every mechanism has a switch.
-            sidebar = page.locator(".v-navigation-drawer")
-            for name in mechanisms:
-                expect(sidebar.get_by_text(re.compile(rf"\b{name}\b"))).to_have_count(1)
-            page.locator(".govsim-scenario .v-select").first.click()
-            menu = page.locator(".v-menu__content.menuable__content__active")
-            for _ in range(10):  # Vuetify renders a long list 20 items at a time, more on scrolling
-                menu.evaluate("el => { el.scrollTop = el.scrollHeight; }")
-                page.wait_for_timeout(100)
-            for scenario in sorted(SCENARIOS.glob("*.toml")):
-                expect(menu.get_by_text(scenario.stem, exact=True)).to_have_count(1)
-            page.keyboard.press("Escape")
+        # Controls: every scenario file can be picked, every mechanism has a switch.
+        sidebar = page.locator(".v-navigation-drawer")
+        for name in mechanisms:
+            expect(sidebar.get_by_text(re.compile(rf"\b{name}\b"))).to_have_count(1)
+        page.locator(".govsim-scenario .v-select").first.click()
+        menu = page.locator(".v-menu__content.menuable__content__active")
+        for _ in range(10):  # Vuetify renders a long list 20 items at a time, more on scrolling
+            menu.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+            page.wait_for_timeout(100)
+        for scenario in sorted(SCENARIOS.glob("*.toml")):
+            expect(menu.get_by_text(scenario.stem, exact=True)).to_have_count(1)
+        page.keyboard.press("Escape")
 
-            # Switch a mechanism on; it applies on Reset, as every Mesa model parameter does.
-            sidebar.get_by_text(re.compile(rf"\b{toggled}\b")).click()
-            page.get_by_role("button", name="Reset").click()
-            expect(status).to_contain_text(f"Mechanisms on: {toggled}", timeout=UI_TIMEOUT_MS)
+        # Switch a mechanism on; it applies on Reset, as every Mesa model parameter does.
+        sidebar.get_by_text(re.compile(rf"\b{toggled}\b")).click()
+        page.get_by_role("button", name="Reset").click()
+        expect(status).to_contain_text(f"Mechanisms on: {toggled}", timeout=UI_TIMEOUT_MS)
 
-            # Step: the day counter, the grid and both plots change.
-            step = page.get_by_role("button", name="Step")
-            for day in (1, 2, 3):
-                clicked = time.monotonic()
-                step.click()
-                expect(status).to_contain_text(f"Day {day}", timeout=UI_TIMEOUT_MS)
-                timings[f"step_{day}_s"] = time.monotonic() - clicked
-            _wait_for_change(page, ".govsim-grid", grid0, "the grid")
-            _wait_for_change(page, ".govsim-plot-participation", part0, "the participation plot")
-            _wait_for_change(page, ".govsim-plot-resolution", res0, "the resolution plot")
+        # Step: the day counter, the grid and both plots change.
+        step = page.get_by_role("button", name="Step")
+        for day in (1, 2, 3):
+            clicked = time.monotonic()
+            step.click()
+            expect(status).to_contain_text(f"Day {day}", timeout=UI_TIMEOUT_MS)
+            timings[f"step_{day}_s"] = time.monotonic() - clicked
+        _wait_for_change(page, ".govsim-grid", grid0, "the grid")
+        _wait_for_change(page, ".govsim-plot-participation", part0, "the participation plot")
+        _wait_for_change(page, ".govsim-plot-resolution", res0, "the resolution plot")
 
-            # Another layer redraws the grid.
-            grid3 = _image(page, ".govsim-grid")
-            page.locator(".govsim-scenario .v-select").nth(1).click()
-            page.locator(".v-menu__content.menuable__content__active").get_by_text("open_problems", exact=True).click()
-            _wait_for_change(page, ".govsim-grid", grid3, "the grid after picking another layer")
-            page.get_by_role("button", name="Step").click()
-            expect(status).to_contain_text("Day 4", timeout=UI_TIMEOUT_MS)
-            page.wait_for_timeout(500)
-            shot = _save_screenshot(page, tmp_path)
-        finally:
-            context.close()
+        # Another layer redraws the grid.
+        grid3 = _image(page, ".govsim-grid")
+        page.locator(".govsim-scenario .v-select").nth(1).click()
+        page.locator(".v-menu__content.menuable__content__active").get_by_text("Open problems", exact=True).click()
+        _wait_for_change(page, ".govsim-grid", grid3, "the grid after picking another layer")
+        page.get_by_role("button", name="Step").click()
+        expect(status).to_contain_text("Day 4", timeout=UI_TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        shot = _save_screenshot(page, tmp_path)
+    assert not problems, "the page had problems:\n" + "\n".join(problems)
     print(f"\nexplorer screenshot: {shot}\nexplorer timings: {json.dumps({k: round(v, 2) for k, v in timings.items()})}")
     assert shot.stat().st_size > 10_000
+
+
+def test_a_broken_scenario_file_gives_a_message_not_a_traceback(tmp_path):
+    """A scenario file edited into an invalid state while the explorer runs:
+    Reset keeps working with the scenario as loaded; a fresh page shows one
+    message, keeps the sidebar and can switch to another scenario."""
+    from playwright.sync_api import expect
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\nname = "mine"\n')
+    with _serve(mine, tmp_path) as url, _browser() as (page, problems):
+        page.goto(url)
+        status = page.locator(".govsim-status")
+        expect(status).to_contain_text("Day 0", timeout=60_000)
+        page.get_by_role("button", name="Step").click()
+        expect(status).to_contain_text("Day 1", timeout=UI_TIMEOUT_MS)
+
+        mine.write_text("[gridworkers\nadmin_share = 0.2\n")
+        page.locator(".v-navigation-drawer").get_by_text(re.compile(r"\bburden_reduction\b")).click()
+        page.get_by_role("button", name="Reset").click()
+        expect(status).to_contain_text("Mechanisms on: burden_reduction", timeout=UI_TIMEOUT_MS)
+        expect(status).to_contain_text("Day 0")
+
+        page.reload()
+        error = page.locator(".govsim-error")
+        expect(error).to_contain_text("not valid TOML", timeout=60_000)
+        expect(error).to_contain_text("mine.toml")
+        assert "Traceback" not in page.locator("body").inner_text()
+        page.locator(".govsim-scenario .v-select").first.click()
+        page.locator(".v-menu__content.menuable__content__active").get_by_text("baseline", exact=True).click()
+        expect(status).to_contain_text("Scenario: baseline", timeout=60_000)
+        page.screenshot(path=str(tmp_path / "broken.png"), full_page=True)
+    assert not problems, "the page had problems:\n" + "\n".join(problems)
