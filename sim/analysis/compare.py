@@ -56,31 +56,36 @@ def effect_table(results: Results, arms: list[Arm], metrics: list[str], base_of:
 
 
 def cost_effectiveness(results: Results, arms: list[Arm], base_of: BaseOf | None = None) -> pd.DataFrame:
-    """Per arm: extra cost a year, extra participants, extra problems resolved a year, and cost per unit.
+    """Per arm: extra cost a year, extra participants, unresolved problems avoided a year, and cost per unit.
 
     Extra participants = the paired difference in participation rate x the
     arm's residents; extra cost is the paired difference in the run's total
-    cost (so indirect savings or costs, e.g. from turnover, count too), both
-    scaled to a year. Costs per unit are Fieller ratios of the paired values.
+    cost (so indirect savings or costs, e.g. from turnover, count too).
+    Unresolved problems avoided = the paired fall in problems left unresolved
+    (abandoned or still open: arisen - resolved), not the rise in problems
+    resolved: an arm that prevents problems (property management) resolves
+    fewer but leaves fewer unresolved, and counting resolutions would score
+    it as a loss and a surge of problems as a gain. Both are scaled to a
+    year. Costs per unit are Fieller ratios of the paired values.
     """
     rows = []
     for arm, _base, treated, reference in _against_baseline(results, arms, base_of):
-        needed = ("total_cost", "participation_rate", "residents", "problems_resolved", "days")
+        needed = ("total_cost", "participation_rate", "residents", "problems_arisen", "problems_resolved", "days")
         if any(c not in treated or c not in reference for c in needed):
             continue
         per_year = YEAR / paired_days(treated)
         cost = paired(treated, reference, "total_cost") * per_year
         residents = treated.set_index("replication")["residents"].loc[cost.index]
         participants = paired(treated, reference, "participation_rate") * residents
-        resolved = paired(treated, reference, "problems_resolved") * per_year
+        avoided = (paired(treated, reference, "problems_resolved") - paired(treated, reference, "problems_arisen")) * per_year
         rows.append(
             {
                 "arm": arm.id,
                 **_est("cost", mean_ci(cost)),
                 **_est("participants", mean_ci(participants)),
-                **_est("resolved", mean_ci(resolved)),
+                **_est("avoided", mean_ci(avoided)),
                 **_est("per_participant", fieller_ratio(cost, participants)),
-                **_est("per_resolved", fieller_ratio(cost, resolved)),
+                **_est("per_avoided", fieller_ratio(cost, avoided)),
                 "n": len(cost),
             }
         )

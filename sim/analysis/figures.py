@@ -87,6 +87,8 @@ def axis_title(metric: str, lang: str, difference: bool = False) -> str:
     if kind == "rate":
         u = ("百分点" if lang == "zh" else "points") if difference else "%"
         return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
+    if kind == "score" and difference:  # a change of a 0–100 score is in points, not on the 0–100 scale
+        return f"{capital(T.sentence_label(metric, lang))}（分）" if lang == "zh" else f"{capital(T.sentence_label(metric, lang))} (points)"
     if kind == "days" and lang == "zh":
         return f"{label}（天）"
     if kind == "index":  # efficacy, belonging, burnout, capacity: scores from 0 to 1
@@ -117,7 +119,7 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
             ax.hlines(y, r["low"] * f, r["high"] * f, color=c, lw=2.4, alpha=0.85)
         ax.plot(r[value] * f, y, "o", color=c, ms=7, zorder=3)
         if annotate:
-            note = _signed(metric, r[value], painter.lang) if difference else T.value_text(metric, r[value], painter.lang)
+            note = _signed(metric, r[value], painter.lang, r["low"], r["high"]) if difference else T.value_text(metric, r[value], painter.lang)
             right = r["high"] if math.isfinite(r["high"]) else r[value]
             ax.annotate(note, (right * f, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8.5, color="#333333")
     ax.set_yticks(ys, [painter.labels[a] for a in present] if show_labels else [""] * len(present))
@@ -135,12 +137,14 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
     ax.margins(x=0.2)
 
 
-def _signed(metric: str, value: float, lang: str) -> str:
+def _signed(metric: str, value: float, lang: str, low: float = math.nan, high: float = math.nan) -> str:
+    """A change as the effects table writes it (the same digits, given its interval)."""
     kind = T.metric_kind(metric)
     if kind == "yuan":
         return ("+" if value >= 0 else "") + T.yuan(value, lang)
-    shown = value * T.scale(metric)
-    text = T.number(shown, T.digits_for(metric, shown))
+    f = T.scale(metric)
+    shown = value * f
+    text = T.number(shown, T.digits_for(metric, shown, low * f, high * f))
     return ("+" if shown >= 0 else "") + text
 
 
@@ -184,7 +188,7 @@ def effects(painter: Painter, table: pd.DataFrame, order: list[str], metrics: li
 
 
 def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_effectiveness") -> Path:
-    """Extra cost a year against extra participants and extra problems resolved, with the efficient frontier."""
+    """Extra cost a year against extra participants and unresolved problems avoided, with the efficient frontier."""
     from .compare import efficient_frontier
 
     fig, axes = painter.figure(title, 1, 2, height=4.8)
@@ -192,7 +196,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
     f = T.axis_factor("total_cost", lang)
     order = list(table["arm"])
     x, x_low, x_high = (table[c].to_numpy() * f for c in ("cost", "cost_low", "cost_high"))
-    for ax, gain, label in zip(axes.flat, ("participants", "resolved"), ("extra_participants", "extra_resolved")):
+    for ax, gain, label in zip(axes.flat, ("participants", "avoided"), ("extra_participants", "avoided_unresolved")):
         y, y_low, y_high = (table[c].to_numpy() for c in (gain, f"{gain}_low", f"{gain}_high"))
         for i, arm in enumerate(order):
             ax.errorbar(x[i], y[i], yerr=[[y[i] - y_low[i]], [y_high[i] - y[i]]] if math.isfinite(y_low[i]) else None,
@@ -211,7 +215,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
             ax.spines[side].set_visible(False)
     # Colours match the other figures; a legend stays readable where points crowd near the baseline.
     base = next((painter.labels[a] for a in painter.labels if a in painter.baseline_ids), T.word("baseline", lang))
-    handles = [plt.Line2D([], [], marker="s", ls="", color=BASELINE_COLOR, ms=7, label=f"{base} (0, 0)")]
+    handles = [plt.Line2D([], [], marker="s", ls="", color=BASELINE_COLOR, ms=7, label=f"{base}（0, 0）" if lang == "zh" else f"{base} (0, 0)")]
     handles += [plt.Line2D([], [], marker=painter.marker(a), ls="", color=painter.color(a), ms=7, label=painter.labels[a]) for a in order]
     handles.append(plt.Line2D([], [], color="#222222", lw=1.2, label=capital(T.word("frontier", lang))))
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9.5)

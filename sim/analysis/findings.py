@@ -25,7 +25,7 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     """'With points incentives, participation rises by ...; it costs ...'.
 
     ``kind`` says how the arm is named: "mechanism" (开启积分制后), "cell" of a
-    factorial (仅开启红网格时) or "scenario" (鲤城方案下). ``against``: the
+    factorial (仅开启红网格时) or "scenario" (在鲤城方案下). ``against``: the
     label of the arm's reference where that is not the baseline.
     """
     by_metric = {r["metric"]: r for _, r in effects.iterrows()}
@@ -33,12 +33,12 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and shown(m, by_metric[m]).clear]
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
-        lead = {"mechanism": f"开启{label}后，", "cell": f"{label}时，"}.get(kind, f"{label}方案下，")
+        lead = {"mechanism": f"开启{label}后，", "cell": f"{label}时，"}.get(kind, f"在{label}方案下，")
         if against:
             lead = lead[:-1] + f"（与“{against}”相比），"
         sentence = lead + "，".join(main)
         if other:
-            sentence += "；此外" + "，".join(other)
+            sentence += "；此外，" + "，".join(other)
         return sentence + (f"；{costs}" if costs else "") + "。"
     if kind in ("mechanism", "cell"):
         label = label[:1].lower() + label[1:]
@@ -50,17 +50,32 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
 
 
 def cost_clause(c: pd.Series, lang: str) -> str:
-    """Extra cost a year, and cost per extra participant / resolved problem where the gain is clear."""
+    """Extra cost a year, and cost per extra participant / unresolved problem avoided where the gain is clear.
+
+    A cost that does not vary between replications (a fixed budget line) is given without an
+    interval ('8,000 元', not '8,000 元（95%置信区间 8,000–8,000 元）'); an arm that costs
+    nothing extra says so once.
+    """
     if not math.isfinite(c["cost"]):
         return ""
+    gains = [what for gain, what in (("participants", "participant"), ("avoided", "avoided")) if c[f"{gain}_low"] > 0]
+    saving = not c["cost"] > 0
+    if c["cost"] == 0 and c["cost_low"] == 0 and c["cost_high"] == 0:
+        if not gains:
+            return "不增加成本" if lang == "zh" else "it costs nothing extra"
+        return T.cost_phrase(math.nan, math.nan, math.nan, gains[0] if len(gains) == 1 else "both", lang, saving=True)
     ci = T.yuan_range(c["cost_low"], c["cost_high"], lang)
+    low, high = (T.yuan(abs(c[k]), lang) for k in ("cost_low", "cost_high"))
     if lang == "zh":
-        parts = [f"每年{'新增成本' if c['cost'] >= 0 else '节省'} {T.yuan(abs(c['cost']), lang)}（95%置信区间 {ci}）"]
+        head = f"每年{'新增成本' if c['cost'] >= 0 else '节省'} {T.yuan(abs(c['cost']), lang)}"
+        parts = [head if low == high else f"{head}（95%置信区间 {ci}）"]
     else:
-        parts = [f"it {'costs' if c['cost'] >= 0 else 'saves'} {T.yuan(abs(c['cost']), lang)} a year (95% CI {ci})"]
-    for gain, what in (("participants", "participant"), ("resolved", "resolved")):
-        if c[f"{gain}_low"] > 0:
-            parts.append(T.cost_phrase(c[f"per_{what}"], c[f"per_{what}_low"], c[f"per_{what}_high"], what, lang, saving=not c["cost"] > 0))
+        head = f"it {'costs' if c['cost'] >= 0 else 'saves'} {T.yuan(abs(c['cost']), lang)} a year"
+        parts = [head if low == high else f"{head} (95% CI {ci})"]
+    if saving and len(gains) == 2:
+        parts.append(T.cost_phrase(math.nan, math.nan, math.nan, "both", lang, saving=True))
+    else:
+        parts += [T.cost_phrase(c[f"per_{what}"], c[f"per_{what}_low"], c[f"per_{what}_high"], what, lang, saving=saving) for what in gains]
     if lang == "zh":
         return "，".join(parts)
     return parts[0] + (", that is " + " and ".join(parts[1:]) if len(parts) > 1 else "")
@@ -73,7 +88,7 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
     for _, r in rows[rows["kind"] == "main"].sort_values("effect", ascending=False).iterrows():
         name = labels.get(r["factors"][0], r["factors"][0])
         phrase = T.effect_phrase(metric, shown(metric, r), lang)
-        out.append(f"{name}：平均而言（无论其他机制是否开启），{phrase}。" if lang == "zh" else f"{name}: on average, whatever else is on, {phrase}.")
+        out.append(f"{name}：平均而言（无论其他机制是否开启），{phrase}。" if lang == "zh" else f"{name[:1].upper() + name[1:]}: on average, whatever else is on, {phrase}.")
     for _, r in rows[rows["kind"] == "synergy"].iterrows():
         e = shown(metric, r)
         if not e.clear:
@@ -83,11 +98,11 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
         size = T.number(abs(e.value), d)
         u = T.unit(metric, lang, difference=True)
         ci = T.interval_text(e.low, e.high, lang, d)
-        label = T.metric_label(metric, lang)
+        label = T.sentence_label(metric, lang)
         if lang == "zh":
             how = "多" if e.value > 0 else "少"
             out.append(f"{a}与{b}同时开启时，{label}比两者各自效果之和{how}{size}{u}（95%置信区间 {ci}）{'，二者相互促进' if e.value > 0 else '，二者作用重叠'}。")
         else:
             how = "more" if e.value > 0 else "less"
-            out.append(f"{a} and {b} together move {label} {size}{u} {how} than the sum of each alone (95% CI {ci}): they {'reinforce each other' if e.value > 0 else 'overlap'}.")
+            out.append(f"{a[:1].upper() + a[1:]} and {b} together move {label} {size}{u} {how} than the sum of each alone (95% CI {ci}): they {'reinforce each other' if e.value > 0 else 'overlap'}.")
     return out

@@ -247,6 +247,8 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
     summary = compare.summary_table(results, view.arms, KEY_METRICS + OTHER_METRICS + AGE_METRICS)
     effects = compare.effect_table(results, view.arms, sorted(set(KEY_METRICS + EFFECT_METRICS + list(findings.SECONDARY)) | {"total_cost", "participation_rate_youth"}), view.base_of)
     costs = compare.cost_effectiveness(results, view.arms, view.base_of)
+    if not costs.empty and results.situations:  # a situation (epidemic and flood) is not an option to buy
+        costs = costs[~costs["arm"].isin({a.id for a in view.arms if a.scenario in results.situations})]
 
     # Comparison
     figs = [
@@ -429,8 +431,9 @@ def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
 
 
 def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
-    header = [T.word("scenario", lang), T.word("extra_cost", lang), T.word("extra_participants", lang), T.word("cost_per_participant", lang),
-              T.word("extra_resolved", lang), T.word("cost_per_resolved", lang)]
+    extra_cost = T.word("extra_cost", lang).replace("（元）", "").replace(" (yuan)", "")  # each cell names its unit (万元 / k yuan)
+    header = [T.word("scenario", lang), extra_cost, T.word("extra_participants", lang), T.word("cost_per_participant", lang),
+              T.word("avoided_unresolved", lang), T.word("cost_per_avoided", lang)]
     rows = []
     for r in costs.itertuples():
         rows.append([
@@ -438,8 +441,8 @@ def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
             cell(f"{T.yuan(r.cost, lang)} [{T.yuan_range(r.cost_low, r.cost_high, lang)}]"),
             cell(f"{T.number(r.participants, 0)} [{T.number(r.participants_low, 0)}, {T.number(r.participants_high, 0)}]"),
             cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low, r.cost, lang)),
-            cell(f"{T.number(r.resolved, 0)} [{T.number(r.resolved_low, 0)}, {T.number(r.resolved_high, 0)}]"),
-            cell(ratio_text(r.per_resolved, r.per_resolved_low, r.per_resolved_high, r.resolved_low, r.cost, lang)),
+            cell(f"{T.number(r.avoided, 0)} [{T.number(r.avoided_low, 0)}, {T.number(r.avoided_high, 0)}]"),
+            cell(ratio_text(r.per_avoided, r.per_avoided_low, r.per_avoided_high, r.avoided_low, r.cost, lang)),
         ])
     return {"title": "", "header": header, "rows": rows}
 
@@ -448,6 +451,8 @@ def ratio_text(value: float, low: float, high: float, gain_low: float, cost: flo
     """Cost per extra unit of a gain; a gain not clearly above zero, or one that comes with a saving, in words."""
     if not gain_low > 0:
         return "无明显收益" if lang == "zh" else "no clear gain"
+    if cost == 0:
+        return "有收益且不增加成本" if lang == "zh" else "gain at no extra cost"
     if not cost > 0:  # a negative cost per unit would read as a bargain price, not as money saved
         return "有收益且节省成本" if lang == "zh" else "gain and a saving"
     top = T.number(high, 0) if math.isfinite(high) else "∞"
@@ -487,25 +492,25 @@ TITLES = {
 CAPTIONS = {
     "cells": ("图表只列出全部关闭、单独开启某一机制和全部开启的组合（共 {total} 种组合中的 {shown} 种）；“各机制的贡献”一节使用全部组合。",
               "The charts show all switched off, each mechanism alone and all switched on ({shown} of the {total} combinations); the section on contributions uses every combination."),
-    "comparison": ("点为各次重复的均值，横线为95%置信区间（t分布），虚线为基线均值。",
+    "comparison": ("圆点为全部重复运行的均值，横线为95%置信区间（t分布），虚线为基线均值。",
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean."),
     "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
                 "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
-    "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
-                    "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents. Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
+    "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，年化（预防问题的方案因此同样计入收益）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
+                    "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, per year (so preventing problems counts as a gain too). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
     "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
               "Error bars: 95% intervals. Black line: the efficient frontier (of options whose gain is clearly above zero); options below it are beaten by one that is cheaper or gains more."),
-    "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为每个机制单独开启的平均效果（对其他机制的所有组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
+    "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为开启每个机制的平均效果（对其他机制的所有开关组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
                             "A full factorial experiment over {n} on/off combinations, analysed by regression on ±1-coded factors with replications as blocks. Top: the average effect of switching each mechanism on, over all settings of the others; below the dotted line: pairwise synergy, what two add together beyond (positive) or short of (negative: overlap) the sum of each alone."),
     "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示区间不含零。", "Dots: estimated effect; lines: 95% intervals; green/red: the interval excludes zero."),
-    "series": ("实线为各次重复的日均值，色带为95%置信区间。", "Lines: daily mean over replications; bands: 95% confidence interval."),
+    "series": ("实线为每日在全部重复运行上的均值，色带为95%置信区间。", "Lines: daily mean over replications; bands: 95% confidence interval."),
     "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
-    "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。各图为同一重复（同一随机种子）：基线中参与率最接近中位数的那次，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
+    "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
                 "Each cell is a building; grey is empty ground; black lines are grid-zone boundaries. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),
     "spatial_mismatch": ("注意：重新运行的结果与存储的结果不一致（模型版本或代码已改变）。", " Note: the re-run did not reproduce the stored result (the model or its code has changed)."),
     "spatial_missing": ("结果中没有空间快照（spatial.npz）。运行 `govsim snapshot {folder}` 生成后再生成报告。",
                         "The results hold no spatial snapshot (spatial.npz). Run `govsim snapshot {folder}` and then the report again."),
-    "snapshot_title": ("{label}\n重复 {r} · 种子 {seed} · 第 {day} 天", "{label}\nreplication {r} · seed {seed} · day {day}"),
+    "snapshot_title": ("{label}\n重复序号 {r} · 种子 {seed} · 第 {day} 天", "{label}\nreplication {r} · seed {seed} · day {day}"),
 }
 
 
@@ -530,7 +535,8 @@ def sensitivity_sections(results: Results, lang: str) -> list[dict]:
 
 
 def method_notes(results: Results, view: View, lang: str) -> list[str]:
-    hashes = "; ".join(f"{view.labels.get(a.id, a.id)}: {results.arm_config_hash(a)}" for a in view.arms) or "–"
+    sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
+    hashes = sep.join(f"{view.labels.get(a.id, a.id)}{colon}{results.arm_config_hash(a)}" for a in view.arms) or "–"
     file = results.manifest.get("file", "EXPERIMENT.toml")
     if lang == "zh":
         return [

@@ -166,6 +166,16 @@ class Results:
         """
         return self._references.get(scenario, self.baseline)
 
+    @property
+    def situations(self) -> set[str]:
+        """The scenarios other scenarios are compared with (``shocks``).
+
+        A reference switches on no mechanism beyond the baseline's (see
+        ``_references``): it is a situation another scenario is judged in,
+        not an option to pay for, so it has no place on the cost frontier.
+        """
+        return set(self._references.values())
+
     @cached_property
     def _references(self) -> dict[str, str]:
         configs = self.manifest.get("configs", {})

@@ -17,7 +17,7 @@ LANGS = ("zh", "en")
 METRICS: dict[str, tuple[str, str, str]] = {
     "participation_rate": ("居民参与率", "participation", "rate"),
     "participation_rate_youth": ("青年参与率", "youth participation", "rate"),
-    "participation_rate_working_age": ("中年参与率", "working-age participation", "rate"),
+    "participation_rate_working_age": ("中年参与率", "middle-aged participation", "rate"),  # ages 35–59: 中年, not all of working age
     "participation_rate_elderly": ("老年参与率", "elderly participation", "rate"),
     "party_member_active_rate": ("党员活跃率", "party-member activity", "rate"),
     "problems_arisen": ("发生问题数", "problems arisen", "count"),
@@ -36,7 +36,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "total_cost": ("总成本", "total cost", "yuan"),
     "mean_efficacy": ("居民效能感", "residents' efficacy", "index"),
     "mean_belonging": ("居民归属感", "residents' belonging", "index"),
-    "mean_burnout": ("网格员倦怠", "gridworker burnout", "index"),
+    "mean_burnout": ("网格员职业倦怠", "gridworker burnout", "index"),
     "share_reported_by_residents": ("居民上报占比", "share reported by residents", "rate"),
     "mean_capacity": ("网格员能力", "gridworker capacity", "index"),
     "queue_length": ("待办队列长度", "queue length", "count"),
@@ -49,7 +49,7 @@ MECHANISMS: dict[str, tuple[str, str]] = {
     "burden_reduction": ("减负增效", "burden reduction"),
     "career_support": ("待遇与晋升", "pay and promotion"),
     "digital_platform": ("一网统管", "digital platform"),
-    "dual_track_deliberation": ("一事一议", "dual-track deliberation"),
+    "dual_track_deliberation": ("双轨协商议事", "dual-track deliberation"),  # seed 000 §4: 协商议事流程的双轨运作 (一事一议 is only its small-problem track)
     "emergency_conversion": ("平战转化", "emergency conversion"),
     "enterprise_cobuilding": ("结对共建", "enterprise co-building"),
     "micro_venture": ("微创投", "micro-venture contest"),
@@ -57,7 +57,7 @@ MECHANISMS: dict[str, tuple[str, str]] = {
     "party_assessment": ("双报到双考核", "party-member assessment"),
     "party_network": ("红网格", "party network"),
     "points_incentive": ("积分制", "points incentives"),
-    "review_cycle": ("周小结月会商", "review cycle"),
+    "review_cycle": ("定期联动机制", "review cycle"),  # seed 004 §一.2: 周小结—月会商—季度点评 定期联动机制
     "rider_informants": ("小哥网格员", "rider informants"),
     "staff_sinking": ("三个下沉", "staff sinking"),
     "tiered_training": ("分层培训", "tiered training"),
@@ -67,14 +67,15 @@ MECHANISMS: dict[str, tuple[str, str]] = {
 
 PRESETS: dict[str, tuple[str, str]] = {
     "baseline": ("基线", "baseline"),
-    "wangzhuang": ("王庄“一核四微”", "Wangzhuang (one core, four micro)"),
+    "wangzhuang": ("旺庄“一核四微”",  # 无锡旺庄街道 (seed 000), not 王庄
+                   "Wangzhuang (one core, four micro)"),
     "donghu": ("东湖“一核多元”（设想）", "Donghu (one core, many actors; proposed)"),
     "yuyao": ("余姚“党建+”", "Yuyao (party-building +)"),
-    "yuyao_proposals": ("余姚“党建+”及对策", "Yuyao with its proposals"),
+    "yuyao_proposals": ("余姚“党建+”（含对策建议）", "Yuyao with its proposals"),
     "licheng": ("鲤城“1+4+N”", "Licheng (1+4+N)"),
-    "licheng_proposals": ("鲤城“1+4+N”及对策", "Licheng with its proposals"),
+    "licheng_proposals": ("鲤城“1+4+N”（含对策建议）", "Licheng with its proposals"),
     "district": ("全区", "district"),
-    "shocks": ("仅疫情与汛情", "epidemic and flood only"),
+    "shocks": ("疫情与汛情冲击", "epidemic and flood only"),
 }
 
 # Every fixed phrase of the report and its figures.
@@ -93,18 +94,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "effects": ("相对基线的效果", "Effects against the baseline"),
     "costs": ("成本效益", "Cost-effectiveness"),
     "contributions": ("各机制的贡献", "What each mechanism contributes"),
-    "time_series": ("随时间变化", "Over time"),
+    "time_series": ("随时间的变化", "Over time"),
     "age_groups": ("分年龄组参与率", "Participation by age group"),
     "spatial": ("空间分布（代表性运行）", "Where it happens (one representative run)"),
     "failures": ("失败的运行", "Failed runs"),
     "method": ("方法说明", "How to read this report"),
     "scenario": ("方案", "scenario"),
-    "replication": ("重复", "replication"),
+    "replication": ("重复序号", "replication"),
     "seed": ("随机种子", "seed"),
-    "key": ("运行键", "run key"),
+    "key": ("运行标识", "run key"),
     "error": ("错误", "error"),
     "mean_ci": ("均值与95%置信区间", "mean and 95% confidence interval"),
-    "effect_ci": ("与基线之差及95%置信区间（按重复配对）", "difference from the baseline, 95% CI (paired by replication)"),
+    "effect_ci": ("与基线之差及95%置信区间（按重复配对；各比率之差以百分点计，满意度之差以分计）",
+                  "difference from the baseline, 95% CI (paired by replication; rates in percentage points, satisfaction in points)"),
     "day": ("天", "day"),
     "pp": ("个百分点", " points"),
     "no_clear": ("无明显变化", "no clear change"),
@@ -112,11 +114,11 @@ WORDS: dict[str, tuple[str, str]] = {
                "baseline: {baseline} · {n} replications per scenario, {runs} · config hash {config} · experiment {experiment}"),
     "extra_cost": ("每年新增成本（元）", "extra cost a year (yuan)"),
     "extra_participants": ("新增参与者（人）", "extra participants"),
-    "extra_resolved": ("每年多解决的问题（件）", "extra problems resolved a year"),
+    "avoided_unresolved": ("每年减少的未解决问题（件）", "unresolved problems avoided a year"),  # arisen − resolved, against the baseline
     "frontier": ("有效前沿", "efficient frontier"),
-    "cost_per_participant": ("每增加一名参与者的年成本", "cost a year per extra participant"),
-    "cost_per_resolved": ("每多解决一件问题的成本", "cost per extra resolved problem"),
-    "main_effect": ("单独开启的平均效果", "average effect of switching it on"),
+    "cost_per_participant": ("每增加一名参与者的年成本（元）", "cost a year per extra participant (yuan)"),
+    "cost_per_avoided": ("每减少一件未解决问题的成本（元）", "cost per unresolved problem avoided (yuan)"),
+    "main_effect": ("开启该机制的平均效果", "average effect of switching it on"),  # averaged over the others, not switched on alone
     "synergy": ("两两协同（超出各自效果之和）", "pairs: together beyond the sum of each alone"),
     "participation_map": ("各楼栋居民参与率", "participation by building"),
     "open_map": ("各楼栋未解决问题数", "open problems by building"),
@@ -199,7 +201,7 @@ def unit(name: str, lang: str, difference: bool = False) -> str:
     if kind == "yuan":
         return " 元" if lang == "zh" else " yuan"
     if kind == "score" and difference:
-        return " 分" if lang == "zh" else " points"
+        return "分" if lang == "zh" else " points"  # '提高1.0分', written like '提高7.0个百分点' and '缩短0.3天'
     return ""
 
 
@@ -257,7 +259,19 @@ def digits_for(name: str, *shown: float) -> int:
     extra = 0
     while kind != "yuan" and lead > 0 and round(lead, digits + extra) == 0 and extra < 2:  # not 'rises by 0.0 days'
         extra += 1
+    if kind != "yuan" and len(shown) >= 3 and all(v is not None and math.isfinite(v) for v in shown[1:3]):
+        if interval_hides(shown[1], shown[2], digits + extra):  # one or two more digits, if that shows it
+            extra = next((e for e in range(extra + 1, 3) if not interval_hides(shown[1], shown[2], digits + e)), extra)
     return digits + extra
+
+
+def interval_hides(low: float, high: float, digits: int) -> bool:
+    """An interval that, rounded to ``digits``, hides what it says: a clear change shown with a
+    bound of 0.0 ('falls by 0.2 (95% CI −0.3 to 0.0)'), or two different bounds shown alike ('−0.1 to −0.1')."""
+    near = min(abs(low), abs(high))
+    if (low > 0 or high < 0) and round(near, digits) == 0:
+        return True
+    return low != high and round(low, digits) == round(high, digits)
 
 
 def value_text(name: str, value: float, lang: str) -> str:
@@ -270,7 +284,7 @@ def value_text(name: str, value: float, lang: str) -> str:
 def interval_text(low: float, high: float, lang: str, digits: int = 1) -> str:
     """'3.2–5.0', but '−0.3 to 2.7' where a dash next to a minus would confuse."""
     a, b = number(low, digits), number(high, digits)
-    if low < 0 or high < 0:
+    if a.startswith("−") or b.startswith("−"):  # as shown: a bound of −0.004 is shown as 0.0 and takes the dash
         return f"{a} 至 {b}" if lang == "zh" else f"{a} to {b}"
     return f"{a}–{b}"
 
@@ -290,7 +304,7 @@ class Effect:
 
 def effect_phrase(name: str, effect: Effect, lang: str) -> str:
     """'participation rises by 4.1 points (95% CI 3.2–5.0)' and its Chinese."""
-    label = metric_label(name, lang)
+    label = sentence_label(name, lang)
     d = digits_for(name, effect.value, effect.low, effect.high)
     size = number(abs(effect.value), d)
     ci = interval_text(effect.low, effect.high, lang, d)
@@ -299,26 +313,51 @@ def effect_phrase(name: str, effect: Effect, lang: str) -> str:
     if lang == "zh":
         if not effect.clear:
             return f"{label}{word('no_clear', 'zh')}（{signed}{u}，95%置信区间 {ci}）"
-        verb = "提高" if effect.value > 0 else "降低"
-        return f"{label}{verb}{size}{u}（95%置信区间 {ci}）"
+        return f"{label}{change_verb(name, effect.value > 0)}{size}{u}（95%置信区间 {ci}）"
     if not effect.clear:
         return f"{label} shows no clear change ({signed}{u}, 95% CI {ci})"
     verb = "rises" if effect.value > 0 else "falls"
     return f"{label} {verb} by {size}{u} (95% CI {ci})"
 
 
-def cost_phrase(per_unit: float, low: float, high: float, what: str, lang: str, *, saving: bool = False) -> str:
-    """'18 yuan a year per extra participant (95% CI 14–23)'; ``what`` is participant|resolved.
+def sentence_label(name: str, lang: str) -> str:
+    """The metric's label inside a sentence: without the scale a table header carries
+    ('居民满意度提高1.0分', not '居民满意度（0–100）提高1.0 分')."""
+    label = metric_label(name, lang)
+    for opening, closing in (("（", "）"), (" (", ")")):
+        if label.endswith(closing) and opening in label:
+            return label[: label.rindex(opening)]
+    return label
 
-    ``saving``: the gain comes with a saving, so there is no price per unit to give.
+
+def change_verb(name: str, up: bool) -> str:
+    """The Chinese verb for a change of ``name``: 提高/降低 a rate or score, 缩短/延长 a time, 增加/减少 a count or amount."""
+    kind = metric_kind(name)
+    if kind == "days":
+        return "延长" if up else "缩短"
+    if kind in ("count", "yuan"):
+        return "增加" if up else "减少"
+    return "提高" if up else "降低"
+
+
+def cost_phrase(per_unit: float, low: float, high: float, what: str, lang: str, *, saving: bool = False) -> str:
+    """'18 yuan a year per extra participant (95% CI 14–23 yuan)'; ``what`` is participant|avoided.
+
+    ``saving``: the gain comes with no extra cost or a saving, so there is no price per unit
+    to give; ``what`` may then be "both" (more participants and fewer problems left unresolved).
     """
     if saving:
         if lang == "zh":
-            return "参与者增加而成本不增" if what == "participant" else "多解决问题而成本不增"
-        return "more participants at no extra cost" if what == "participant" else "more problems resolved at no extra cost"
-    ci = interval_text(low, high, lang, 0) if math.isfinite(high) else (f"{number(low, 0)} 以上" if lang == "zh" else f"{number(low, 0)} or more")
+            return {"participant": "参与者增加而成本不增", "avoided": "未解决问题减少而成本不增", "both": "参与者增加、未解决问题减少，而成本不增"}[what]
+        return {"participant": "more participants", "avoided": "fewer problems left unresolved", "both": "more participants and fewer problems left unresolved"}[what] + " at no extra cost"
+    if not math.isfinite(low):  # no interval to give (Fieller's has no finite bound)
+        ci = ""
+    elif math.isfinite(high):
+        ci = f"{interval_text(low, high, lang, 0)} 元" if lang == "zh" else f"{interval_text(low, high, lang, 0)} yuan"  # in yuan, as '21.7–23.0 万元' is
+    else:
+        ci = f"{number(low, 0)} 元以上" if lang == "zh" else f"{number(low, 0)} yuan or more"
     if lang == "zh":
-        target = "每增加一名参与者每年花费" if what == "participant" else "每多解决一件问题花费"
-        return f"{target} {number(per_unit, 0)} 元（95%置信区间 {ci}）"
-    target = "a year per extra participant" if what == "participant" else "per extra resolved problem"
-    return f"{number(per_unit, 0)} yuan {target} (95% CI {ci})"
+        target = "每增加一名参与者每年花费" if what == "participant" else "每减少一件未解决问题花费"
+        return f"{target} {number(per_unit, 0)} 元" + (f"（95%置信区间 {ci}）" if ci else "")
+    target = "a year per extra participant" if what == "participant" else "per unresolved problem avoided"
+    return f"{number(per_unit, 0)} yuan {target}" + (f" (95% CI {ci})" if ci else "")

@@ -60,7 +60,7 @@ def test_cost_effectiveness(comparison_store):
     assert points["per_participant"] == pytest.approx(20_000 / 90)
     assert (points["per_participant_low"], points["per_participant_high"]) == pytest.approx((20_000 / (90 + half), 20_000 / (90 - half)))
     whistle = table.loc["whistle_escalation"]
-    assert whistle["resolved"] == pytest.approx(40) and whistle["per_resolved"] == pytest.approx(200_000 / 40)
+    assert whistle["avoided"] == pytest.approx(40) and whistle["per_avoided"] == pytest.approx(200_000 / 40)  # same arrivals: 40 more resolved
     assert whistle["n"] == 3
 
 
@@ -95,3 +95,45 @@ def test_an_arm_is_compared_with_itself_minus_the_mechanisms_it_adds(tmp_path):
     view = make_view(results, "en")
     assert view.effect_label("emergency_conversion", "en") == "Emergency conversion (vs epidemic and flood only)"
     assert "shocks" not in view.baseline_ids  # drawn in its own colour, not the baseline's grey
+    assert results.situations == {"shocks"}  # a situation to judge in, kept off the cost frontier
+
+
+def test_a_reference_situation_is_not_priced(tmp_path):
+    """The epidemic and flood alone is the situation emergency_conversion is judged in, not an option to buy."""
+    import re
+
+    import pandas as pd
+
+    from sim.analysis import write_report
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    from .conftest import manifest_for, run_row, write_store
+
+    names = ["baseline", "emergency_conversion", "points_incentive", "shocks"]
+    extra = {"emergency_conversion": (0.05, 3e5), "points_incentive": (0.02, 1e5), "shocks": (0.01, 0.0)}
+    rows = [run_row(s, r, participation_rate=0.25 + 0.01 * r + extra.get(s, (0, 0))[0], total_cost=1e6 + 1e4 * r + extra.get(s, (0, 0))[1]) for r in range(4) for s in names]
+    manifest = manifest_for("ref", names, 4)
+    manifest["configs"] = {s: load_scenario(SCENARIOS / f"{s}.toml").model_dump(mode="json") for s in names}
+    html = write_report(write_store(tmp_path / "ref", pd.DataFrame(rows), manifest), lang="en").read_text(encoding="utf-8")
+    costs = re.search(r"Cost-effectiveness.*?</table>", html, re.S).group(0)
+    assert "Points incentives" in costs and "Emergency conversion" in costs
+    assert "Epidemic and flood only" not in costs and "epidemic and flood only</td>" not in costs
+
+
+def test_preventing_problems_counts_as_a_gain(tmp_path):
+    """Fewer problems arise and fewer are resolved, but fewer are left unresolved: a gain, not a loss."""
+    import pandas as pd
+
+    from .conftest import manifest_for, run_row, write_store
+
+    rows = []
+    for r in range(4):
+        rows.append(run_row("baseline", r, problems_arisen=700.0 + r, problems_resolved=600.0 + r, total_cost=1e6))
+        # property management: 100 fewer problems arise, 80 fewer resolved, so 20 fewer left unresolved
+        rows.append(run_row("prevention", r, problems_arisen=600.0 + r + (r % 2), problems_resolved=520.0 + r, total_cost=1.01e6))
+    folder = write_store(tmp_path / "prevent", pd.DataFrame(rows), manifest_for("prevent", ["baseline", "prevention"], 4))
+    results = load(folder)
+    row = cost_effectiveness(results, results.arms).set_index("arm").loc["prevention"]
+    assert row["avoided"] == pytest.approx(19.5) and row["avoided_low"] > 0
+    assert row["per_avoided"] == pytest.approx(10_000 / 19.5)

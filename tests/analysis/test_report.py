@@ -136,12 +136,12 @@ def test_a_clear_gain_that_comes_with_a_saving_is_not_called_no_clear_gain():
 
     saves = pd.Series({"cost": -50_000.0, "cost_low": -50_500.0, "cost_high": -49_500.0,
                        "participants_low": 60.0, "per_participant": -735.0, "per_participant_low": -830.0, "per_participant_high": -650.0,
-                       "resolved_low": -3.0, "per_resolved": np.nan, "per_resolved_low": np.nan, "per_resolved_high": np.inf})
+                       "avoided_low": -3.0, "per_avoided": np.nan, "per_avoided_low": np.nan, "per_avoided_high": np.inf})
     assert ratio_text(-735.0, -830.0, -650.0, 60.0, -50_000.0, "en") == "gain and a saving"
-    assert ratio_text(np.nan, np.nan, np.inf, -3.0, -50_000.0, "en") == "no clear gain"  # resolved: no clear gain
+    assert ratio_text(np.nan, np.nan, np.inf, -3.0, -50_000.0, "en") == "no clear gain"  # unresolved avoided: no clear gain
     assert ratio_text(222.0, 180.0, 270.0, 60.0, 15_000.0, "en") == "222 [180, 270]"
     sentence = cost_clause(saves, "en")
-    assert "saves" in sentence and "more participants at no extra cost" in sentence and "resolved" not in sentence
+    assert "saves" in sentence and "more participants at no extra cost" in sentence and "unresolved" not in sentence
     assert "参与者增加而成本不增" in cost_clause(saves, "zh")
 
 
