@@ -227,7 +227,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
         "w": w,
         "colon": "：" if lang == "zh" else ": ",
         "experiment": results.name,
-        "description": results.manifest.get("description", ""),
+        "description": (results.manifest.get("description_zh", "") if lang == "zh" else "") or results.manifest.get("description", ""),
         "baseline": baseline_label,
         "runs_text": runs_text,
         "days": results.days,

@@ -54,6 +54,7 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "experiment": plan.name,
         "description": exp.description,
+        "description_zh": exp.description_zh,
         "file": str(plan.file),
         "file_sha256": hashlib.sha256(plan.text.encode("utf-8")).hexdigest(),
         "file_text": plan.text,

@@ -71,6 +71,7 @@ class PrecisionTable(Table):
 class ExperimentTable(Table):
     name: str | None = Field(None, min_length=1, max_length=120, description="Results go to <results root>/<name>/; by default the file name.")
     description: str = Field("", description="What the experiment asks.")
+    description_zh: str = Field("", description="The same in Chinese, for reports in Chinese (the English one stands in where empty).")
     scenarios: list[str] = Field(min_length=1, description="Scenario files, relative to this file; '{mechanism}' expands to every mechanism.")
     baseline: str | None = Field(None, description="Scenario (name or path as written) the others are compared with; by default the first.")
     replications: Any = Field(description="Runs per scenario and sweep point, each with its own seed (1 to 100,000); \"auto\": in rounds until [experiment.precision] is met.")

@@ -152,3 +152,13 @@ def test_small_mean_counts_keep_a_decimal_and_rate_intervals_stay_possible():
     assert T.value_text("mean_open_problems", 2.25, "en") != T.value_text("mean_open_problems", 1.7, "en")  # not both '2'
     assert T.value_text("problems_resolved", 620.4, "en") == "620"
     assert possible_range("resolution_rate") == (0.0, 1.0) and possible_range("mean_open_problems")[0] == 0.0
+
+
+def test_the_chinese_report_shows_the_chinese_description(comparison_store):
+    manifest_file = comparison_store / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest_file.write_text(json.dumps({**manifest, "description": "Which helps more?", "description_zh": "哪一项更有帮助？"}, ensure_ascii=False), encoding="utf-8")
+    zh = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
+    assert "哪一项更有帮助？" in zh and "Which helps more?" not in zh
+    en = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
+    assert "Which helps more?" in en and "哪一项更有帮助？" not in en

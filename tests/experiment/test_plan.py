@@ -145,3 +145,4 @@ def test_shipped_experiment_files_are_valid(path):
     plan = build_plan(path)
     assert plan.runs and not plan.warnings
     assert plan.name == path.stem
+    assert plan.spec.experiment.description_zh  # the Chinese report says what the experiment asks in Chinese
