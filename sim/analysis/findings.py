@@ -24,23 +24,25 @@ def shown(metric: str, row) -> T.Effect:
 def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series | None, lang: str, against: str | None = None) -> str:
     """'With points incentives, participation rises by ...; it costs ...'.
 
-    ``kind`` says how the arm is named: "mechanism" (开启积分制后), "cell" of a
-    factorial (仅开启红网格时) or "scenario" (在鲤城方案下). ``against``: the
-    label of the arm's reference where that is not the baseline.
+    ``kind`` says how the arm is named: "mechanism" (实施积分制后), "cell" of a
+    factorial (仅开启红网格时), "scenario" (在鲤城方案下) or "situation", a
+    reference another arm is judged in (遭遇疫情与汛情冲击时; not a plan, so not
+    方案). ``against``: the label of the arm's reference where that is not the
+    baseline.
     """
     by_metric = {r["metric"]: r for _, r in effects.iterrows()}
     main = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in HEADLINE if m in by_metric]
     other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and shown(m, by_metric[m]).clear]
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
-        lead = {"mechanism": f"开启{label}后，", "cell": f"{label}时，"}.get(kind, f"在{label}方案下，")
+        lead = {"mechanism": f"实施{label}后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，"}.get(kind, f"在{label}方案下，")
         if against:
             lead = lead[:-1] + f"（与“{against}”相比），"
         sentence = lead + "，".join(main)
         if other:
             sentence += "；此外，" + "，".join(other)
         return sentence + (f"；{costs}" if costs else "") + "。"
-    if kind in ("mechanism", "cell"):
+    if kind in ("mechanism", "cell", "situation"):
         label = label[:1].lower() + label[1:]
     versus = f" (against {against[:1].lower() + against[1:]})" if against else ""
     sentence = f"With {label}{versus}, " + " and ".join(main)

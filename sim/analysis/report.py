@@ -265,7 +265,7 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
             if rows.empty:
                 continue
             cost = costs[costs["arm"] == arm.id].iloc[0] if not costs.empty and arm.id in set(costs["arm"]) else None
-            kind = "cell" if view.design is not None else "mechanism" if arm.id in view.mechanism else "scenario"
+            kind = "cell" if view.design is not None else "mechanism" if arm.id in view.mechanism else "situation" if arm.scenario in results.situations else "scenario"
             sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang, against=view.against.get(arm.id)))
         fig = figures.effects(relabelled(painter, view), effects, view.order, EFFECT_METRICS, title("effects", lang))
         sections.append({"title": T.word("effects", lang), "figures": [figure(fig, "effects", title("effects", lang), caption("effects", lang))],

@@ -119,6 +119,9 @@ def test_a_reference_situation_is_not_priced(tmp_path):
     costs = re.search(r"Cost-effectiveness.*?</table>", html, re.S).group(0)
     assert "Points incentives" in costs and "Emergency conversion" in costs
     assert "Epidemic and flood only" not in costs and "epidemic and flood only</td>" not in costs
+    assert "With epidemic and flood only, participation" in html  # a situation, named in lower case
+    zh = write_report(tmp_path / "ref", lang="zh").read_text(encoding="utf-8")
+    assert "遭遇疫情与汛情冲击时，居民参与率" in zh and "疫情与汛情冲击方案" not in zh
 
 
 def test_preventing_problems_counts_as_a_gain(tmp_path):

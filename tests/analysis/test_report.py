@@ -58,7 +58,7 @@ def test_chinese_report(comparison_store):
         assert (comparison_store / "figures" / "zh" / f"{name}.svg").is_file()
     assert 'lang="zh-CN"' in html
     # the plain-language sentence, with the hand-computed effect (+4.5 points, 95% CI 3.6–5.4)
-    assert "开启积分制后，居民参与率提高4.5个百分点（95%置信区间 3.6–5.4）" in html
+    assert "实施积分制后，居民参与率提高4.5个百分点（95%置信区间 3.6–5.4）" in html
     assert "每增加一名参与者每年花费 222 元" in html
     # the failed run is counted and named
     assert "1 / 12 次运行失败" in html and "whistle_escalation-0-3" in html and "synthetic failure" in html
