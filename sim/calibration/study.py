@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiment.plan import seed_for
-from sim.experiment.store import now, write_atomic, write_json
+from sim.experiment.store import FolderLock, StoreError, now, write_atomic, write_json
 from sim.experiment.worker import RunTask, simulate
 
 from .spec import Calibration, CalibrationError
@@ -59,13 +59,28 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
     """Run the missing trials of the study, then write calibrated.toml and the plot.
 
     Raises CalibrationError, before any trial runs, if the results folder
-    cannot be used: not writable, not a calibration folder, or holding trials
-    scored under other settings (see :func:`fingerprint`).
+    cannot be used: not writable, not a calibration folder, holding trials
+    scored under other settings (see :func:`fingerprint`), or in use by
+    another session.
     """
     optuna = _optuna()
     folder = Path(root) / calibration.name
-    settings = calibration.settings
     study = open_study(optuna, calibration, folder)
+    try:  # two sessions on one study would each run every missing trial, overshooting `trials`
+        lock = FolderLock(folder / LOCK_FILE, folder)
+    except StoreError:
+        raise CalibrationError(f"{calibration.file}: another govsim calibrate is running on {folder}/ right now; wait for it, or choose another --out", calibration.file) from None
+    try:
+        return _run_trials(optuna, calibration, folder, study, workers, echo)
+    finally:
+        lock.release()
+
+
+LOCK_FILE = ".lock"
+
+
+def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: int, echo: Callable[[str], None]) -> dict[str, Any]:
+    settings = calibration.settings
     complete = optuna.trial.TrialState.COMPLETE
     finished = [t for t in study.trials if t.state == complete]
     todo = max(0, settings.trials - len(finished))

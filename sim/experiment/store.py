@@ -91,10 +91,13 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-class _Lock:
-    """An exclusive lock on the results folder, released when the process ends however it ends."""
+class FolderLock:
+    """An exclusive lock on a results folder, released when the process ends however it ends.
 
-    def __init__(self, path: Path) -> None:
+    ``path`` is the lock file; ``folder`` the results folder it guards (named in the message).
+    """
+
+    def __init__(self, path: Path, folder: Path) -> None:
         self.fh = open(path, "a+b")
         try:
             if os.name == "nt":  # pragma: no cover - Windows laptops
@@ -107,7 +110,7 @@ class _Lock:
                 fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self.fh.close()
-            raise StoreError(f"another govsim run is writing to {path.parent.parent}/ right now; wait for it, or choose another --out") from None
+            raise StoreError(f"another govsim run is writing to {folder}/ right now; wait for it, or choose another --out") from None
 
     def release(self) -> None:
         self.fh.close()
@@ -123,7 +126,7 @@ class ResultStore:
         self.buffer: list[tuple[RunOutcome, PlannedRun]] = []
         self.buffered_since = 0.0
         self.db: sqlite3.Connection | None = None
-        self.lock: _Lock | None = None
+        self.lock: FolderLock | None = None
 
     @property
     def ledger_path(self) -> Path:
@@ -138,7 +141,7 @@ class ResultStore:
         if fresh and ours:
             # Refuse while another run writes, and move the old results aside while holding its lock:
             # a batch that starts meanwhile finds no folder to share, or ours locked.
-            held = _Lock(self.ledger_path.with_name(".lock"))
+            held = FolderLock(self.ledger_path.with_name(".lock"), folder)
             aside = folder.with_name(f".{folder.name}.discarded-{uuid.uuid4().hex[:8]}")
             try:
                 folder.rename(aside)
@@ -150,7 +153,7 @@ class ResultStore:
             (folder / "series").mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot write results to {folder}/: {exc.strerror or exc}; choose another --out") from None
-        self.lock = _Lock(folder / "store" / ".lock")
+        self.lock = FolderLock(folder / "store" / ".lock", folder)
         self.db = sqlite3.connect(self.ledger_path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")

@@ -277,3 +277,21 @@ def test_fit_warnings_reach_the_user_and_calibration_json(tmp_path, fast):
     assert any(line.startswith("warning: the best trial misses participation_rate") for line in lines)
     stored_json = json.loads((tmp_path / "out" / "review" / "calibration.json").read_text())
     assert stored_json["warnings"] == result["warnings"] and result["warnings"]
+
+
+def test_a_second_session_on_the_same_study_is_refused(tmp_path, fast):
+    """Two sessions would each run every missing trial and overshoot the study's count."""
+    from sim.experiment.store import FolderLock
+
+    path = write(tmp_path, text(trials=2))
+    calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
+    path.write_text(text(trials=4), encoding="utf-8")
+    held = FolderLock(tmp_path / "out" / "review" / study_module.LOCK_FILE, tmp_path / "out" / "review")  # the other session
+    try:
+        with pytest.raises(CalibrationError, match="another govsim calibrate is running"):
+            calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
+        assert len(drawn(tmp_path / "out")) == 2  # nothing ran
+    finally:
+        held.release()
+    calibrate(load_calibration(path), tmp_path / "out", echo=quiet)  # once it is done, the study goes on
+    assert len(drawn(tmp_path / "out")) == 4
