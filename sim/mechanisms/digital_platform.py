@@ -227,7 +227,7 @@ class DigitalPlatform(Mechanism):
         draws = self.rng.random(len(und)).tolist()
         found = np.array([i for i, u in zip(und, draws) if u < model.chance_today(p.sensor_detection_prob, P.arose.item(i))], dtype=np.int64)
         if len(found):
-            P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["sensor"])
+            P.discover(found, model.time_in_day(P.arose[found], rng=self.rng), CHANNELS["sensor"])
             self.sensor_reports += len(found)
 
     def _speed_referrals(self, model) -> None:

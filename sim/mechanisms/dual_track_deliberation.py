@@ -188,7 +188,7 @@ class DualTrackDeliberation(Mechanism):
         if rest:  # to the community pool (care needs: the care pool, if any)
             ids = np.array(rest, dtype=np.int64)
             pool = model.ordinary_pool(P.building[ids], P.kind[ids])
-            model.send_to_pool(ids, pool, P.discovered[ids] + p.group_days, model.params.service.small_work_days)
+            model.send_to_pool(ids, pool, P.discovered[ids] + p.group_days, model.params.service.small_work_days, rng=self.rng)
         self.spend(p.cost_per_group * len(small))
         self.counts["groups"] += len(small)
         self.counts["group_attendees"] += sum(came)
@@ -233,7 +233,7 @@ class DualTrackDeliberation(Mechanism):
         rest = items[~fixed]
         local = rng.random(len(rest)) < model.params.service.community_big_share
         pool = np.where(local, model.community_pool[community[~fixed]], model.department_pool[P.kind[rest]])
-        model.send_to_pool(rest, pool, t[~fixed], model.params.service.big_work_days)
+        model.send_to_pool(rest, pool, t[~fixed], model.params.service.big_work_days, rng=self.rng)
         if p.department_priority:
             self._to_front(model, rest[~local].tolist())
         self.counts["items_taken_up"] += len(items)

@@ -129,7 +129,7 @@ class EmergencyConversion(Mechanism):
         community = model.building_community[P.building[ids]]
         take = self.rng.random(len(ids)) < share[community]
         ids = ids[take]
-        model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days)
+        model.send_to_pool(ids, self.pool[community[take]], P.discovered[ids], model.params.service.small_work_days, rng=self.rng)
         self.taken += len(ids)
 
     def _stand_down(self, model) -> None:

@@ -148,7 +148,7 @@ class OrderMatching(Mechanism):
         u = self.rng.random(len(posted)).tolist()
         poster = np.array([model.resident_start[b] + int(x * size[b]) for (_, b), x in zip(posted, u)])
         ids = np.array([i for i, _ in posted])
-        P.discover(ids, model.time_in_day(P.arose[ids]), CHANNELS["order"], poster)
+        P.discover(ids, model.time_in_day(P.arose[ids], rng=self.rng), CHANNELS["order"], poster)
         model.residents.mark_active(poster, model.day, model.residents.reports)
 
     def _package(self, model) -> None:
@@ -178,7 +178,7 @@ class OrderMatching(Mechanism):
         got = [(i, w) for (i, _), w in zip(offer, taker) if w >= 0]
         if got:
             ids, who = np.array([i for i, _ in got]), np.array([w for _, w in got])
-            start = model.time_in_day(P.ready[ids]).tolist()
+            start = model.time_in_day(P.ready[ids], rng=self.rng).tolist()
             work = self.rng.exponential(p.service_days, len(got)).tolist()
             for (i, w), s, d in zip(got, start, work):
                 finish = s + d
@@ -196,7 +196,7 @@ class OrderMatching(Mechanism):
         if late:
             late = np.array(late)
             pool = model.ordinary_pool(P.building[late], P.kind[late])
-            model.send_to_pool(late, pool, np.maximum(P.ready[late], day), model.params.service.small_work_days)
+            model.send_to_pool(late, pool, np.maximum(P.ready[late], day), model.params.service.small_work_days, rng=self.rng)
             self.fallback += len(late)
 
     def _offer(self, model, offer: list[int]) -> list[int]:

@@ -178,7 +178,7 @@ class ReviewCycle(Mechanism):
         for index in np.unique(P.pool[ids]):
             self._reorder(model.pools[index].queue, ids, drop=True)
         community = model.community_pool[model.building_community[P.building[ids]]]
-        model.send_to_pool(ids, community, np.maximum(P.ready[ids], model.day + 1.0), model.params.service.big_work_days)
+        model.send_to_pool(ids, community, np.maximum(P.ready[ids], model.day + 1.0), model.params.service.big_work_days, rng=self.rng)
         self.cracked += len(ids)
 
     def _prioritise(self, model) -> None:

@@ -92,7 +92,7 @@ class RiderInformants(Mechanism):
         u = self.rng.random(len(found)).tolist()
         reporter = np.array([self.riders[np.flatnonzero(building == b)[int(x * visits.item(b))] // self.passes] for (_, b), x in zip(found, u)])
         found = np.array([i for i, _ in found])
-        P.discover(found, model.time_in_day(P.arose[found]), CHANNELS["rider"], reporter)
+        P.discover(found, model.time_in_day(P.arose[found], rng=self.rng), CHANNELS["rider"], reporter)
         model.residents.mark_active(reporter, model.day, model.residents.reports)
         self.reports += len(found)
         self.spend(p.points_yuan * len(found))

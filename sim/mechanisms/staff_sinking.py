@@ -101,7 +101,7 @@ class StaffSinking(Mechanism):
             room = n - sum(P.status.item(j) == QUEUED for j in staff.queue)
             if room > 0 and c in cases:
                 ids = np.array(cases[c][:room])
-                model.send_to_pool(ids, self.pool[c], P.discovered[ids], model.params.service.big_work_days)
+                model.send_to_pool(ids, self.pool[c], P.discovered[ids], model.params.service.big_work_days, rng=self.rng)
                 room -= len(ids)
             if room > 0 and backlog > 0:
                 free = min(room, int((staff.free_at <= day).sum()), backlog)

@@ -134,7 +134,7 @@ class VolunteerTeams(Mechanism):
                 found.append(j)
         if found:
             found = np.array(found)
-            P.discover(found, model.time_in_day(P.arose[found]), CHANNEL)
+            P.discover(found, model.time_in_day(P.arose[found], rng=self.rng), CHANNEL)
             self.found += len(found)
 
     def _settle(self, model) -> None:
@@ -149,7 +149,7 @@ class VolunteerTeams(Mechanism):
         if take:
             ids = np.array([ids[i] for i in take])
             pools = np.array([self._pools[community[i]] for i in take])
-            model.send_to_pool(ids, pools, P.discovered[ids], model.params.service.small_work_days)
+            model.send_to_pool(ids, pools, P.discovered[ids], model.params.service.small_work_days, rng=self.rng)
             self.taken += len(ids)
 
     def metrics(self) -> dict[str, float]:

@@ -106,7 +106,7 @@ class WhistleEscalation(Mechanism):
         ids = np.array(ids)
         ready = P.discovered[ids] + self.rng.exponential(p.response_days, len(ids)) if p.response_days > 0 else P.discovered[ids].copy()
         work = model.params.service.big_work_days * p.work_factor
-        model.send_to_pool(ids, self.summon_pool[P.kind[ids]], ready, work)
+        model.send_to_pool(ids, self.summon_pool[P.kind[ids]], ready, work, rng=self.rng)
         for c in community:
             self.used[c] += 1
         self._count_quota()

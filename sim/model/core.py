@@ -249,26 +249,28 @@ class GovernanceCore(mesa.Model):
         total = np.bincount(g.community, weights=w * g.capacity[:, CAP[capacity]], minlength=self.n_communities)
         return total / np.maximum(np.bincount(g.community, weights=w, minlength=self.n_communities), 1e-9)
 
-    def draw_work(self, mean: np.ndarray | float, n: int | None = None) -> np.ndarray:
+    def draw_work(self, mean: np.ndarray | float, n: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
         """Work jobs need (worker-days), from the configured distribution.
 
-        ``mean`` is one mean per job, or one mean for ``n`` jobs. Draws are
+        ``mean`` is one mean per job, or one mean for ``n`` jobs; ``rng``: a
+        mechanism's own stream (default: the core's service stream). Draws are
         standard variates times the scale: the same numbers numpy's
         ``gamma``/``exponential`` give, without their slow per-element
         parameter handling.
         """
         s = self.params.service
         n = len(mean) if n is None else n
+        rng = self.streams["service"] if rng is None else rng
         if s.distribution == "exponential":
-            return self.streams["service"].standard_exponential(n) * mean
+            return rng.standard_exponential(n) * mean
         if s.distribution == "deterministic" or s.cv == 0:
             return np.broadcast_to(np.asarray(mean, dtype=float), (n,)).copy()
         if s.distribution == "gamma":
             shape = 1 / s.cv**2
-            return self.streams["service"].standard_gamma(shape, n) * (mean / shape)
+            return rng.standard_gamma(shape, n) * (mean / shape)
         mean = np.broadcast_to(np.asarray(mean, dtype=float), (n,))
         sigma2 = np.log(1 + s.cv**2)
-        return self.streams["service"].lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
+        return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
     def month_begins(self) -> bool:
         """Whether a month of the calendar (twelve a year, see ``MONTH_STARTS``) begins today."""
@@ -284,10 +286,15 @@ class GovernanceCore(mesa.Model):
         exposed = self.day + 1 - max(arose, self.day)
         return daily if exposed >= 1 else 1 - (1 - daily) ** exposed
 
-    def time_in_day(self, earliest: np.ndarray) -> np.ndarray:
-        """A uniform time within today, not before ``earliest``."""
+    def time_in_day(self, earliest: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """A uniform time within today, not before ``earliest``.
+
+        A mechanism passes its own ``rng``, so that the core's discovery
+        stream draws the same numbers whether or not the mechanism is on.
+        """
         lo = np.maximum(earliest, self.day)
-        return lo + self.streams["discovery"].random(len(lo)) * (self.day + 1 - lo)
+        rng = self.streams["discovery"] if rng is None else rng
+        return lo + rng.random(len(lo)) * (self.day + 1 - lo)
 
     def _hooks(self, phase: Phase) -> None:
         for mechanism in self._acting[phase]:
@@ -449,14 +456,18 @@ class GovernanceCore(mesa.Model):
             self._ordinary_table, self._ordinary_key = table, self.care_pool.tobytes()
         return self._ordinary_table[building, kind]
 
-    def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float) -> None:
-        """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms)."""
+    def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float, rng: np.random.Generator | None = None) -> None:
+        """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms).
+
+        Their work is drawn from ``rng``: a mechanism passes its own stream,
+        so that the core's service stream is left alone.
+        """
         if len(ids) == 0:
             return
         P = self.problems
         P.pool[ids] = pool
         P.ready[ids] = ready
-        P.work[ids] = self.draw_work(work_mean, len(ids))
+        P.work[ids] = self.draw_work(work_mean, len(ids), rng)
         P.status[ids] = ROUTED
 
     def serve(self) -> None:
