@@ -18,6 +18,9 @@ riders pass is reported with chance ``notice_prob`` per pass, through
 taking part: the rider's ``reports`` counter and ``last_active`` are updated
 (so young, employed residents who otherwise rarely take part now do), and
 each valid report earns ``points_yuan`` of points, which the mechanism pays.
+The points are what the scheme costs; riders' response to them is not
+modelled separately but set by ``enrolment_share`` and ``notice_prob``, so
+changing ``points_yuan`` alone changes the cost, not the reports.
 Earlier discovery means earlier service and fewer problems abandoned.
 
 Cost: the points paid for valid reports.

@@ -5,10 +5,11 @@ needs (seed 000 §2): new workers (under two years) in service to residents
 and mobilising residents, backbone workers in project operation and
 deliberation, leaders in coordination and governance innovation. The
 schedule follows Yuyao (seed 003 §3.7; §1.3 annual training): every year, on
-``schedule_day`` of the year, new workers attend onboarding training, and
-backbone workers attend rotation training once every ``rotation_years``
-and leaders once every ``leader_rotation_years`` (with three years, a third
-of them each year, by post). A session lasts
+``schedule_day`` of the year, workers hired since the last session attend
+onboarding training (once per hire), backbone workers attend rotation
+training once every ``rotation_years`` and leaders once every
+``leader_rotation_years`` (with three years, a third of them each year, by
+post). A session lasts
 ``session_days`` days during which trainees are off duty: their whole working
 time is taken (``admin_share`` raised to 1 for those days and restored after;
 the burnout the core would count for it is taken back, since training is not
@@ -27,7 +28,13 @@ entry-level capacities leading the community.
 
 In the core, service capacity sets service speed, mobilising capacity the
 contacts a patrol makes and the mean coordination capacity the referral
-delay to departments; other mechanisms may read the other capacities.
+delay to departments. Project capacity matters only with ``micro_venture``
+(projects' delivery) and deliberation capacity only with
+``dual_track_deliberation`` (groups' and the platform's success);
+innovation capacity is read by nothing yet. So in ``tiered_training.toml``
+alone the backbone workers' training and half the leaders' are pure cost,
+and tiered training comes out close to generic training: the comparison is
+meaningful in presets that switch those mechanisms on too (``wangzhuang``).
 
 Cost: yuan per trainee-day (trainers, venues, study visits).
 """
@@ -100,13 +107,14 @@ class TieredTraining(Mechanism):
         self._hires = g.hires
 
     def _open(self, model) -> None:
-        """Onboarding for new workers; rotation for the backbone and leader posts whose turn it is."""
+        """Onboarding for workers hired since the last session; rotation for the backbone and leader posts whose turn it is."""
         g, p = model.gridworkers, self.params
         year = model.day // YEAR
         posts = np.arange(g.n)
         every = np.where(g.tier == LEADER, p.leader_rotation_years, p.rotation_years)
         rotation = (g.tier != NEW) & (posts % every == year % every)
-        self.trainees = np.flatnonzero(g.filled & ((g.tier == NEW) | rotation))
+        onboarding = (g.tier == NEW) & (g.tenure < YEAR)  # once per hire: a worker stays new for two years
+        self.trainees = np.flatnonzero(g.filled & (onboarding | rotation))
         self.tiers = g.tier[self.trainees].copy()
         self.ends = model.day + p.session_days - 1
         days = len(self.trainees) * p.session_days

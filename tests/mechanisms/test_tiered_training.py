@@ -80,3 +80,20 @@ def test_leaders_and_backbone_rotate_on_their_own_intervals():
     assert set(leaders) <= set(mech.trainees)  # every leader this year
     in_turn = backbone[backbone % 5 == 0]  # year 0: the posts whose number is a multiple of five
     assert set(mech.trainees) & set(backbone) == set(in_turn)
+
+
+def test_onboarding_is_once_per_hire():
+    """A worker stays 'new' for two years but is onboarded only at the first yearly session after hire."""
+    from sim import GovernanceModel
+    from tests.conftest import SMALL
+
+    model = GovernanceModel(rng=8, overrides={**SMALL, **BASE, **ON})
+    for _ in range(4):  # the session opens on day 3, before that day's tenure is counted
+        model.step()
+    mech = next(m for m in model.mechanisms if m.name == "tiered_training")
+    g = model.gridworkers
+    new = np.flatnonzero(g.filled & (g.tier == NEW))
+    second_year, first_year = new[g.tenure[new] >= 366], new[g.tenure[new] < 366]
+    assert len(second_year) and len(first_year)
+    assert not set(second_year) & set(mech.trainees)
+    assert set(first_year) <= set(mech.trainees)
