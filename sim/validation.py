@@ -139,14 +139,13 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         key="3_big_problems",
-        claim="Without a route to departments, big problems stay unresolved while small ones get done",
+        claim="Without a route to departments, big problems stay beyond the community's reach",
         source="seed 004 §二.2",
         a_label="ordinary referral (baseline)",
         b_label="whistle and report",
         b={"mechanisms.whistle_escalation.enabled": True},
         days=365,
         checks=(
-            Check("resolution_rate_small", "small problems resolved", "above", 0.9),
             Check("resolution_rate_big", "big problems resolved", "below", 0.5),
             Check("resolution_rate_big", "big problems resolved", "up"),
         ),
@@ -332,6 +331,15 @@ def figure(pattern: Pattern, results: list[Result], out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.analysis.fonts import chinese_family
+
+    # Section numbers such as 二.2 need a CJK glyph: DejaVu Sans first, Noto Sans SC for what it lacks.
+    cjk = chinese_family()
+    with plt.rc_context({"font.family": ["DejaVu Sans", cjk]} if cjk else {}):
+        return _draw(plt, pattern, results, out)
+
+
+def _draw(plt, pattern: Pattern, results: list[Result], out: Path) -> Path:
     metrics: list[Result] = []
     for r in results:  # one panel per metric, even when two checks read it
         if all(m.check.metric != r.check.metric for m in metrics):

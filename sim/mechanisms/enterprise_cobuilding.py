@@ -27,8 +27,10 @@ becomes activities only through the committee. Gifts count as the unit's
 donations (``enterprise.donated``, which the points evaluation of units
 reads).
 
-Active units drift back to passive (``drift_prob`` a month), after which
-they only give the core's occasional one-off donation. The community-partner
+Paired units drift away (``drift_prob`` a month) and go back to what they
+did before the pairing drive: most were passive and again only give the
+core's occasional one-off donation; one already active before it keeps its
+former activities, but its employees are no longer asked. The community-partner
 scheme (社区合伙人, seed 004 §三.2, with the points evaluation of units in the
 annual review, seed 004 §三.1) honours steady contributors, which prevents
 ``honour_retention`` of that drift. Switched off (``partner_scheme =
@@ -54,7 +56,7 @@ class EnterpriseCobuildingParams(MechanismParams):
     monthly_support_yuan: float = param(2000.0, unit="yuan/month", ge=0, le=1e6, source="assumption; seed 004 §三.2 (long-term, stable support)", description="Steady support of an active partner unit a month (partner scheme only).")
     employee_activities_per_month: float = param(1.0, unit="activities/month", ge=0, le=50, source="assumption; seed 000 §5 (employee volunteers join projects)", description="Activities an active unit's employee volunteers run a month.")
     employees_asked_per_month: float = param(10.0, unit="residents/month", ge=0, le=1000, source="assumption; seed 000 §5 (enterprise party groups mobilise resident employees)", description="Employed residents of its community an active unit asks to take part a month.")
-    drift_prob: float = param(0.1, unit="1/month", ge=0, le=1, source="assumption; seed 004 §二.1, §二.2 (passive response, one-off donations)", description="Monthly chance an active paired unit drifts back to passive.")
+    drift_prob: float = param(0.1, unit="1/month", ge=0, le=1, source="assumption; seed 004 §二.1, §二.2 (passive response, one-off donations)", description="Monthly chance a paired unit drifts back to what it did before the pairing.")
     honour_retention: float = param(0.8, unit="share of drift", ge=0, le=1, source="assumption; seed 004 §三.2 (honours for steady contributors)", description="Share of the drift that honours prevent under the partner scheme.")
     project_cost_yuan: float = param(5000.0, unit="yuan/project", ge=1, le=1e7, source="assumption; seed 000 §5 (co-building projects with funds or equipment)", description="Cost of one co-building project, run as one extra community activity.")
     project_spend_share: float = param(0.25, unit="share per month", ge=0, le=1, source="assumption", description="Share of the co-building money it holds that the committee spends on projects each month.")
@@ -75,6 +77,10 @@ class EnterpriseCobuilding(Mechanism):
         self.projects = np.zeros(model.n_communities)  # extra activities this month, by community
         self.given = 0.0
         self.paired = [e for e in model.enterprises if self.rng.random() < p.pairing_share]
+        # A unit that drifts away goes back to what it did before the pairing drive
+        # (a unit already active before it stays active), not below it.
+        self.before = {id(e): (e.active, e.volunteer_activities_per_month) for e in self.paired}
+        self.engaged = list(self.paired)  # paired units that have not drifted away
         for e in self.paired:
             self._activate(e, True)
             self._give(e, p.pairing_donation_yuan)
@@ -97,14 +103,17 @@ class EnterpriseCobuilding(Mechanism):
             return  # monthly, just before the core plans the month's activities
         drift = p.drift_prob * ((1 - p.honour_retention) if p.partner_scheme else 1.0)
         asked = np.zeros(model.n_communities)
-        for e in self.paired:
-            if e.active and self.rng.random() < drift:
-                self._activate(e, False)
-            if e.active:
-                asked[e.community] += p.employees_asked_per_month
-                if p.partner_scheme:
-                    self._give(e, p.monthly_support_yuan)
-        self.active_months += sum(e.active for e in self.paired)
+        still = []
+        for e in self.engaged:
+            if self.rng.random() < drift:
+                e.active, e.volunteer_activities_per_month = self.before[id(e)]
+                continue
+            still.append(e)
+            asked[e.community] += p.employees_asked_per_month
+            if p.partner_scheme:
+                self._give(e, p.monthly_support_yuan)
+        self.engaged = still
+        self.active_months += len(still)
         # employees of active units are asked to take part
         R = model.residents
         if asked.any():
@@ -126,6 +135,6 @@ class EnterpriseCobuilding(Mechanism):
         paired = max(len(self.paired), 1)
         return {
             "paired_units": float(len(self.paired)),
-            "active_share_end": sum(e.active for e in self.paired) / paired,
+            "active_share_end": sum(e.active for e in self.paired) / paired,  # engaged, or active before the drive
             "given_yuan": self.given,
         }

@@ -43,3 +43,16 @@ def test_partner_scheme_keeps_units_active_and_support_steady():
     assert _mech(one_off).given == len(_mech(one_off).paired) * p.pairing_donation_yuan
     assert _mech(partner).given > _mech(one_off).given * 1.5
     assert partner.activity_supply.sum() > one_off.activity_supply.sum()
+
+
+def test_a_unit_that_drifts_away_returns_to_what_it_did_before():
+    """A unit active before the pairing drive is not left passive when the pairing ends."""
+    mixed = {"organisations.enterprises_per_community": 20, "organisations.enterprise_active_share": 0.5}
+    drift = {"mechanisms.enterprise_cobuilding.partner_scheme": False, "mechanisms.enterprise_cobuilding.drift_prob": 1.0}
+    off = run_model(days=70, rng=6, **mixed)
+    on = run_model(days=70, rng=6, **mixed, **ON, **drift)  # every paired unit drifts at the first month's turn
+    paired = {i for i, e in enumerate(on.enterprises) if e in _mech(on).paired}
+    assert any(off.enterprises[i].active for i in paired) and not all(off.enterprises[i].active for i in paired)
+    assert [e.active for e in on.enterprises] == [e.active for e in off.enterprises]
+    assert [e.volunteer_activities_per_month for e in on.enterprises] == [e.volunteer_activities_per_month for e in off.enterprises]
+    assert not _mech(on).engaged

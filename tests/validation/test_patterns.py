@@ -21,8 +21,8 @@ SETTINGS = {
     "2_party_members": (4, 365),
     "3_big_problems": (3, 240),
     "4_admin_burden": (5, 240),  # the median days to resolution is noisy on the small world: 3 pass on most seeds, not all
-    "5a_turnover_pay": (3, 365),
-    "5b_turnover_skills": (3, 365),
+    "5a_turnover_pay": (5, 365),  # 3 failed on one of 8 seed sets in a review
+    "5b_turnover_skills": (5, 365),
     "6_enterprise_support": (4, 365),
 }
 
