@@ -23,6 +23,7 @@ from sim.calibration import study as study_module
 from sim.cli import main
 from sim.experiment.worker import RunOutcome
 from sim.scenario import load_scenario
+from tests.calibration.test_study_safety import fake_evaluate, interrupted_at
 from tests.conftest import SCENARIOS
 
 
@@ -62,10 +63,6 @@ def write(folder: Path, content: str) -> Path:
     return path
 
 
-def fake_evaluate(calibration, values, map_runs=map):
-    return {m: values["gridworkers.admin_share"] for m in calibration.targets}
-
-
 def quiet(line: str) -> None:
     pass
 
@@ -103,16 +100,8 @@ def test_a_resumed_study_draws_new_points(tmp_path, fast, sampler):
 
 def test_interrupted_and_resumed_draws_what_one_session_draws(tmp_path, monkeypatch, fast):
     """Past TPE's 10 random start-up trials too; the chart is told the trials' numbers."""
-    calls = []
-
-    def interrupted_on_fourth(calibration, values, map_runs=map):
-        calls.append(values)
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        return fake_evaluate(calibration, values)
-
     path = write(tmp_path, text(trials=13))
-    monkeypatch.setattr(study_module, "evaluate", interrupted_on_fourth)
+    monkeypatch.setattr(study_module, "evaluate", interrupted_at(4))
     with pytest.raises(KeyboardInterrupt):
         calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
     monkeypatch.setattr(study_module, "evaluate", fake_evaluate)

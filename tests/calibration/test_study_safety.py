@@ -60,6 +60,19 @@ def fake_evaluate(calibration, values, map_runs=map):
     return {m: values["gridworkers.admin_share"] for m in calibration.targets}
 
 
+def interrupted_at(trial: int):
+    """``fake_evaluate``, with Ctrl-C pressed during the ``trial``-th call (counting from 1)."""
+    calls = []
+
+    def evaluate(calibration, values, map_runs=map):
+        calls.append(values)
+        if len(calls) == trial:
+            raise KeyboardInterrupt
+        return fake_evaluate(calibration, values)
+
+    return evaluate
+
+
 def no_plot(losses, stem, name, numbers=None):
     return stem.with_suffix(".png")
 
@@ -178,19 +191,11 @@ def test_unwritable_output_is_refused_before_any_trial(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ 4. Ctrl-C
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, monkeypatch):
-    calls = []
-
-    def interrupted_on_third(calibration, values, map_runs=map):
-        calls.append(values)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return fake_evaluate(calibration, values)
-
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = records.append
     logging.getLogger("optuna").addHandler(handler)
-    monkeypatch.setattr(study_module, "evaluate", interrupted_on_third)
+    monkeypatch.setattr(study_module, "evaluate", interrupted_at(3))
     path = write(tmp_path, text(trials=5))
     try:
         result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "out")])
