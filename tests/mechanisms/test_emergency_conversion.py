@@ -43,3 +43,16 @@ def test_peacetime_drills_bring_the_reserve_in_and_zero_means_none():
     off = run_model(days=40, rng=6)
     assert drills.residents.volunteering.sum() > off.residents.volunteering.sum() + 50  # four drills
     assert (none.residents.volunteering == off.residents.volunteering).all()  # no drill, no trace on residents
+
+
+def test_active_partner_units_send_staff_to_the_squads():
+    """Partner units switch to emergency duty too: each active co-building unit adds enterprise_staff a shock day."""
+    units = {"organisations.enterprises_per_community": 10, "organisations.enterprise_active_share": 1.0}
+    none = run_model(days=45, rng=6, **SHOCK, **ON, **units, **{"mechanisms.emergency_conversion.enterprise_staff": 0.0})
+    some = run_model(days=45, rng=6, **SHOCK, **ON, **units)
+    staff = some.mechanisms[0].params.enterprise_staff
+    # 10 units x 5 staff on each of the shock's days (the residents' rosters differ by a person-day or two)
+    extra = some.mechanisms[0].person_days - none.mechanisms[0].person_days
+    assert 20 * 10 * staff - 10 <= extra <= 21 * 10 * staff + 10
+    busy = lambda m: sum(m.pools[i].busy_time for i in m.mechanisms[0].pool)  # noqa: E731
+    assert busy(some) > busy(none)
