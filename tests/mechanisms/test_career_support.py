@@ -31,3 +31,16 @@ def test_vacant_leader_post_is_filled_from_the_leader_track():
     assert np.isclose(g.capacity[leader].mean(), best_capacity, atol=0.01)  # skills kept, not entry level
     assert (~g.filled).sum() == 1  # the promoted worker's own post waits for a new hire
     assert on.gridworker_agents[leader] is not None
+
+
+def test_the_leader_track_cuts_its_workers_quit_hazard_further():
+    from sim.model.gridworkers import BACKBONE
+
+    model = run_model(days=2, rng=3, **{"mechanisms.career_support.enabled": True, "mechanisms.career_support.track_after_years": 1.0})
+    mech, g = model.mechanisms[0], model.gridworkers
+    p = mech.params
+    on_track = g.filled & (g.tier == BACKBONE) & (g.tenure >= 365)
+    assert on_track.any() and (g.filled & ~on_track).any()
+    pay = (1 + p.pay_rise) ** -p.quit_elasticity
+    assert np.allclose(g.quit_multiplier[on_track], pay * (1 - p.track_quit_cut))
+    assert np.allclose(g.quit_multiplier[g.filled & ~on_track], pay)
