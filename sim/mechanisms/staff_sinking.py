@@ -26,7 +26,9 @@ What it changes in the model:
   rarely) are settled on site.
 * **Backlog help.** When more small problems wait in the community queue
   than the community has posts, staff who are free take jobs from the back
-  of that queue (where waits are longest).
+  of that queue (where waits are longest). Big cases come first, and in the
+  baseline community they keep the staff busy, so this happens only where
+  big problems are few or the gridworkers far overloaded.
 * **First secretaries.** A subdistrict leader as first secretary carries
   the community's referrals upward: the delay before a big problem referred
   today reaches its department (the core's ``referral_delay_days``, scaled

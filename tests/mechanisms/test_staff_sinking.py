@@ -36,3 +36,17 @@ def test_first_secretaries_shorten_referrals():
     on = run_model(days=90, rng=4, **{"mechanisms.staff_sinking.enabled": True, "mechanisms.staff_sinking.staff_per_community": 0, "mechanisms.staff_sinking.referral_cut": 0.9})
     assert _mean_referral_delay(off) > 5
     assert _mean_referral_delay(on) < 0.35 * _mean_referral_delay(off)
+
+
+
+def test_free_staff_take_small_jobs_from_a_backlog():
+    """With a long community queue, staff not busy with big cases take small jobs from its back."""
+    only_small = {f"problems.kinds.{k}.big_share": 0.0 for k in ("facilities", "environment", "safety", "disputes", "care", "property")}
+    on = {**only_small, "mechanisms.staff_sinking.enabled": True}
+    overloaded = run_model(days=120, rng=3, **on, **{"gridworkers.admin_share": 0.95})
+    calm = run_model(days=120, rng=3, **on)
+
+    def small_by_staff(model) -> int:
+        return int(np.isin(model.problems.view("pool"), model.mechanisms[0].pool).sum())
+
+    assert small_by_staff(overloaded) >= 10 and small_by_staff(calm) == 0
