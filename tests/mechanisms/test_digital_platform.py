@@ -82,3 +82,12 @@ def test_referrals_reach_departments_sooner():
     off = run_model(days=150, rng=4, **bigger)
     on = run_model(days=150, rng=4, **bigger, **ON)
     assert referral_delay(on) < 0.75 * referral_delay(off)
+
+
+def test_shared_data_cuts_every_gridworkers_admin_time():
+    quiet = {**ON, "mechanisms.digital_platform.patrol_shift": 0.0}  # the four-colour shift off: the cut alone
+    none = run_model(days=30, rng=3, **quiet, **{"mechanisms.digital_platform.data_admin_cut": 0.0})
+    cut = run_model(days=30, rng=3, **quiet, **{"mechanisms.digital_platform.data_admin_cut": 0.3})
+    g0, g1 = none.gridworkers, cut.gridworkers
+    assert np.allclose(g1.admin_share, 0.7 * g0.admin_share, rtol=1e-5)  # a post keeps its share across holders
+    assert cut.summary()["patrol_hours_per_gridworker_day"] > none.summary()["patrol_hours_per_gridworker_day"] * 1.1
