@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -285,7 +286,9 @@ def evaluate(
         for overrides in (p.a, p.b):
             tasks += [({**world, **overrides}, s, days or p.days) for s in seeds]
     if mapper is None and jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
+        # spawn, as the batch executors do: forking a process that has started threads
+        # (numpy, pyarrow) can deadlock, and Python 3.12 warns about it
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             runs = list(pool.map(run_one, tasks, chunksize=1))
     else:
         runs = list((mapper or map)(run_one, tasks))
