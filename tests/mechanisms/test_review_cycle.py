@@ -42,3 +42,15 @@ def test_review_cycle_takes_up_the_backlog_zones_department_cases():
         return int((in0 & P.view("big") & (P.view("status") == RESOLVED)).sum())
 
     assert big_resolved_in_zone0(on) >= big_resolved_in_zone0(off) + 5
+
+
+def test_priority_serves_the_weak_zone_sooner():
+    def wait_in_zone0(m) -> float:
+        P = m.problems
+        started = ~np.isnan(P.view("started")) & ~P.view("big") & (m.building_zone[P.view("building")] == 0)
+        return float((P.view("started") - P.view("ready"))[started].mean())
+
+    with_priority = run(150, True, **{"gridworkers.admin_share": 0.75})
+    without = run(150, True, **{"gridworkers.admin_share": 0.75, "mechanisms.review_cycle.priority": False})
+    assert with_priority.mechanisms[0].weak[0]
+    assert wait_in_zone0(with_priority) < 0.8 * wait_in_zone0(without)
