@@ -166,7 +166,7 @@ class Results:
         """
         return self._references.get(scenario, self.baseline)
 
-    @property
+    @cached_property
     def situations(self) -> set[str]:
         """The scenarios other scenarios are compared with (``shocks``).
 

@@ -76,9 +76,6 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
         lock.release()
 
 
-LOCK_FILE = ".lock"
-
-
 def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: int, echo: Callable[[str], None]) -> dict[str, Any]:
     settings = calibration.settings
     complete = optuna.trial.TrialState.COMPLETE
@@ -245,6 +242,7 @@ def _stop_pool(pool, interrupted: bool) -> None:
 
 # ---------------------------------------------------------------- the study and its folder
 STUDY_FILE = "study.sqlite"
+LOCK_FILE = ".lock"  # held while a session runs trials (see calibrate)
 FINGERPRINT = "govsim_fingerprint"
 
 

@@ -8,7 +8,8 @@ What it changes: at setup a pairing drive (结对共建, seed 000 §1, §5; unit
 taken into the alliance, seed 004 §一.1) pairs a share ``pairing_share`` of
 the units in ``model.enterprises`` with their community: a paired unit
 becomes active and gives a one-off donation of funds or equipment
-(``pairing_donation_yuan``) into its community's co-building fund. While a unit stays active, every month
+(``pairing_donation_yuan``) into its community's co-building fund. While a
+unit stays active, every month
 
 - its employee volunteers run ``employee_activities_per_month`` activities
   (``enterprise.volunteer_activities_per_month``, which the core adds to the
@@ -30,10 +31,10 @@ reads).
 Paired units drift away (``drift_prob`` a month) and go back to what they
 did before the pairing drive: most were passive and again only give the
 core's occasional one-off donation; one already active before it keeps its
-former activities, but its employees are no longer asked. The community-partner
-scheme (社区合伙人, seed 004 §三.2, with the points evaluation of units in the
-annual review, seed 004 §三.1) honours steady contributors, which prevents
-``honour_retention`` of that drift. Switched off (``partner_scheme =
+former activities, but its employees are no longer asked. The
+community-partner scheme (社区合伙人, seed 004 §三.2, with the points
+evaluation of units in the annual review, seed 004 §三.1) honours steady
+contributors, which prevents ``honour_retention`` of that drift. Switched off (``partner_scheme =
 false``), the pairing is a one-off campaign: a burst of donations whose
 activities fade as units drift back, as seed 004 §二.2 describes.
 

@@ -23,7 +23,7 @@ from sim.calibration import study as study_module
 from sim.cli import main
 from sim.experiment.worker import RunOutcome
 from sim.scenario import load_scenario
-from tests.calibration.test_study_safety import fake_evaluate, interrupted_at
+from tests.calibration.test_study_safety import fake_evaluate, interrupted_at, quiet, write
 from tests.conftest import SCENARIOS
 
 
@@ -55,16 +55,6 @@ def text(trials: int = 4, sampler: str = "tpe", parameters: str = "", overrides:
         assert old in base, old
         base = base.replace(old, new)
     return base
-
-
-def write(folder: Path, content: str) -> Path:
-    path = folder / "c.toml"
-    path.write_text(content, encoding="utf-8")
-    return path
-
-
-def quiet(line: str) -> None:
-    pass
 
 
 def stored(folder: Path, name: str = "review") -> list:
