@@ -12,6 +12,7 @@ import pytest
 from sim import GovernanceModel
 from sim.model.gridworkers import Gridworker
 from sim.model.organisations import CommunityCommittee, Department, Enterprise, SocialOrganisation
+from sim.model.problems import RESOLVED
 from sim.model.residents import Resident
 from tests.conftest import SCENARIOS, SMALL, run_model
 
@@ -121,6 +122,21 @@ def test_efficacy_follows_outcomes():
     assert good["resolution_rate"] > bad["resolution_rate"]
     assert good["mean_efficacy"] > bad["mean_efficacy"]
 
+
+
+def test_problems_left_waiting_count_against_satisfaction():
+    """Departments with no staff for community cases leave big problems waiting past the
+    run's end. Rating only closed problems scored that community happier (0.72 → 0.76,
+    seed 1); every problem that arose must count, the waiting ones by their wait so far."""
+    base = run_model(days=150, rng=1)
+    unserved = run_model(days=150, rng=1, **{"departments.staff_per_community": 0.0})
+    assert unserved.summary()["problems_open"] > base.summary()["problems_open"]
+    assert unserved.summary()["satisfaction"] < base.summary()["satisfaction"]
+    # a problem still waiting at the end is rated at most what a resolution now would get
+    P, end = unserved.problems, unserved.day + 1.0
+    closed = P.view("status") >= RESOLVED
+    bound = np.where(closed, P.view("rating"), 0.5 ** ((end - P.view("arose")) / unserved.params.problems.rating_half_life_days))
+    assert unserved.summary()["satisfaction"] == pytest.approx(bound.mean(), rel=1e-6)
 
 def test_turnover_replaces_workers_with_new_ones():
     model = run_model(days=200, rng=9, **{"gridworkers.quit_rate": 2.0, "gridworkers.vacancy_days": 10})

@@ -39,7 +39,7 @@ order is not fast, though: packaging, a day's offers and the taker's work
 (about two days with the defaults) take longer than a gridworker needs for
 a small problem in an unhurried community. In the baseline community the
 needs of the order kinds are met later and rated a little lower (a year,
-30 runs: satisfaction −0.9 points, share resolved within a day 15% → 8%).
+30 runs: satisfaction −0.8 points, share resolved within a day 15% → 8%).
 
 Cost: the branch's running of the needs list per community, and points or
 materials per completed order.

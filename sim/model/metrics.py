@@ -141,6 +141,23 @@ class DailySeries(mesa.DataCollector):
             series.append(today_values[name])
 
 
+def _satisfaction(P, closed: np.ndarray, end: float, half_life: float) -> float:
+    """Mean rating over every problem that arose, open ones as if resolved at ``end``.
+
+    Rating only the closed problems would leave out those still waiting at
+    the end, mostly big ones: a mechanism that brings more big problems to a
+    close within the run would then lower satisfaction by counting them at
+    all (the whistle did, by half a point, while rating each big problem
+    higher). An open problem is rated by how long it has waited so far, the
+    most it can still get, as ``mean_days_in_system`` counts it up to the end.
+    """
+    if P.n == 0:
+        return float("nan")
+    waited = end - P.view("arose")[~closed]
+    still_open = np.sum(0.5 ** (waited / half_life))
+    return float((np.sum(P.view("rating")[closed], dtype=np.float64) + still_open) / P.n)
+
+
 def summary(model: "GovernanceCore") -> dict[str, float]:
     """Summary metrics of the run so far; names are part of the public interface."""
     P, T = model.problems, model.totals
@@ -165,7 +182,7 @@ def summary(model: "GovernanceCore") -> dict[str, float]:
         resolved_within_1_day=float((days_to_resolve <= 1.0).mean()) if len(days_to_resolve) else float("nan"),
         mean_open_problems=T.sum_open / days,
         mean_days_in_system=float(in_system.mean()) if n else float("nan"),
-        satisfaction=float(P.view("rating")[closed].mean()) if closed.any() else float("nan"),
+        satisfaction=_satisfaction(P, closed, end, model.params.problems.rating_half_life_days),
         gridworker_turnover=model.gridworkers.quits / max(T.sum_filled_posts / days, 1e-9) * 365 / days,
         total_cost=cost(model),
         residents=model.residents.n,
