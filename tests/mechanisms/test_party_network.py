@@ -40,3 +40,22 @@ def test_no_branch_no_network():
     s = on.summary()
     assert s["party_network.branches"] == 0 and s["party_network.groups"] == 0
     assert s["party_network.problems_reported"] == 0 and s["party_network.member_visits"] == 0
+
+
+def test_building_groups_watch_their_own_building_and_branches_the_whole_zone():
+    """With a group (楼栋党小组) a member reports mostly in their own building; a member
+    whose building has none works for the zone branch (片区党支部), spreading the same
+    effort over every building of the zone (small world: 8 per zone)."""
+    def own_building_share(group_min_members):
+        model = run_model(days=90, rng=4, **ON, **{"mechanisms.party_network.report_prob": 1.0,
+                                                    "mechanisms.party_network.group_min_members": group_min_members})
+        P = model.problems
+        party = np.flatnonzero(P.view("channel") == CHANNELS["party"])
+        own = model.residents.building[P.reporter[party]] == P.building[party]
+        return model.summary()["party_network.groups"], len(party), own.mean()
+
+    groups, reports_grouped, own_grouped = own_building_share(1)  # every member's building has a group
+    none, reports_branch, own_branch = own_building_share(50)  # no building has enough members
+    assert groups > 0 and none == 0
+    assert own_grouped > 0.5 and own_branch < 0.25
+    assert 0.5 < reports_branch / reports_grouped < 2  # the same effort, aimed differently
