@@ -35,6 +35,13 @@ default routing, the mechanism claims newly discovered problems:
   Without a quorum the agenda waits for the next session (problems may be
   abandoned meanwhile).
 
+Deliberation buys resolutions with time. In the baseline community (a year,
+12 runs) a quarter more big problems are resolved (share 0.21 → 0.27), but
+a big item waits for the monthly session and the stakeholders' fix, and a
+small problem whose group does not settle it reaches the gridworkers
+``group_days`` late, so problems are resolved later (median +0.16 days) and
+rated lower: satisfaction −1.2 points.
+
 Cost: the platform's yearly running cost per community and a small cost per
 ad-hoc group (staff facilitation).
 """
