@@ -231,7 +231,7 @@ def write_batch_sensitivity(folder: Path, lang: str) -> None:
         return
     for note in notes:
         click.echo(f"warning: {note}", err=True)
-    click.echo(f"sensitivity: {parquet} (figures in {folder / 'figures' / 'sensitivity'}/)", err=True)
+    click.echo(f"sensitivity: {parquet} (figures in {figures[0].parent if figures else folder}/)", err=True)
 
 
 @click.command()
@@ -242,8 +242,9 @@ def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
     """Morris or Sobol' indices of a sampled experiment's results folder.
 
     Writes RESULTS/sensitivity.parquet (Morris: mu_star, mu_star_conf, mu,
-    sigma; Sobol': S1, S1_conf, ST, ST_conf; 95% bootstrap intervals) and
-    figures under RESULTS/figures/sensitivity/ (PNG and SVG).
+    sigma; Sobol': S1, S1_conf, ST, ST_conf; 95% bootstrap intervals), with
+    second-order terms RESULTS/sensitivity_s2.parquet (S2, S2_conf per pair),
+    and figures under RESULTS/figures/LANG/sensitivity/ (PNG and SVG).
     """
     from sim.analysis.sensitivity import SensitivityError, write_sensitivity
 
@@ -263,7 +264,9 @@ def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
         top = rows.nlargest(5, key)
         conf = f"{key}_conf"
         click.echo(f"{scenario} / {metric}: " + ", ".join(f"{r['parameter']} {r[key]:.3g}±{r[conf]:.2g}" for _, r in top.iterrows()))
-    click.echo(f"wrote {parquet} and {len(figures)} figure(s) in {results_dir / 'figures' / 'sensitivity'}/")
+    second = parquet.with_name("sensitivity_s2.parquet")
+    also = f", {second}" if second.exists() else ""
+    click.echo(f"wrote {parquet}{also} and {len(figures)} figure(s) in {figures[0].parent if figures else results_dir}/")
 
 
 @click.command()

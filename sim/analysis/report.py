@@ -213,9 +213,9 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     sections = []
     findings_list: list[str] = []
     if not view.arms:
-        notices.append("本实验为抽样设计：各参数的影响见敏感性分析（govsim sensitivity，结果在 sensitivity.parquet 和 figures/sensitivity/）。" if lang == "zh" else
+        notices.append("本实验为抽样设计：各参数的影响见敏感性分析（govsim sensitivity，结果在 sensitivity.parquet 和 figures/<语言>/sensitivity/）。" if lang == "zh" else
                        "This experiment is a sampled design: what each parameter does is in its sensitivity analysis "
-                       "(govsim sensitivity: sensitivity.parquet and figures/sensitivity/).")
+                       "(govsim sensitivity: sensitivity.parquet and figures/<lang>/sensitivity/).")
         sections = sensitivity_sections(results, lang)
     elif results.done.empty:
         notices.append("没有成功完成的运行。" if lang == "zh" else "No run finished successfully.")
@@ -526,12 +526,21 @@ def caption(key: str, lang: str, **values) -> str:
 
 def sensitivity_sections(results: Results, lang: str) -> list[dict]:
     """The sensitivity charts of a Morris or Sobol' batch, where they have been drawn."""
-    pngs = sorted((results.folder / "figures" / "sensitivity").glob("*.png"))
-    if not pngs:
-        return []
+    from .sensitivity import figure_folder, plot
+
+    folder = figure_folder(results.folder, lang)
+    pngs = sorted(folder.glob("*.png"))
+    stored = results.folder / "sensitivity.parquet"
+    if not pngs and stored.exists():  # analysed in the other language: draw this one's charts
+        pngs = sorted(plot(pd.read_parquet(stored), folder, lang, results.manifest.get("experiment", results.folder.name)))
     name = "敏感性分析" if lang == "zh" else "Sensitivity analysis"
-    note = ("每个参数在其取值范围内变动对各指标的影响。" if lang == "zh" else "What moving each parameter across its range does to each measure.")
-    return [{"title": name, "figures": [figure(png, png.stem, name, note) for png in pngs]}]
+    notes = {
+        "morris": ("每个参数在其整个取值范围内变动时各指标的平均绝对变化（μ*）及其离散程度（σ）。" if lang == "zh"
+                   else "How much each measure changes on average when a parameter moves across its whole range (μ*), and how much that change varies (σ)."),
+        "sobol": ("各指标的方差中由每个参数单独解释的份额（一阶 S1）和连同其交互作用解释的份额（总效应 ST）。" if lang == "zh"
+                  else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
+    }
+    return [{"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs]}]
 
 
 def method_notes(results: Results, view: View, lang: str) -> list[str]:

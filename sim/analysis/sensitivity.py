@@ -5,11 +5,13 @@ problem, the number of trajectories or base samples, the levels or the
 second-order switch, and the base seed, exactly as
 :mod:`sim.experiment.sampling` drew it) and checked against the stored
 points, so the model outputs are fed to SALib in the sampler's order. Each
-point's output is the mean over its finished replications.
+point's output is the mean over the replications finished at every point
+(after an interrupted batch, the others are left out and a warning says so).
 
 Writes ``sensitivity.parquet`` (one row per scenario, metric and parameter)
 and, per scenario, a Morris mu*-sigma chart or Sobol' first-order and total
-bars under ``figures/sensitivity/`` (PNG and SVG).
+bars under ``figures/<lang>/sensitivity/`` (PNG and SVG); for a Sobol'
+design with second-order terms, ``sensitivity_s2.parquet`` (one row per pair).
 """
 
 from __future__ import annotations
@@ -61,6 +63,23 @@ def check_design(X: np.ndarray, sweep: dict[str, Any], points: list[dict[str, An
         raise SensitivityError("the design rebuilt from manifest.json does not match its points (another SALib version drew them?); indices would be attached to the wrong points")
 
 
+def balanced_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The finished runs of the replications finished at every point that has any, and how many runs were left out.
+
+    After an interrupted or partly failed batch, a point's mean over fewer
+    replications (other seeds) would differ from its neighbours' by noise
+    that the indices would report as an effect.
+    """
+    done = runs[runs["status"] == "done"] if "status" in runs else runs
+    if "replication" not in done or done.empty:
+        return done, 0
+    points = done["point"].nunique()
+    per_replication = done.groupby("replication")["point"].nunique()
+    complete = per_replication.index[per_replication == points]
+    kept = done[done["replication"].isin(complete)] if len(complete) else done
+    return kept, len(done) - len(kept)
+
+
 def point_means(runs: pd.DataFrame, metric: str, n_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Mean of ``metric`` over finished replications at every point (NaN where none), and their counts."""
     done = runs[runs["status"] == "done"] if "status" in runs else runs
@@ -102,9 +121,14 @@ def indices(sweep: dict[str, Any], X: np.ndarray, Y: np.ndarray, seed: int = 0) 
             raise SensitivityError(f"{missing} of {len(Y)} Sobol' points have no finished run; Sobol' indices need every point (run the batch again to retry them)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = sobol.analyze(problem, Y, calc_second_order=sweep.get("second_order", True), conf_level=CONF_LEVEL, seed=seed)
+            # A generator, not the integer: SALib seeds its bootstrap only `if seed`, so 0 would go unseeded.
+            result = sobol.analyze(problem, Y, calc_second_order=sweep.get("second_order", True), conf_level=CONF_LEVEL, seed=np.random.default_rng(seed))
         frame = pd.DataFrame({k: np.asarray(result[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")})
         frame.insert(0, "parameter", names)
+        if "S2" in result:
+            i, j = np.triu_indices(len(names), k=1)
+            frame.attrs["S2"] = pd.DataFrame({"parameter": np.asarray(names)[i], "other": np.asarray(names)[j],
+                                              "S2": np.asarray(result["S2"], dtype=float)[i, j], "S2_conf": np.asarray(result["S2_conf"], dtype=float)[i, j]})
         return frame
     raise SensitivityError(f"a {sweep['method']} sweep has no sensitivity indices")
 
@@ -147,8 +171,12 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
     notes = [f"metric '{m}' is not in runs.parquet; skipped" for m in wanted if m not in runs.columns]
     if not present:
         raise SensitivityError("none of the metrics " + ", ".join(wanted) + " is in runs.parquet (has the batch run?)")
-    frames = []
+    frames, pairs = [], []
     for scenario, group in runs.groupby("scenario", sort=False):
+        group, left_out = balanced_runs(group)
+        if left_out:
+            notes.append(f"{scenario}: {left_out} finished runs left out: their replications are not finished at every point, "
+                         f"and means over unequal replications would mix seeds (run the batch again to finish them)")
         for metric in present:
             Y, counts = point_means(group, metric, len(points))
             if np.nanstd(Y) == 0:
@@ -158,6 +186,10 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
             except SensitivityError as exc:
                 notes.append(f"{scenario}: '{metric}': {exc}")
                 continue
+            if sweep["method"] == "sobol":
+                notes.extend(f"{scenario}: '{metric}': {why}" for why in _impossible_shares(frame))
+            if "S2" in frame.attrs:
+                pairs.append(frame.attrs.pop("S2").assign(scenario=scenario, metric=metric))
             frame.insert(0, "metric", metric)
             frame.insert(0, "scenario", scenario)
             frame.insert(2, "method", sweep["method"])
@@ -165,7 +197,20 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
             frames.append(frame)
     if not frames:
         raise SensitivityError("no indices could be computed:\n" + "\n".join(notes))
-    return pd.concat(frames, ignore_index=True), notes
+    table = pd.concat(frames, ignore_index=True)
+    if pairs:  # second-order indices, one row per pair of parameters (read by write_sensitivity)
+        table.attrs["S2"] = pd.concat(pairs, ignore_index=True)[["scenario", "metric", "parameter", "other", "S2", "S2_conf"]]
+    return table, notes
+
+
+def _impossible_shares(frame: pd.DataFrame, slack: float = 0.1) -> list[str]:
+    """Sobol' indices are shares of variance: far outside [0, 1], the estimate is noise."""
+    out = []
+    for column in ("S1", "ST"):
+        bad = frame[(frame[column] < -slack) | (frame[column] > 1 + slack)]
+        out.extend(f"{column} of '{row.parameter}' is {getattr(row, column):.2f}, not a share of variance: too few samples for the noise in this output "
+                   f"(raise 'sweep.samples' or the replications)" for row in bad.itertuples())
+    return out
 
 
 REWRITE = RERUN + ", which writes manifest.json anew"
@@ -205,10 +250,21 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
     folder = Path(folder)
     manifest, runs = read_store(folder)
     table, notes = analyse_store(manifest, runs, metrics, folder)
+    pairs = table.attrs.pop("S2", None)
     out = folder / "sensitivity.parquet"
     write_parquet(out, pa.Table.from_pandas(table, preserve_index=False))
-    figures = plot(table, folder / "figures" / "sensitivity", lang, manifest.get("experiment", folder.name))
+    second = folder / "sensitivity_s2.parquet"
+    if pairs is not None:
+        write_parquet(second, pa.Table.from_pandas(pairs, preserve_index=False))
+    elif second.exists():
+        second.unlink()  # from an earlier analysis of other metrics: it would not match
+    figures = plot(table, figure_folder(folder, lang), lang, manifest.get("experiment", folder.name))
     return out, figures, notes
+
+
+def figure_folder(folder: Path, lang: str) -> Path:
+    """Where the charts of ``lang`` go: beside the report's own figures of that language."""
+    return Path(folder) / "figures" / lang / "sensitivity"
 
 
 # ---------------------------------------------------------------- figures
@@ -239,8 +295,8 @@ def plot(table: pd.DataFrame, folder: Path, lang: str, experiment: str, label_to
             else:
                 title = f"Sobol' 指数：{label}" if lang == "zh" else f"Sobol' indices: {label}"
             fig.suptitle(title, fontsize=13)
-            foot = (f"实验 {experiment}；误差线：95% 置信区间（自助法）；每点为各次重复的均值" if lang == "zh"
-                    else f"experiment {experiment}; error bars: 95% confidence intervals (bootstrap); each point's output is the mean over its replications")
+            foot = (f"实验 {experiment}；误差线：95% 置信区间（自助法）；模型输出取每个设计点各次重复的均值" if lang == "zh"
+                    else f"experiment {experiment}; error bars: 95% confidence intervals (bootstrap); the model output at each design point is the mean over its replications")
             fig.supxlabel(foot, fontsize=7.5, color="#555555", x=0.005, ha="left")
             for ax, metric in zip(axes.flat, metrics):
                 rows = frame[frame["metric"] == metric]
@@ -272,11 +328,18 @@ def _short(path: str) -> str:
 
 def _morris_panel(ax, rows: pd.DataFrame, label_top: int, lang: str) -> None:
     ax.errorbar(rows["mu_star"], rows["sigma"], xerr=rows["mu_star_conf"], fmt="o", ms=4, color="#1f77b4", ecolor="#9ecae1", elinewidth=1, capsize=0)
-    top = rows.nlargest(label_top, "mu_star")
-    for row in top.itertuples():
-        ax.annotate(_short(row.parameter), (row.mu_star, row.sigma), xytext=(4, 2), textcoords="offset points", fontsize=7)
-    ax.set_xlabel("μ*（平均绝对基本效应）" if lang == "zh" else "μ* (mean absolute elementary effect)", fontsize=9)
-    ax.set_ylabel("σ（效应的标准差）" if lang == "zh" else "σ (spread of effects)", fontsize=9)
+    # The largest effects are numbered at their dots and named in a list: names written at the
+    # dots collide where many parameters have similar effects.
+    top = rows[rows["mu_star"] > 0].nlargest(label_top, "mu_star")
+    for rank, row in enumerate(top.itertuples(), start=1):
+        ax.annotate(str(rank), (row.mu_star, row.sigma), xytext=(3, 3), textcoords="offset points", fontsize=7.5, color="#08519c", fontweight="bold")
+    if len(top):
+        names = "\n".join(f"{rank}  {_short(p)}" for rank, p in enumerate(top["parameter"], start=1))
+        # beside the panel, where it covers no dot (constrained layout makes room for it)
+        ax.text(1.02, 1.0, names, transform=ax.transAxes, va="top", ha="left", fontsize=7, linespacing=1.5)
+    ax.set_xlabel("μ*：参数在整个取值范围内变动时指标的平均绝对变化" if lang == "zh" else "μ*: mean absolute change when the parameter moves across its whole range", fontsize=8.5)
+    ax.set_ylabel("σ：该变化的标准差（交互或非线性）" if lang == "zh" else "σ: spread of that change (interactions, non-linearity)", fontsize=8.5)
+    ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
 
 

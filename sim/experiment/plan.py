@@ -182,7 +182,7 @@ def build_plan(path: str | Path) -> Plan:
     scenarios = _load_scenarios(spec, path, overrides)
     baseline = _baseline(spec, path, scenarios)
     sweep, points = _sweep(spec, path)
-    warnings = _sweep_warnings(points, scenarios)
+    warnings = _sweep_warnings(points, scenarios, path)
     configs = _resolve(path, scenarios, points)
     metrics = _check_metrics(exp.metrics, path)
     count = None
@@ -356,6 +356,11 @@ def _sweep(spec: ExperimentFile, path: Path) -> tuple[dict[str, Any] | None, lis
         raise ExperimentError(f"{path}: key 'sweep.{setting}' does not apply to the {sweep.method} method", path, f"sweep.{setting}")
     dims = [_dimension(p, v, registry[p], path) for p, v in entries.items()]
     n = sweep.samples
+    if sweep.method in ("morris", "sobol") and n < 2:
+        what = "trajectories" if sweep.method == "morris" else "base samples"
+        raise ExperimentError(f"{path}: key 'sweep.samples' = {n}: {sweep.method.capitalize()} needs at least 2 {what}: with one, the spread of effects and the confidence intervals cannot be estimated (10 or more is usual)", path, "sweep.samples")
+    if sweep.method == "morris" and sweep.levels % 2:
+        raise ExperimentError(f"{path}: key 'sweep.levels' = {sweep.levels}: a Morris design needs an even number of levels; with an odd number its steps never reach the top of each range (try {sweep.levels + 1})", path, "sweep.levels")
     if sweep.method == "sobol" and n & (n - 1):
         low = 1 << (n.bit_length() - 1)
         raise ExperimentError(f"{path}: key 'sweep.samples' = {n}: Sobol' sampling needs a power of 2 (try {low} or {low * 2})", path, "sweep.samples")
@@ -424,14 +429,19 @@ def _dimension(dotted_path: str, value: Any, info, path: Path) -> sampling.Dimen
     return sampling.Dimension(dotted_path, bounds["low"], bounds["high"], integer=info.kind == "int")
 
 
-def _sweep_warnings(points: list[dict[str, Any]], scenarios: list[ScenarioEntry]) -> list[str]:
-    """Sweeping a switched-off mechanism's parameters changes nothing: say so."""
+def _sweep_warnings(points: list[dict[str, Any]], scenarios: list[ScenarioEntry], path: Path) -> list[str]:
+    """Sweeping a switched-off mechanism's parameters changes nothing: an error where it
+    is off in every scenario (the sweep would measure noise), else a warning."""
     out = []
     for dotted_path in points[0]:
         parts = dotted_path.split(".")
         if parts[0] != "mechanisms" or f"mechanisms.{parts[1]}.enabled" in points[0]:
             continue  # a core parameter, or the sweep itself switches the mechanism
         off = [s.name for s in scenarios if parts[1] not in s.config.enabled_mechanisms()]
+        if len(off) == len(scenarios):
+            key = f'sweep.parameters."{dotted_path}"'
+            raise ExperimentError(f"{path}: key '{key}': mechanism '{parts[1]}' is off in every scenario of this experiment, so '{dotted_path}' changes nothing; "
+                                  f"switch it on (mechanisms.{parts[1]}.enabled = true under [overrides]) or sweep another parameter", path, key)
         if off:
             out.append(f"'{dotted_path}' changes nothing in {', '.join(off)}: mechanism '{parts[1]}' is off there")
     return out
