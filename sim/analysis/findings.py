@@ -13,7 +13,9 @@ import pandas as pd
 from . import text as T
 
 HEADLINE = ("participation_rate", "resolution_rate")
-SECONDARY = ("participation_rate_youth", "participation_rate_elderly", "party_member_active_rate", "resolution_rate_big", "satisfaction", "gridworker_turnover", "median_resolution_days")
+SECONDARY = ("participation_rate_youth", "participation_rate_elderly", "party_member_active_rate", "resolution_rate_big", "satisfaction", "gridworker_turnover", "mean_days_in_system")
+"""Said where clear. Time is told by ``mean_days_in_system`` (every problem that arose), not by the
+median over resolved problems, which rises when more slow big problems get resolved (docs/ODD.md)."""
 
 
 def shown(metric: str, row) -> T.Effect:

@@ -30,7 +30,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "median_resolution_days": ("解决用时中位数", "median days to resolve", "days"),
     "resolved_within_1_day": ("一天内解决占比", "resolved within a day", "rate"),
     "mean_open_problems": ("日均积压问题数", "mean open problems", "count"),
-    "mean_days_in_system": ("问题平均滞留时间", "mean days in system", "days"),
+    "mean_days_in_system": ("问题平均滞留时间", "mean time a problem stays open", "days"),
     "satisfaction": ("居民满意度（0–100）", "satisfaction (0–100)", "score"),
     "gridworker_turnover": ("网格员年流失率", "gridworker turnover a year", "rate"),
     "total_cost": ("总成本", "total cost", "yuan"),

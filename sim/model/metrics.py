@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from .problems import ABANDONED, N_STATUSES, QUEUED, RESOLVED
-from .residents import AGE_GROUPS
+from .residents import ACTIVE_WINDOW, AGE_GROUPS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import GovernanceCore
@@ -87,6 +87,28 @@ def participation(model: "GovernanceCore") -> dict[str, float]:
         out[f"participation_rate_{name}"] = np.count_nonzero(active & mask) / size if size else float("nan")
     out["party_member_active_rate"] = _rate(active, R.party_member)
     return out
+
+
+PARTICIPATION_WINDOW = 90
+"""Days at the end of a run over which the summary averages the daily participation rates."""
+
+
+def recent_participation(model: "GovernanceCore") -> dict[str, float]:
+    """Today's participation rates, averaged over the run's last ``PARTICIPATION_WINDOW`` days.
+
+    A single day's reading catches scheduled events: emergency drills four
+    days before the end of a year made emergency conversion look about six
+    times as strong as over the weeks before. The first ``ACTIVE_WINDOW``
+    days, while the window of who is active fills from nobody, are left out
+    unless the run is no longer.
+    """
+    series = model.datacollector.model_vars
+    today = participation(model)
+    days = len(series.get("participation_rate", ()))
+    if days == 0 or any(key not in series for key in today):
+        return today
+    first = max(days - PARTICIPATION_WINDOW, min(ACTIVE_WINDOW, days - 1))
+    return {key: float(np.mean(series[key][first:])) for key in today}
 
 
 def cost(model: "GovernanceCore") -> float:
@@ -169,7 +191,7 @@ def summary(model: "GovernanceCore") -> dict[str, float]:
     in_system = np.where(np.isnan(P.view("closed")), end, P.view("closed")) - P.view("arose")
     closed = resolved | abandoned
     days = max(T.days, 1)
-    out = participation(model)
+    out = recent_participation(model)
     out.update(
         problems_arisen=n,
         problems_resolved=int(resolved.sum()),
