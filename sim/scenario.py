@@ -56,6 +56,14 @@ class Scenario(CoreParams):
     def enabled_mechanisms(self) -> list[str]:
         return [name for name, p in self.mechanism_settings().items() if p.enabled]
 
+    def switched_off_owner(self, dotted_path: str) -> str | None:
+        """The mechanism that owns parameter ``dotted_path`` if it is switched off here (so the
+        parameter changes nothing), else None: a core parameter, an enabled mechanism's, or a switch."""
+        parts = dotted_path.split(".")
+        if len(parts) < 3 or parts[0] != "mechanisms" or parts[2] == "enabled" or parts[1] in self.enabled_mechanisms():
+            return None
+        return parts[1]
+
 
 # ---------------------------------------------------------------------- loading
 def _read_toml(path: Path) -> dict[str, Any]:

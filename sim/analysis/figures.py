@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import text as T
+from .text import capital
 from .stats import bands
 
 BASELINE_COLOR = "#6b6b6b"
@@ -75,8 +76,6 @@ class Painter:
 
 
 # ---------------------------------------------------------------------- helpers
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def axis_title(metric: str, lang: str, difference: bool = False) -> str:
@@ -207,7 +206,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
         ax.plot(0, 0, "s", color=BASELINE_COLOR, ms=7, zorder=3)
         ax.axhline(0, color="#999999", lw=0.8)
         ax.axvline(0, color="#999999", lw=0.8)
-        ax.set_xlabel(capital(T.word("extra_cost", lang).replace("（元）", "（万元）").replace("(yuan)", "(thousand yuan)")))
+        ax.set_xlabel(capital(T.word("extra_cost", lang)) + ("（万元）" if lang == "zh" else " (thousand yuan)"))
         ax.set_ylabel(capital(T.word(label, lang)))
         ax.grid(color="#ececec")
         ax.set_axisbelow(True)

@@ -92,7 +92,7 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
     for _, r in rows[rows["kind"] == "main"].sort_values("effect", ascending=False).iterrows():
         name = labels.get(r["factors"][0], r["factors"][0])
         phrase = T.effect_phrase(metric, shown(metric, r), lang)
-        out.append(f"{name}：平均而言（无论其他机制是否开启），{phrase}。" if lang == "zh" else f"{name[:1].upper() + name[1:]}: on average, whatever else is on, {phrase}.")
+        out.append(f"{name}：平均而言（无论其他机制是否开启），{phrase}。" if lang == "zh" else f"{T.capital(name)}: on average, whatever else is on, {phrase}.")
     for _, r in rows[rows["kind"] == "synergy"].iterrows():
         e = shown(metric, r)
         if not e.clear:
@@ -108,5 +108,5 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
             out.append(f"{a}与{b}同时开启时，{label}比两者各自效果之和{how}{size}{u}（95%置信区间 {ci}）{'，二者相互促进' if e.value > 0 else '，二者作用重叠'}。")
         else:
             how = "more" if e.value > 0 else "less"
-            out.append(f"{a[:1].upper() + a[1:]} and {b} together move {label} {size}{u} {how} than the sum of each alone (95% CI {ci}): they {'reinforce each other' if e.value > 0 else 'overlap'}.")
+            out.append(f"{T.capital(a)} and {b} together move {label} {size}{u} {how} than the sum of each alone (95% CI {ci}): they {'reinforce each other' if e.value > 0 else 'overlap'}.")
     return out

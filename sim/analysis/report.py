@@ -104,7 +104,7 @@ def make_view(results: Results, lang: str) -> View:
 
 def capitalised(labels: dict[str, str], lang: str) -> dict[str, str]:
     """English labels start with a capital on charts and in tables ('Points incentives')."""
-    return {k: v[:1].upper() + v[1:] for k, v in labels.items()} if lang == "en" else labels
+    return {k: T.capital(v) for k, v in labels.items()} if lang == "en" else labels
 
 
 # ---------------------------------------------------------------------- the report
@@ -431,8 +431,7 @@ def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
 
 
 def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
-    extra_cost = T.word("extra_cost", lang).replace("（元）", "").replace(" (yuan)", "")  # each cell names its unit (万元 / k yuan)
-    header = [T.word("scenario", lang), extra_cost, T.word("extra_participants", lang), T.word("cost_per_participant", lang),
+    header = [T.word("scenario", lang), T.word("extra_cost", lang), T.word("extra_participants", lang), T.word("cost_per_participant", lang),
               T.word("avoided_unresolved", lang), T.word("cost_per_avoided", lang)]
     rows = []
     for r in costs.itertuples():

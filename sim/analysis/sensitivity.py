@@ -80,9 +80,8 @@ def balanced_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return kept, len(done) - len(kept)
 
 
-def point_means(runs: pd.DataFrame, metric: str, n_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of ``metric`` over finished replications at every point (NaN where none), and their counts."""
-    done = runs[runs["status"] == "done"] if "status" in runs else runs
+def point_means(done: pd.DataFrame, metric: str, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``metric`` over the finished runs ``done`` (see :func:`balanced_runs`) at every point (NaN where none), and their counts."""
     grouped = done.groupby("point")[metric]
     means = grouped.mean().reindex(range(n_points)).to_numpy(dtype=float)
     counts = grouped.count().reindex(range(n_points)).fillna(0).to_numpy(dtype=int)
@@ -277,7 +276,8 @@ def plot(table: pd.DataFrame, folder: Path, lang: str, experiment: str, label_to
 
     from . import fonts
     from . import text as T
-    from .figures import axis_title, capital
+    from .figures import axis_title
+    from .text import capital
 
     paths = []
     with plt.rc_context(fonts.rc_for(lang)):

@@ -112,7 +112,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_clear": ("无明显变化", "no clear change"),
     "footer": ("基线：{baseline} · 每组 {n} 次重复，共 {runs} · 配置哈希 {config} · 实验 {experiment}",
                "baseline: {baseline} · {n} replications per scenario, {runs} · config hash {config} · experiment {experiment}"),
-    "extra_cost": ("每年新增成本（元）", "extra cost a year (yuan)"),
+    "extra_cost": ("每年新增成本", "extra cost a year"),  # the unit goes with the figure (万元) or the cell
     "extra_participants": ("新增参与者（人）", "extra participants"),
     "avoided_unresolved": ("每年减少的未解决问题（件）", "unresolved problems avoided a year"),  # arisen − resolved, against the baseline
     "frontier": ("有效前沿", "efficient frontier"),
@@ -318,6 +318,11 @@ def effect_phrase(name: str, effect: Effect, lang: str) -> str:
         return f"{label} shows no clear change ({signed}{u}, 95% CI {ci})"
     verb = "rises" if effect.value > 0 else "falls"
     return f"{label} {verb} by {size}{u} (95% CI {ci})"
+
+
+def capital(text: str) -> str:
+    """'Points incentives' from 'points incentives' (English labels start lower-case)."""
+    return text[:1].upper() + text[1:]
 
 
 def sentence_label(name: str, lang: str) -> str:

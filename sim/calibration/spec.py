@@ -200,14 +200,13 @@ def _as_calibration(text: str) -> str:
 
 def _check_mechanisms_on(dims: list[Dimension], scenario, path: Path) -> None:
     """A switched-off mechanism's parameter changes nothing: fitting it would report noise as a value."""
-    enabled = scenario.enabled_mechanisms()
     for d in dims:
-        parts = d.path.split(".")
-        if parts[0] == "mechanisms" and len(parts) > 2 and parts[1] not in enabled:
+        owner = scenario.switched_off_owner(d.path)
+        if owner:
             key = f'parameters."{d.path}"'
             raise CalibrationError(
-                f"{path}: key '{key}': mechanism '{parts[1]}' is switched off in scenario {scenario.name!r}, so '{d.path}' changes nothing "
-                f'(switch it on with "mechanisms.{parts[1]}.enabled" = true under [overrides])',
+                f"{path}: key '{key}': mechanism '{owner}' is switched off in scenario {scenario.name!r}, so '{d.path}' changes nothing "
+                f'(switch it on with "mechanisms.{owner}.enabled" = true under [overrides])',
                 path,
                 key,
             )

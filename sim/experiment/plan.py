@@ -434,16 +434,15 @@ def _sweep_warnings(points: list[dict[str, Any]], scenarios: list[ScenarioEntry]
     is off in every scenario (the sweep would measure noise), else a warning."""
     out = []
     for dotted_path in points[0]:
-        parts = dotted_path.split(".")
-        if parts[0] != "mechanisms" or f"mechanisms.{parts[1]}.enabled" in points[0]:
-            continue  # a core parameter, or the sweep itself switches the mechanism
-        off = [s.name for s in scenarios if parts[1] not in s.config.enabled_mechanisms()]
+        off = [(s.name, owner) for s in scenarios if (owner := s.config.switched_off_owner(dotted_path))]
+        if not off or f"mechanisms.{off[0][1]}.enabled" in points[0]:
+            continue  # nothing switched off, or the sweep itself switches the mechanism
+        owner = off[0][1]
         if len(off) == len(scenarios):
             key = f'sweep.parameters."{dotted_path}"'
-            raise ExperimentError(f"{path}: key '{key}': mechanism '{parts[1]}' is off in every scenario of this experiment, so '{dotted_path}' changes nothing; "
-                                  f"switch it on (mechanisms.{parts[1]}.enabled = true under [overrides]) or sweep another parameter", path, key)
-        if off:
-            out.append(f"'{dotted_path}' changes nothing in {', '.join(off)}: mechanism '{parts[1]}' is off there")
+            raise ExperimentError(f"{path}: key '{key}': mechanism '{owner}' is off in every scenario of this experiment, so '{dotted_path}' changes nothing; "
+                                  f"switch it on (mechanisms.{owner}.enabled = true under [overrides]) or sweep another parameter", path, key)
+        out.append(f"'{dotted_path}' changes nothing in {', '.join(name for name, _ in off)}: mechanism '{owner}' is off there")
     return out
 
 

@@ -286,14 +286,13 @@ class GovernanceCore(mesa.Model):
         exposed = self.day + 1 - max(arose, self.day)
         return daily if exposed >= 1 else 1 - (1 - daily) ** exposed
 
-    def time_in_day(self, earliest: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        """A uniform time within today, not before ``earliest``.
+    def time_in_day(self, earliest: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
+        """A uniform time within today, not before ``earliest`` (for mechanisms).
 
-        A mechanism passes its own ``rng``, so that the core's discovery
-        stream draws the same numbers whether or not the mechanism is on.
+        ``rng`` is the mechanism's own stream, so that the core's streams
+        draw the same numbers whether or not the mechanism is on.
         """
         lo = np.maximum(earliest, self.day)
-        rng = self.streams["discovery"] if rng is None else rng
         return lo + rng.random(len(lo)) * (self.day + 1 - lo)
 
     def _hooks(self, phase: Phase) -> None:
@@ -456,18 +455,18 @@ class GovernanceCore(mesa.Model):
             self._ordinary_table, self._ordinary_key = table, self.care_pool.tobytes()
         return self._ordinary_table[building, kind]
 
-    def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float, rng: np.random.Generator | None = None) -> None:
+    def send_to_pool(self, ids: np.ndarray, pool: int | np.ndarray, ready: np.ndarray, work_mean: np.ndarray | float, *, rng: np.random.Generator) -> None:
         """Route problems to a pool, to join its queue at time ``ready`` (for mechanisms).
 
-        Their work is drawn from ``rng``: a mechanism passes its own stream,
-        so that the core's service stream is left alone.
+        Their work is drawn from ``rng``, the mechanism's own stream, so that
+        the core's service stream is left alone.
         """
         if len(ids) == 0:
             return
         P = self.problems
         P.pool[ids] = pool
         P.ready[ids] = ready
-        P.work[ids] = self.draw_work(work_mean, len(ids), rng)
+        P.work[ids] = self.draw_work(work_mean, len(ids), rng=rng)
         P.status[ids] = ROUTED
 
     def serve(self) -> None:
