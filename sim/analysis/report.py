@@ -22,7 +22,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from . import compare, factorial, figures, findings
+from . import compare, factorial, figures, findings, glossary
 from . import text as T
 from .fonts import chinese_family, rc_for
 from .results import Arm, Results, ResultsError, load
@@ -303,7 +303,16 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
         sections.append({"title": T.word("age_groups", lang), "figures": [figure(fig, "age_groups", title("age", lang), caption("comparison", lang))]})
 
     sections.append(spatial_section(results, view, painter, lang))
+    shown_metrics = [m for m in KEY_METRICS + OTHER_METRICS + AGE_METRICS if m in set(summary["metric"])]
+    sections.append(glossary_section(results, shown_metrics + (SERIES_METRICS if not series.empty else []), lang))
     return sections, sentences
+
+
+def glossary_section(results: Results, metrics: list[str], lang: str) -> dict:
+    """指标说明: what each measure shown counts, with the patience and half-life the baseline used."""
+    config = results.manifest.get("configs", {}).get(results.baseline)
+    intro = glossary.INTRO[0] if lang == "zh" else glossary.INTRO[1]
+    return {"title": T.word("glossary", lang), "intro": intro, "tables": [glossary.table(metrics, config, lang)]}
 
 
 def relabelled(painter: figures.Painter, view: View) -> figures.Painter:
@@ -539,7 +548,10 @@ def sensitivity_sections(results: Results, lang: str) -> list[dict]:
         "sobol": ("各指标的方差中由每个参数单独解释的份额（一阶 S1）和连同其交互作用解释的份额（总效应 ST）。" if lang == "zh"
                   else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
     }
-    return [{"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs]}]
+    sections = [{"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs]}]
+    if stored.exists():
+        sections.append(glossary_section(results, list(dict.fromkeys(pd.read_parquet(stored, columns=["metric"])["metric"])), lang))
+    return sections
 
 
 def method_notes(results: Results, view: View, lang: str) -> list[str]:

@@ -30,6 +30,8 @@ REPORT = """<!DOCTYPE html>
   th { background: #f6f6f6; }
   td.clear-up { color: #2a8a3e; font-weight: 600; }
   td.clear-down { color: #c0392b; font-weight: 600; }
+  table.glossary th, table.glossary td { text-align: left; vertical-align: top; }
+  table.glossary td:nth-child(-n+2), table.glossary th:nth-child(-n+2) { white-space: nowrap; }
   code { background: #f3f3f3; padding: 1px 4px; border-radius: 3px; font-size: 0.92em; }
   .small { font-size: 0.85em; color: #555; }
 </style>
@@ -75,7 +77,7 @@ REPORT = """<!DOCTYPE html>
 {% endfor %}
 {% for table in section.tables %}
 {% if table.title %}<p class="small"><b>{{ table.title }}</b></p>{% endif %}
-<table>
+<table{% if table.cls %} class="{{ table.cls }}"{% endif %}>
   <tr>{% for h in table.header %}<th>{{ h }}</th>{% endfor %}</tr>
   {% for row in table.rows %}<tr>{% for cell in row %}<td{% if cell.cls %} class="{{ cell.cls }}"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>{% endfor %}
 </table>

@@ -99,6 +99,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "spatial": ("空间分布（代表性运行）", "Where it happens (one representative run)"),
     "failures": ("失败的运行", "Failed runs"),
     "method": ("方法说明", "How to read this report"),
+    "glossary": ("指标说明", "What the measures mean"),
     "scenario": ("方案", "scenario"),
     "replication": ("重复序号", "replication"),
     "seed": ("随机种子", "seed"),

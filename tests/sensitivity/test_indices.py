@@ -110,7 +110,6 @@ def _read(folder):
     return json.loads((folder / "manifest.json").read_text()), pd.read_parquet(folder / "runs.parquet")
 
 
-
 def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
     from click.testing import CliRunner
 
@@ -125,6 +124,7 @@ def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
     html = (tmp_path / "r" / "m" / "report.html").read_text(encoding="utf-8")
     assert '<figure id="morris_baseline">' in html and "data:image/png;base64," in html
     assert "per scenario: ." not in html  # no empty list of hashes
+    assert "<h2>What the measures mean</h2>" in html and "Share of adult residents who took part" in html  # the measures analysed, defined
     assert not (tmp_path / "r" / "m" / "spatial.npz").exists()  # no maps computed for a report that shows none
 
 
