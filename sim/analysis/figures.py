@@ -218,7 +218,17 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
     handles += [plt.Line2D([], [], marker=painter.marker(a), ls="", color=painter.color(a), ms=7, label=painter.labels[a]) for a in order]
     handles.append(plt.Line2D([], [], color="#222222", lw=1.2, label=capital(T.word("frontier", lang))))
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9.5)
+    centre_title_over(fig, axes.flat)
     return painter.save(fig, name)
+
+
+def centre_title_over(fig, axes) -> None:
+    """Centre the title over the panels rather than the whole figure, which includes a legend at its side."""
+    fig.get_layout_engine().execute(fig)
+    boxes = [ax.get_position() for ax in axes]
+    title = fig._suptitle  # matplotlib has no public getter for the title's Text
+    if title is not None:
+        title.set_x((min(b.x0 for b in boxes) + max(b.x1 for b in boxes)) / 2)
 
 
 def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metrics: list[str], title: str, name: str = "time_series") -> Path:
@@ -249,6 +259,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             ax.spines[side].set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=9.5)
+    centre_title_over(fig, axes.flat)
     return painter.save(fig, name)
 
 

@@ -26,9 +26,9 @@ _ACTS_EN = ("reported a problem or posted a need (online, through a party member
 DEFINITIONS: dict[str, tuple[str, str]] = {
     "participation_rate": (
         f"近{ACTIVE_WINDOW}天内至少参与过一次（{_ACTS_ZH}）的成年居民占全体成年居民的比例；"
-        f"汇总值取运行最后{PARTICIPATION_WINDOW}天的每日平均，不含最初{ACTIVE_WINDOW}天。",
+        f"汇总值取运行最后{PARTICIPATION_WINDOW}天的每日平均，不含最初{ACTIVE_WINDOW}天（不超过{ACTIVE_WINDOW + 1}天的运行取最后一天）。",
         f"Share of adult residents who took part at least once in the last {ACTIVE_WINDOW} days ({_ACTS_EN}); "
-        f"the summary averages the daily value over the run's last {PARTICIPATION_WINDOW} days, leaving out its first {ACTIVE_WINDOW}.",
+        f"the summary averages the daily value over the run's last {PARTICIPATION_WINDOW} days, leaving out its first {ACTIVE_WINDOW} (a run of {ACTIVE_WINDOW + 1} days or fewer reports its last day).",
     ),
     "participation_rate_youth": ("同“居民参与率”，限18–34岁居民。", "As participation, among residents aged 18–34."),
     "participation_rate_working_age": ("同“居民参与率”，限35–59岁居民。", "As participation, among residents aged 35–59."),

@@ -38,6 +38,8 @@ EFFECT_METRICS = ["participation_rate", "resolution_rate", "satisfaction"]
 SERIES_METRICS = ["participation_rate", "resolution_rate", "problems_open", "mean_belonging"]
 MAX_SERIES_ARMS = 6  # more lines than this cannot be told apart
 SAMPLED = ("lhs", "sobol", "morris")
+SENSITIVITY = "sensitivity"
+"""Subfolder of ``figures/<lang>/`` with the sensitivity charts (see ``sensitivity.figure_folder``)."""
 
 
 @dataclass
@@ -140,6 +142,8 @@ def write_report(results_dir: str | Path, lang: str = "zh", out: str | Path | No
     stage = staging_folder(figures_dir)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
+        if (figures_dir / SENSITIVITY).is_dir():  # `govsim sensitivity` drew them: they stay
+            shutil.copytree(figures_dir / SENSITIVITY, stage / SENSITIVITY)
         with mpl.rc_context(rc_for(lang)):
             context = build(results, lang, notices, stage)
         from jinja2 import Environment, select_autoescape
@@ -185,7 +189,7 @@ def staging_folder(figures_dir: Path) -> Path:
 def swap_in(stage: Path, figures_dir: Path) -> None:
     """Replace ``figures_dir`` by ``stage`` (two renames; the old folder is put back if the second fails).
 
-    A report without figures (a sampled design, no finished run) leaves no figures folder.
+    A report without figures (no finished run, a sampled design not yet analysed) leaves no figures folder.
     """
     old = figures_dir.with_name(f".{figures_dir.name}.{uuid.uuid4().hex[:8]}.old")
     had = figures_dir.exists()
@@ -216,7 +220,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
         notices.append("本实验为抽样设计：各参数的影响见敏感性分析（govsim sensitivity，结果在 sensitivity.parquet 和 figures/<语言>/sensitivity/）。" if lang == "zh" else
                        "This experiment is a sampled design: what each parameter does is in its sensitivity analysis "
                        "(govsim sensitivity: sensitivity.parquet and figures/<lang>/sensitivity/).")
-        sections = sensitivity_sections(results, lang)
+        sections = sensitivity_sections(results, lang, (folder or results.folder / "figures" / lang) / SENSITIVITY)
     elif results.done.empty:
         notices.append("没有成功完成的运行。" if lang == "zh" else "No run finished successfully.")
     else:
@@ -532,11 +536,10 @@ def caption(key: str, lang: str, **values) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
-def sensitivity_sections(results: Results, lang: str) -> list[dict]:
-    """The sensitivity charts of a Morris or Sobol' batch, where they have been drawn."""
-    from .sensitivity import figure_folder, plot
+def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict]:
+    """The sensitivity charts of a Morris or Sobol' batch in ``folder``, drawn there if missing."""
+    from .sensitivity import plot
 
-    folder = figure_folder(results.folder, lang)
     pngs = sorted(folder.glob("*.png"))
     stored = results.folder / "sensitivity.parquet"
     if not pngs and stored.exists():  # analysed in the other language: draw this one's charts

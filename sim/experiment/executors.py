@@ -6,7 +6,7 @@ order; it never writes results (the runner does, in the main process).
 - ``serial``: in this process, one run after another (debugging, tests).
 - ``processes`` (default): the standard library's process pool with an
   explicit spawn context, one worker per core. A worker that dies (killed,
-  out of memory) breaks the whole stdlib pool (DESIGN.md, measured), so the
+  out of memory) breaks the whole stdlib pool (measured), so the
   pool is rebuilt and the unfinished runs resubmitted. Which run killed it is
   unknown while several were in flight, so those runs are retried one at a
   time; a run that kills its worker ``max_deaths`` times on its own is

@@ -47,7 +47,8 @@ class Mechanism:
 
     Subclasses set ``name``, ``title`` (Chinese term), ``description``,
     ``sources``, ``Params`` and ``phases``, and implement ``setup`` and
-    ``act``. ``yearly_cost`` reports yuan spent per simulated year.
+    ``act``. Money is booked with ``spend(yuan)``; the summary reports it as
+    ``<name>.cost_yuan_per_year``.
     """
 
     name: ClassVar[str] = ""

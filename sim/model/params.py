@@ -122,7 +122,7 @@ class ResidentParams(Section):
     report_prob: float = param(0.04, unit="1/day", ge=0, le=1, source="assumption", description="Daily chance that a willing resident reports a problem they live with (before channel cost).")
     offline_report_cost_employed: float = param(0.5, unit="share", ge=0, le=1, source="assumption; seed 003 §3.6", description="Share of reports an employed resident forgoes because reporting offline takes time.")
     mobilisation_days: int = param(30, unit="days", ge=1, le=365, source="assumption", description="How long being asked to take part keeps its effect.")
-    efficacy_learning_rate: float = param(0.01, unit="share per event", ge=0, le=1, source="assumption (feedback from outcomes, DESIGN)", description="Step of efficacy towards 1 when a problem in one's building is resolved (towards 0 when abandoned).")
+    efficacy_learning_rate: float = param(0.01, unit="share per event", ge=0, le=1, source="assumption (feedback from outcomes)", description="Step of efficacy towards 1 when a problem in one's building is resolved (towards 0 when abandoned).")
     belonging_gain: float = param(0.02, unit="share per act", ge=0, le=1, source="assumption", description="Step of belonging towards 1 after taking part.")
     belonging_decay: float = param(0.0005, unit="1/day", ge=0, le=0.1, source="assumption", description="Daily relative decay of belonging without taking part.")
 

@@ -126,6 +126,15 @@ def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
     assert "per scenario: ." not in html  # no empty list of hashes
     assert "<h2>What the measures mean</h2>" in html and "Share of adult residents who took part" in html  # the measures analysed, defined
     assert not (tmp_path / "r" / "m" / "spatial.npz").exists()  # no maps computed for a report that shows none
+    # the report keeps the charts the docs point to, and a second report (either language) keeps them too
+    charts = tmp_path / "r" / "m" / "figures" / "en" / "sensitivity"
+    assert (charts / "morris_baseline.png").is_file()
+    from sim.analysis import write_report
+
+    write_report(tmp_path / "r" / "m", lang="en")
+    write_report(tmp_path / "r" / "m", lang="zh")
+    assert (charts / "morris_baseline.png").is_file()
+    assert (tmp_path / "r" / "m" / "figures" / "zh" / "sensitivity" / "morris_baseline.png").is_file()
 
 
 def test_sobol_intervals_are_reproducible_with_base_seed_zero(tmp_path):
