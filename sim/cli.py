@@ -16,7 +16,7 @@ import click
 
 from sim.experiment.executors import EXECUTORS
 from sim.experiment.spec import ExperimentError, is_experiment_file
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, unseen_text
 
 RESULTS_ROOT = Path("results")
 RUN_FILES = frozenset({"series.parquet", "summary.json"})
@@ -132,10 +132,15 @@ def run_scenario(scenario: Path, days: int, seed: int, out: Path | None, overrid
         out = RESULTS_ROOT / f"{plain}-seed{seed}"
     check_run_folder(out)
     click.echo(f"govsim: {config.name} ({scenario}), {days} days, seed {seed}", err=True)
+    for item in config.unseen_within(days):
+        click.echo(f"warning: {unseen_text(item, days)}", err=True)
     started = time.perf_counter()
-    model = GovernanceModel(scenario=config, rng=seed)
-    for _ in range(days):
-        model.step()
+    try:
+        model = GovernanceModel(scenario=config, rng=seed)
+        for _ in range(days):
+            model.step()
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was written", 130)
     summary = model.summary()
     elapsed = time.perf_counter() - started
     write_run(out, model, summary, {"scenario": str(scenario), "name": config.name, "seed": seed, "days": days, "overrides": dict(parse_overrides(overrides)), "seconds": round(elapsed, 3)})

@@ -64,6 +64,30 @@ class Scenario(CoreParams):
             return None
         return parts[1]
 
+    def unseen_within(self, days: int) -> list[dict[str, Any]]:
+        """What a run of ``days`` days would not see: each switched-on mechanism whose first
+        action (``Mechanism.first_action_day``), and each shock whose first day, is not
+        among them. Items: ``{"kind": "mechanism" | "shock", "name": ..., "day": int | None}``
+        (day None: the mechanism never acts with these settings)."""
+        core, classes, out = self.core(), available(), []
+        for name, params in self.mechanism_settings().items():
+            if params.enabled:
+                first = classes[name].first_action_day(params, core)
+                if first is None or first >= days:
+                    out.append({"kind": "mechanism", "name": name, "day": first})
+        out += [{"kind": "shock", "name": shock.kind, "day": shock.day} for shock in core.shocks if shock.day >= days]
+        return out
+
+
+def unseen_text(item: Mapping[str, Any], days: int) -> str:
+    """One item of ``Scenario.unseen_within`` as a planner's warning."""
+    if item["kind"] == "shock":
+        return f"the {item['name']} on day {item['day']} begins after the run's {days} days: it does not happen"
+    if item["day"] is None:
+        return f"mechanism '{item['name']}' never acts with this scenario's settings (only its standing cost counts)"
+    return (f"mechanism '{item['name']}' first acts on day {item['day']}, after the run's {days} days: "
+            f"it will show no effect, and its cost a year will be understated (run at least {item['day'] + 1} days)")
+
 
 # ---------------------------------------------------------------------- loading
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
     RESULTS is an experiment's results folder, e.g. results/mechanism_comparison.
     The spatial picture needs `govsim snapshot RESULTS` first.
     """
-    from sim.analysis import ResultsError, write_report
+    from sim.analysis import ResultsError, load, write_report
 
     try:
         path = write_report(results_dir, lang=lang, out=out)
@@ -31,4 +31,11 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
     except OSError as exc:  # e.g. the disk filled up while writing; the previous report and figures are kept
         click.echo(f"error: the report could not be written ({exc}); the previous report and figures are unchanged", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the previous report and figures are unchanged", err=True)
+        sys.exit(130)
     click.echo(f"wrote {path} (figures in {results_dir / 'figures' / lang}/)")
+    pending = len(load(results_dir).pending)
+    if pending:
+        click.echo(f"warning: {pending} runs of this batch have not run yet; the report covers the finished ones. "
+                   "Run the batch's command again to finish it.", err=True)

@@ -214,6 +214,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     runs_text = runs_summary(results, lang)
     footer = T.word("footer", lang).format(baseline=baseline_label, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
     painter = figures.Painter(lang, footer, folder or results.folder / "figures" / lang, view.labels, view.baseline_ids)
+    notices += unseen_notices(results, lang)
     sections = []
     findings_list: list[str] = []
     if not view.arms:
@@ -266,6 +267,9 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
     if not effects.empty:
         for arm in view.arms:
             rows = effects[effects["arm"] == arm.id]
+            if results.replications_of(arm) == 0:  # not yet run (an interrupted batch): nothing to compare
+                sentences.append(caption("not_run", lang, label=view.labels[arm.id]))
+                continue
             if rows.empty:
                 continue
             cost = costs[costs["arm"] == arm.id].iloc[0] if not costs.empty and arm.id in set(costs["arm"]) else None
@@ -310,6 +314,17 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
     shown_metrics = [m for m in KEY_METRICS + OTHER_METRICS + AGE_METRICS if m in set(summary["metric"])]
     sections.append(glossary_section(results, shown_metrics + (SERIES_METRICS if not series.empty else []), lang))
     return sections, sentences
+
+
+def unseen_notices(results: Results, lang: str) -> list[str]:
+    """What the runs ended too soon to see (manifest 'unseen', from the plan): a mechanism
+    acting first after the last day reads as 'no change' and too cheap."""
+    out = []
+    for scenario, items in (results.manifest.get("unseen") or {}).items():
+        where = T.scenario_label(scenario, lang)
+        for item in items:
+            out.append(T.unseen_sentence(where, item, results.days, lang))
+    return out
 
 
 def glossary_section(results: Results, metrics: list[str], lang: str) -> dict:
@@ -508,6 +523,7 @@ CAPTIONS = {
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean."),
     "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
                 "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
+    "not_run": ("{label}：尚无完成的运行，未作比较。", "{label}: no finished runs yet, not compared."),
     "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，年化（预防问题的方案因此同样计入收益）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
                     "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, per year (so preventing problems counts as a gain too). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
     "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",

@@ -33,7 +33,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "mean_days_in_system": ("问题平均滞留时间", "mean time a problem stays open", "days"),
     "satisfaction": ("居民满意度（0–100）", "satisfaction (0–100)", "score"),
     "gridworker_turnover": ("网格员年流失率", "gridworker turnover a year", "rate"),
-    "total_cost": ("总成本", "total cost", "yuan"),
+    "total_cost": ("运行期总成本", "total cost over the run", "yuan"),
     "mean_efficacy": ("居民效能感", "residents' efficacy", "index"),
     "mean_belonging": ("居民归属感", "residents' belonging", "index"),
     "mean_burnout": ("网格员职业倦怠", "gridworker burnout", "index"),
@@ -319,6 +319,30 @@ def effect_phrase(name: str, effect: Effect, lang: str) -> str:
         return f"{label} shows no clear change ({signed}{u}, 95% CI {ci})"
     verb = "rises" if effect.value > 0 else "falls"
     return f"{label} {verb} by {size}{u} (95% CI {ci})"
+
+
+SHOCKS = {"flood": ("汛情", "flood"), "epidemic": ("疫情", "epidemic"), "other": ("冲击", "shock")}
+
+
+def unseen_sentence(where: str, item: dict, days: int, lang: str) -> str:
+    """A mechanism or shock of scenario ``where`` that a run of ``days`` days does not reach."""
+    zh = lang == "zh"
+    where = where if zh else capital(where)
+    if item["kind"] == "shock":
+        what = SHOCKS.get(item["name"], (item["name"], item["name"]))[0 if zh else 1]
+        return (f"{where}：第{item['day']}天的{what}在运行结束（共{days}天）之后，没有发生。" if zh else
+                f"{where}: the {what} on day {item['day']} comes after the run's {days} days and does not happen.")
+    name = mechanism_label(item["name"], lang)
+    if name.lower() == where.lower():  # the scenario of that one mechanism
+        name = "该机制" if zh else "it"
+    if item["day"] is None:
+        return (f"{where}：在该方案的设置下，{name}不会起作用（只计其常备成本）。" if zh else
+                f"{where}: {name} never acts with this scenario's settings (only its standing cost counts).")
+    if zh:
+        return (f"{where}：{name}第{item['day']}天才首次起作用，晚于运行结束（共{days}天），"
+                f"因此显示不出效果，年成本也被低估；请至少运行{item['day'] + 1}天。")
+    return (f"{where}: {name} first acts on day {item['day']}, after the run's {days} days, so it shows no effect "
+            f"and its cost a year is understated; run at least {item['day'] + 1} days.")
 
 
 def capital(text: str) -> str:

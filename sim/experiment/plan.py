@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from sim import model_version
-from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from sim.scenario import Scenario, ScenarioError, load_scenario, unseen_text, with_overrides
 
 from . import sampling
 from .spec import MECHANISM_PLACEHOLDER, ExperimentError, PrecisionTable, ExperimentFile, closest, did_you_mean, flatten, is_sweep_leaf, load
@@ -88,6 +88,7 @@ class Plan:
     metrics: list[str]
     warnings: list[str] = field(default_factory=list)
     count: int | None = None  # replications planned, if not the file's number (replications = "auto")
+    unseen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scenario -> what its runs end too soon to see
     model: str = field(default_factory=model_version)  # the code the runs are planned with; workers must run the same
 
     @property
@@ -194,7 +195,9 @@ def build_plan(path: str | Path) -> Plan:
                 raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment reports {metric!r}: mechanism '{metric.split('.')[0]}' is off in all of them", path, key)
         count = exp.precision.min
     runs = planned_runs(scenarios, points, configs, exp.base_seed, exp.days, count or exp.replications)
-    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count)
+    unseen = {entry.name: items for entry in scenarios if (items := entry.config.unseen_within(exp.days))}
+    warnings += [f"{name}: {unseen_text(item, exp.days)}" for name, items in unseen.items() for item in items]
+    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count, unseen=unseen)
 
 
 def planned_runs(scenarios: list[ScenarioEntry], points: list, configs: dict, base_seed: int, days: int, replications: int) -> list[PlannedRun]:

@@ -66,6 +66,14 @@ class EmergencyConversion(Mechanism):
     phases = (Phase.ROUTE,)
     route_priority = 10  # during a shock the squads take their share first
 
+    @classmethod
+    def first_action_day(cls, params, core) -> int | None:
+        """The first drill or emergency response, whichever comes first (None: no drill, no shock)."""
+        days = [shock.day + params.response_days for shock in core.shocks]
+        if params.drill_interval_days:
+            days.append(params.drill_interval_days)
+        return min(days, default=None)
+
     def setup(self, model) -> None:
         self.model = model
         self.pool = np.array([model.add_pool(f"emergency squads {c}", 0) for c in range(model.n_communities)])

@@ -85,6 +85,11 @@ class MicroVenture(Mechanism):
     Params = MicroVentureParams
     phases = (Phase.PERIODIC,)
 
+    @classmethod
+    def first_action_day(cls, params, core) -> int:
+        """The first contest's awards."""
+        return params.contest_day
+
     def setup(self, model) -> None:
         self.projects: list[Project] = []
         self.own_pool: dict[int, int] = {}  # care pools this mechanism made, by community

@@ -46,6 +46,11 @@ class PartyAssessment(Mechanism):
     Params = PartyAssessmentParams
     phases = (Phase.PERIODIC,)
 
+    @classmethod
+    def first_action_day(cls, params, core) -> int:
+        """The first assessment round."""
+        return params.interval_days
+
     def setup(self, model) -> None:
         R = self._residents = model.residents
         self.registered = self.converted = self.reminded = self.rounds = 0

@@ -74,6 +74,11 @@ class TieredTraining(Mechanism):
     Params = TieredTrainingParams
     phases = (Phase.ARISE, Phase.PERIODIC)
 
+    @classmethod
+    def first_action_day(cls, params, core) -> int:
+        """The day the first session ends and its trainees' capacities rise."""
+        return params.schedule_day + params.session_days - 1
+
     def setup(self, model) -> None:
         self.trainees = np.zeros(0, dtype=int)
         self.tiers = np.zeros(0, dtype=np.int8)

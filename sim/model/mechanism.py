@@ -17,6 +17,7 @@ from .params import Section, param
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import GovernanceCore
+    from .params import CoreParams
 
 
 class Phase(str, Enum):
@@ -81,6 +82,17 @@ class Mechanism:
     def metrics(self) -> dict[str, float]:
         """Extra summary metrics, prefixed with the mechanism name by the core."""
         return {}
+
+    @classmethod
+    def first_action_day(cls, params: MechanismParams, core: "CoreParams") -> int | None:
+        """The first day (0: the first simulated) on which the mechanism does what it is for.
+
+        A run that ends before it measures nothing of the mechanism, so planners
+        are warned (``sim.governance.unseen_within``). None: never, with these
+        settings. Mechanisms that act on a schedule (a yearly contest, a
+        quarterly round) override this; the rest act from the first day.
+        """
+        return 0
 
 
 __all__ = ["Phase", "Mechanism", "MechanismParams"]

@@ -130,6 +130,18 @@ def test_report_command(tmp_path):
     assert bad.exit_code == 2
 
 
+def test_an_interrupted_batch_says_what_has_not_run(tmp_path):
+    rows = [run_row("baseline", r) for r in range(3)] + [run_row("points_incentive", r, participation_rate=0.3) for r in range(3)]
+    rows += [run_row("whistle_escalation", r, status="pending") for r in range(3)]
+    folder = write_store(tmp_path / "half", pd.DataFrame(rows), manifest_for("half", ["baseline", "points_incentive", "whistle_escalation"], 3))
+    result = CliRunner().invoke(report_command, [str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "warning: 3 runs of this batch have not run yet" in result.output
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Whistle and report: no finished runs yet, not compared." in html
+    assert "Whistle and report shows no clear change" not in html and "With whistle and report" not in html
+
+
 def test_a_clear_gain_that_comes_with_a_saving_is_not_called_no_clear_gain():
     from sim.analysis.findings import cost_clause
     from sim.analysis.report import ratio_text

@@ -138,11 +138,14 @@ def test_scenario_placeholder_expands_to_every_mechanism(tmp_path):
 
 
 SHIPPED = sorted((ROOT / "experiments").glob("*.toml"))
+EXPECTED_WARNINGS = {  # said on purpose, and explained in the file's comments
+    "seed_systems": ["yuyao: mechanism 'emergency_conversion' never acts with this scenario's settings (only its standing cost counts)"],
+}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_experiment_files_are_valid(path):
     plan = build_plan(path)
-    assert plan.runs and not plan.warnings
+    assert plan.runs and plan.warnings == EXPECTED_WARNINGS.get(path.stem, [])
     assert plan.name == path.stem
     assert plan.spec.experiment.description_zh  # the Chinese report says what the experiment asks in Chinese
