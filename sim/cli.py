@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 import click
 
 from sim.experiment.executors import EXECUTORS
-from sim.experiment.spec import ExperimentError, is_experiment_file
+from sim.experiment.spec import ExperimentError, is_experiment_file, read_toml
 from sim.scenario import ScenarioError, load_scenario, unseen_text
 
 RESULTS_ROOT = Path("results")
@@ -378,20 +379,46 @@ def write_run(out: Path, model, summary: dict, meta: dict) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    """Check scenario files; exit status 2 if any is invalid."""
+    """Check scenario, experiment and calibration files; exit status 2 if any is invalid."""
     bad = 0
     for path in files:
         try:
-            config = load_scenario(path)
-        except ScenarioError as exc:
+            click.echo(f"ok: {path} ({checked(path)})")
+        except (ScenarioError, ValueError) as exc:  # ExperimentError and CalibrationError are ValueErrors
             click.echo(f"error: {exc}", err=True)
             bad += 1
-            continue
-        on = ", ".join(config.enabled_mechanisms()) or "none"
-        n = config.world.communities
-        click.echo(f"ok: {path} ({n} communit{'y' if n == 1 else 'ies'}, {config.world.residents:,} residents; mechanisms: {on})")
     if bad:
         sys.exit(2)
+
+
+def checked(path: Path) -> str:
+    """What a valid file holds, in a few words; raises the file kind's error if it is not valid."""
+    kind = file_kind(path)
+    if kind == "experiment":
+        from sim.experiment import build_plan
+
+        plan = build_plan(path)
+        for warning in plan.warnings:
+            click.echo(f"warning: {path}: {warning}", err=True)
+        return f"experiment: {len(plan.runs)} runs of {plan.days} days"
+    if kind == "calibration":
+        from sim.calibration.spec import load_calibration
+
+        calibration = load_calibration(path)
+        return f"calibration of {len(calibration.dimensions)} parameters"
+    config = load_scenario(path)
+    on = ", ".join(config.enabled_mechanisms()) or "none"
+    n = config.world.communities
+    return f"{n} communit{'y' if n == 1 else 'ies'}, {config.world.residents:,} residents; mechanisms: {on}"
+
+
+def file_kind(path: Path) -> str:
+    """'experiment' or 'calibration' if the TOML file has that table, else 'scenario' (also for a broken file)."""
+    try:
+        data, _ = read_toml(path)
+    except ExperimentError:  # unreadable, not UTF-8, not TOML: load_scenario says which
+        return "scenario"
+    return next((kind for kind in ("experiment", "calibration") if isinstance(data.get(kind), dict)), "scenario")
 
 
 @main.command()
@@ -400,7 +427,18 @@ def params() -> None:
     from sim.registry import parameters
 
     for p in parameters():
-        click.echo(f"{p.path} = {p.default!r}  [{p.unit}; {p.range_text}]  ({p.source})")
+        click.echo(f"{p.path} = {toml_value(p.default)}  [{p.unit}; {p.range_text}]  ({p.source})")
+
+
+def toml_value(value) -> str:
+    """A default as a scenario file writes it, so a line of `govsim params` can be pasted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)
 
 
 @main.command()

@@ -233,6 +233,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
         data["name"] = path.stem  # a file that does not name itself is named after its file
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
+        for replaced in [k for k in origin if k.startswith(dotted + ".")]:  # `--set world=3` replaces the whole table
+            del origin[replaced]
         origin[dotted] = Path(overrides_from)
     return validate(data, file=path.resolve(), origin=origin)
 

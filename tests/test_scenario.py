@@ -144,6 +144,7 @@ def test_cli_run_keeps_the_default_folder_inside_the_results_root(tmp_path, monk
         (["--seed", "-1"], "-1 is not in the range"),
         (["--out", "{tmp}/afile/sub"], "not a folder this user can write to"),
         (["--set", "mechanisms.burden_reduction.enabled=yes"], "--set: key 'mechanisms.burden_reduction.enabled'"),
+        (["--set", "world=3"], "error: --set: key 'world'"),  # a whole table replaced: the option, not the file, is at fault
     ],
 )
 def test_cli_run_refuses_bad_options_before_running(tmp_path, args, fragment):
@@ -154,7 +155,7 @@ def test_cli_run_refuses_bad_options_before_running(tmp_path, args, fragment):
     assert "Traceback" not in result.output and "govsim: baseline" not in result.output  # nothing ran
 
 
-def test_files_that_are_not_scenarios_say_what_they_are(tmp_path):
+def test_validate_checks_scenario_experiment_and_calibration_files(tmp_path):
     latin = tmp_path / "latin.toml"
     latin.write_bytes(b'name = "caf\xe9"\n')
     typed = write(tmp_path, "typed.toml", '[mechanisms.burden_reduction]\nenabled = "yes"\n[gridworkers]\nadmin_share = "0.2"\nper_zone = 2\n')
@@ -164,4 +165,28 @@ def test_files_that_are_not_scenarios_say_what_they_are(tmp_path):
     assert "key 'mechanisms.burden_reduction.enabled': Input should be a valid boolean" in result.output
     assert "key 'gridworkers.admin_share': Input should be a valid number" in result.output
     assert "per_zone" not in result.output  # a whole number is a valid float
-    assert "not a scenario but an experiment file" in result.output and "ok: " in result.output
+    assert f"ok: {ROOT / 'experiments' / 'seed_systems.toml'} (experiment: 150 runs of 365 days)" in result.output
+    assert f"ok: {SCENARIOS / 'baseline.toml'} (1 community" in result.output
+    broken = write(tmp_path, "exp.toml", '[experiment]\nscenarios = ["x.toml"]\nreplications = "many"\nbase_seed = 1\ndays = 5\n')
+    calibration = ROOT / "calibrations" / "licheng_response.toml"
+    result = CliRunner().invoke(main, ["validate", str(broken), str(calibration)])
+    assert result.exit_code == 2 and f"{broken}: key 'experiment.replications': must be a whole number" in result.output
+    assert f"ok: {calibration} (calibration of 2 parameters)" in result.output
+
+
+def test_govsim_params_lines_paste_into_a_scenario_file():
+    import tomllib
+
+    from sim.registry import parameters
+
+    result = CliRunner().invoke(main, ["params"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    registry = parameters()
+    assert len(lines) == len(registry)
+    for line, p in zip(lines, registry):
+        assignment = line.split("  [", 1)[0]  # 'world.residents = 6000'
+        path, value = assignment.split(" = ", 1)
+        assert path == p.path
+        parsed = tomllib.loads(f"x = {value}")["x"]
+        assert parsed == (list(p.default) if isinstance(p.default, tuple) else p.default), line

@@ -139,7 +139,7 @@ def parse(data: dict[str, Any], path: Path) -> CalibrationFile:
             else:
                 value = error.get("input")
                 shown = "" if isinstance(value, dict) else f" (got {value!r})"
-                other.append((key, f"{path}: key '{key}': {error['msg']}{shown}"))
+                other.append((key, f"{path}: key '{key}': {error['msg'].removeprefix('Value error, ')}{shown}"))
         # A misspelt key is also a missing one: say it once, as the misspelling.
         errors = unknown + [(key, text) for key, text in other if key not in meant]
         raise CalibrationError("\n".join(text for _, text in errors), path, errors[0][0]) from None

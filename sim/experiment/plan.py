@@ -183,6 +183,11 @@ def build_plan(path: str | Path) -> Plan:
     scenarios = _load_scenarios(spec, path, overrides)
     baseline = _baseline(spec, path, scenarios)
     sweep, points = _sweep(spec, path)
+    for dotted_path in points[0] if points else ():
+        if dotted_path in overrides:
+            key = f'sweep.parameters."{dotted_path}"'
+            raise ExperimentError(f"{path}: key '{key}': '{dotted_path}' is also fixed under [overrides] (= {overrides[dotted_path]!r}); "
+                                  "the sweep would replace it in every run: remove one of the two", path, key)
     warnings = _sweep_warnings(points, scenarios, path)
     configs = _resolve(path, scenarios, points)
     metrics = _check_metrics(exp.metrics, path)
