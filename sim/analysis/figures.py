@@ -8,6 +8,7 @@ decision-maker who sees a bare bar reads it as certain.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,18 @@ class Painter:
 # ---------------------------------------------------------------------- helpers
 
 
+def wrapped(label: str) -> str:
+    """A long arm label on two lines, so it does not squeeze the panels (a swept setting, a reference)."""
+    # width in Latin letters: a Chinese character takes about two
+    if sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label) <= 32:
+        return label
+    for sep in ("（对照", " (vs ", "（", " ("):
+        cut = label.find(sep, 1)
+        if 0 < cut:
+            return label[:cut] + "\n" + label[cut:].lstrip()
+    return label
+
+
 def axis_title(metric: str, lang: str, difference: bool = False) -> str:
     label = capital(T.metric_label(metric, lang))
     kind = T.metric_kind(metric)
@@ -121,7 +134,7 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
             note = _signed(metric, r[value], painter.lang, r["low"], r["high"]) if difference else T.value_text(metric, r[value], painter.lang)
             right = r["high"] if math.isfinite(r["high"]) else r[value]
             ax.annotate(note, (right * f, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8.5, color="#333333")
-    ax.set_yticks(ys, [painter.labels[a] for a in present] if show_labels else [""] * len(present))
+    ax.set_yticks(ys, [wrapped(painter.labels[a]) for a in present] if show_labels else [""] * len(present))
     ax.set_ylim(-0.7, len(present) - 0.3)
     shown = rows.loc[present, [value, "low", "high"]].to_numpy(dtype=float) * f
     shown = shown[np.isfinite(shown)]

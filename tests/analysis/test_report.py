@@ -174,3 +174,13 @@ def test_the_chinese_report_shows_the_chinese_description(comparison_store):
     assert "哪一项更有帮助？" in zh and "Which helps more?" not in zh
     en = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
     assert "Which helps more?" in en and "哪一项更有帮助？" not in en
+
+
+def test_long_arm_labels_go_on_two_lines_at_the_setting_or_reference():
+    from sim.analysis.figures import wrapped
+
+    assert wrapped("Points incentives") == "Points incentives"
+    assert wrapped("平战转化（对照：疫情与汛情冲击）") == "平战转化（对照：疫情与汛情冲击）"  # 16 characters fit
+    assert wrapped("Burden reduction (admin_share=0.3)") == "Burden reduction\n(admin_share=0.3)"
+    assert wrapped("Emergency conversion (admin_share=0.3) (vs epidemic and flood only (admin_share=0.3))") == \
+        "Emergency conversion (admin_share=0.3)\n(vs epidemic and flood only (admin_share=0.3))"
