@@ -210,7 +210,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     view = make_view(results, lang)
     w = {k: T.word(k, lang) for k in T.WORDS}
     nominal = int(results.manifest.get("replications") or results.done.groupby(["scenario", "point"]).size().max() or 0)
-    baseline_label = view.labels.get(view.base_of(view.arms[0]).id, results.baseline) if view.arms else T.scenario_label(results.baseline, lang)
+    baseline_label = view.labels.get(view.base_of(view.arms[0]).id, results.baseline) if view.arms else T.capital(T.scenario_label(results.baseline, lang))
     runs_text = runs_summary(results, lang)
     footer = T.word("footer", lang).format(baseline=baseline_label, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
     painter = figures.Painter(lang, footer, folder or results.folder / "figures" / lang, view.labels, view.baseline_ids)
@@ -431,8 +431,10 @@ def estimate_text(metric: str, r, lang: str) -> str:
     if T.metric_kind(metric) == "yuan":
         return f"{T.yuan(r['mean'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
     f = T.scale(metric)
-    d = T.digits_for(metric, r["mean"] * f, r["low"] * f, r["high"] * f)
-    return f"{T.number(r['mean'] * f, d)}{T.unit(metric, lang)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
+    floor, ceiling = figures.possible_range(metric)  # a t interval of few runs can reach past 100%
+    low, high = max(r["low"], floor) * f, min(r["high"], ceiling) * f
+    d = T.digits_for(metric, r["mean"] * f, low, high)
+    return f"{T.number(r['mean'] * f, d)}{T.unit(metric, lang)} [{T.number(low, d)}, {T.number(high, d)}]"
 
 
 def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
@@ -575,18 +577,18 @@ def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict
 
 def method_notes(results: Results, view: View, lang: str) -> list[str]:
     sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
-    hashes = sep.join(f"{view.labels.get(a.id, a.id)}{colon}{results.arm_config_hash(a)}" for a in view.arms) or "–"
+    hashes = sep.join(f"{view.labels.get(a.id, a.id)}{colon}{results.arm_config_hash(a)}" for a in view.arms)
     file = results.manifest.get("file", "EXPERIMENT.toml")
     if lang == "zh":
         return [
             "每个方案用不同随机种子重复运行多次；均值的95%置信区间按 t 分布计算（n 为成功完成的重复次数）。",
             "同一重复编号在各方案中使用同一随机种子（共同随机数），因此与基线的差值按重复配对计算，区间更窄、更可靠。",
-            f"配置哈希 {results.config_hash} 概括了本实验全部方案的完整配置、扫描点、天数和模型版本；各方案的配置哈希：{hashes}。",
+            f"配置哈希 {results.config_hash} 概括了本实验全部方案的完整配置、扫描点、天数和模型版本" + (f"；各方案的配置哈希：{hashes}。" if hashes else "。"),
             f"复现：govsim run {file}（结果存于 {results.folder}）。",
         ]
     return [
         "Each scenario is run several times with different seeds; 95% confidence intervals of means are t intervals (n = replications that finished).",
         "Replication r uses the same seed in every scenario (common random numbers), so differences from the baseline are paired by replication, which gives narrower, more reliable intervals.",
-        f"Config hash {results.config_hash} covers every scenario's full configuration, the sweep points, the days and the model version; per scenario: {hashes}.",
+        f"Config hash {results.config_hash} covers every scenario's full configuration, the sweep points, the days and the model version" + (f"; per scenario: {hashes}." if hashes else "."),
         f"To reproduce: govsim run {file} (results in {results.folder}).",
     ]

@@ -164,6 +164,10 @@ def test_small_mean_counts_keep_a_decimal_and_rate_intervals_stay_possible():
     assert T.value_text("mean_open_problems", 2.25, "en") != T.value_text("mean_open_problems", 1.7, "en")  # not both '2'
     assert T.value_text("problems_resolved", 620.4, "en") == "620"
     assert possible_range("resolution_rate") == (0.0, 1.0) and possible_range("mean_open_problems")[0] == 0.0
+    from sim.analysis.report import estimate_text
+
+    assert estimate_text("resolution_rate", {"mean": 0.884, "low": 0.744, "high": 1.024}, "en") == "88.4% [74.4, 100.0]"  # a t interval of 2 runs
+    assert estimate_text("satisfaction", {"mean": 0.632, "low": 0.255, "high": 1.01}, "en") == "63.2 [25.5, 100.0]"
 
 
 def test_the_chinese_report_shows_the_chinese_description(comparison_store):

@@ -123,7 +123,8 @@ def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
     assert result.exit_code == 0, result.output
     html = (tmp_path / "r" / "m" / "report.html").read_text(encoding="utf-8")
     assert '<figure id="morris_baseline">' in html and "data:image/png;base64," in html
-    assert "per scenario: ." not in html  # no empty list of hashes
+    assert "per scenario:" not in html and "model version." in html  # no empty list of hashes
+    assert "<b>Baseline</b>" in html
     assert "<h2>What the measures mean</h2>" in html and "Share of adult residents who took part" in html  # the measures analysed, defined
     assert not (tmp_path / "r" / "m" / "spatial.npz").exists()  # no maps computed for a report that shows none
     # the report keeps the charts the docs point to, and a second report (either language) keeps them too
