@@ -276,7 +276,8 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
             kind = "cell" if view.design is not None else "mechanism" if arm.id in view.mechanism else "situation" if arm.scenario in results.situations else "scenario"
             sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang, against=view.against.get(arm.id)))
         fig = figures.effects(relabelled(painter, view), effects, view.order, EFFECT_METRICS, title("effects", lang))
-        sections.append({"title": T.word("effects", lang), "figures": [figure(fig, "effects", title("effects", lang), caption("effects", lang))],
+        cap = caption("effects", lang) + (caption("effects_swept", lang) if len(results.points) > 1 and view.design is None else "")
+        sections.append({"title": T.word("effects", lang), "figures": [figure(fig, "effects", title("effects", lang), cap)],
                          "tables": [effects_html(effects, view, lang)]})
 
     # Cost-effectiveness
@@ -525,6 +526,8 @@ CAPTIONS = {
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean."),
     "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
                 "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
+    "effects_swept": ("扫描设计中，每个方案与同一扫描取值下的基线相比；基线在其他取值下的一行，与第一个取值下的基线相比。",
+                      " With a sweep, each scenario is compared with the baseline at the same swept setting; the baseline's own rows at other settings, with the baseline at the first."),
     "not_run": ("{label}：尚无完成的运行，未作比较。", "{label}: no finished runs yet, not compared."),
     "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，年化（预防问题的方案因此同样计入收益）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
                     "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, per year (so preventing problems counts as a gain too). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),

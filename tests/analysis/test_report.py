@@ -188,3 +188,13 @@ def test_long_arm_labels_go_on_two_lines_at_the_setting_or_reference():
     assert wrapped("Burden reduction (admin_share=0.3)") == "Burden reduction\n(admin_share=0.3)"
     assert wrapped("Emergency conversion (admin_share=0.3) (vs epidemic and flood only (admin_share=0.3))") == \
         "Emergency conversion (admin_share=0.3)\n(vs epidemic and flood only (admin_share=0.3))"
+
+
+def test_a_swept_comparison_says_what_each_arm_is_compared_with(tmp_path):
+    points = [{"gridworkers.admin_share": 0.3}, {"gridworkers.admin_share": 0.6}]
+    rows = [{**run_row(s, r, point=p, participation_rate=0.25 + 0.01 * r + 0.02 * p + 0.03 * (s != "baseline")), **points[p]}
+            for s in ("baseline", "points_incentive") for p in range(2) for r in range(3)]
+    sweep = {"method": "grid", "parameters": {"gridworkers.admin_share": [0.3, 0.6]}}
+    folder = write_store(tmp_path / "swept", pd.DataFrame(rows), manifest_for("swept", ["baseline", "points_incentive"], 3, points=points, sweep=sweep))
+    html = write_report(folder, lang="en").read_text(encoding="utf-8")
+    assert "each scenario is compared with the baseline at the same swept setting" in html
