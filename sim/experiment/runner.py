@@ -24,7 +24,7 @@ from . import manifest, precision
 from .executors import Executor, Simulate
 from .plan import Plan
 from .progress import Progress, duration
-from .store import DONE, FAILED, PENDING, ResultStore, StoreError, now, write_json
+from .store import DONE, FAILED, PENDING, ResultStore, StoreError, done_keys, now, write_json
 from .worker import simulate
 
 DEFAULT_METRICS = ("participation_rate", "resolution_rate", "satisfaction", "total_cost")
@@ -154,7 +154,11 @@ def _run_round(
     except (OSError, sqlite3.Error) as exc:  # a full disk, a folder made read-only, a file where a folder should be
         why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         lost = f"; the {len(store.buffer)} runs finished since the last commit were not stored" if store.buffer else ""
-        raise StoreError(f"cannot write results to {folder}/ ({why}){lost}. Stored runs are kept: fix the cause and run the same command again") from None
+        try:
+            kept = "Stored runs are kept" if done_keys(folder) else "Nothing was stored"
+        except OSError:
+            kept = "Nothing was stored"
+        raise StoreError(f"cannot write results to {folder}/ ({why}){lost}. {kept}: fix the cause and run the same command again") from None
     finally:
         store.close()
 

@@ -87,7 +87,8 @@ def test_an_edit_that_drops_stored_runs_is_refused_and_the_dry_run_says_so(write
     assert govsim_run(write_experiment(scenarios=("baseline",), replications=2, days=3), out).exit_code == 0
     fewer = write_experiment(scenarios=("baseline",), replications=1, days=3)
     dry = govsim_run(fewer, out, "--dry-run")
-    assert dry.exit_code == 0 and "1 runs that are not in this plan: the run will be refused" in dry.output
+    assert dry.exit_code == 2 and "1 runs that are not in this plan: the run will be refused" in dry.output
+    assert "estimate      about" in dry.output  # the plan is still shown whole
     result = govsim_run(fewer, out)
     assert result.exit_code == 2 and "not in this plan" in result.output
     more = write_experiment(scenarios=("baseline",), replications=3, days=3)  # grows: no warning, runs the new one

@@ -84,12 +84,20 @@ def test_a_full_disk_is_a_clear_error_and_the_committed_runs_stay(write_experime
         return real(target, table)
 
     monkeypatch.setattr(store_module, "write_parquet", fills_up)
-    with pytest.raises(StoreError, match=r"No space left on device.*not stored.*run the same command again"):
+    with pytest.raises(StoreError, match=r"No space left on device.*not stored. Stored runs are kept.*run the same command again"):
         run_plan(build_plan(path), tmp_path / "r", make_executor("serial"), run=spread, commit_every=0, live=False)
     assert len(done_keys(tmp_path / "r" / "tiny")) == 2
     monkeypatch.setattr(store_module, "write_parquet", real)
     session = run_plan(build_plan(path), tmp_path / "r", make_executor("serial"), run=spread, live=False)
     assert session.already == 2 and session.left == 0
+
+
+def test_a_file_where_the_results_folder_goes_says_nothing_was_stored(write_experiment, tmp_path):
+    path = write_experiment(experiment_text(days=1, base_seed=BASE_SEED))
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "tiny").write_text("not a folder")
+    with pytest.raises(StoreError, match=r"cannot write results to .*tiny/.*Nothing was stored: fix the cause"):
+        run_plan(build_plan(path), tmp_path / "r", make_executor("serial"), run=spread, live=False)
 
 
 def test_a_worker_running_other_code_refuses_the_run():
