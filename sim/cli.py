@@ -382,11 +382,13 @@ def write_run(out: Path, model, summary: dict, meta: dict) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
     """Check scenario, experiment and calibration files; exit status 2 if any is invalid."""
+    from sim.calibration.spec import CalibrationError
+
     bad = 0
     for path in files:
         try:
             click.echo(f"ok: {path} ({checked(path)})")
-        except (ScenarioError, ValueError) as exc:  # ExperimentError and CalibrationError are ValueErrors
+        except (ScenarioError, ExperimentError, CalibrationError) as exc:
             click.echo(f"error: {exc}", err=True)
             bad += 1
     if bad:

@@ -88,7 +88,7 @@ class Mechanism:
         """The first day (0: the first simulated) on which the mechanism does what it is for.
 
         A run that ends before it measures nothing of the mechanism, so planners
-        are warned (``sim.governance.unseen_within``). None: never, with these
+        are warned (``Scenario.unseen_within``). None: never, with these
         settings. Mechanisms that act on a schedule (a yearly contest, a
         quarterly round) override this; the rest act from the first day.
         """
