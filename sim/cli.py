@@ -85,7 +85,7 @@ def given(name: str) -> bool:
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Scenario: random seed of the run (0 or more).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Scenario: change one parameter, e.g. --set gridworkers.admin_share=0.2 (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scenario: output folder [results/<scenario>-seed<seed>]. Experiment: results root [results]; results go to <root>/<experiment name>/.")
-@click.option("--dry-run", is_flag=True, help="Experiment: check the file, print the plan and an estimated time; run nothing (exit status 2 if the run would be refused).")
+@click.option("--dry-run", is_flag=True, help="Experiment: check the file, print the plan and an estimated time; run nothing (exit status 2 if stored runs not in the plan would make the run refuse).")
 @click.option("--executor", type=click.Choice(EXECUTORS), default="processes", show_default=True, help="Experiment: where runs are computed.")
 @click.option("--workers", type=click.IntRange(1, 100_000), default=None, help="Experiment: worker processes [one per core].")
 @click.option("--scheduler", metavar="ADDRESS", default=None, help="Experiment: join a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")

@@ -86,7 +86,7 @@ def unseen_text(item: Mapping[str, Any], days: int) -> str:
     if item["day"] is None:
         return f"mechanism '{item['name']}' never acts with this scenario's settings (only its standing cost counts)"
     return (f"mechanism '{item['name']}' first acts on day {item['day']}, after the run's {days} days: "
-            f"it will show no effect, and its cost a year will be understated (run at least {item['day'] + 1} days)")
+            f"its effect is not measured and its cost a year is not representative (run at least {item['day'] + 1} days)")
 
 
 # ---------------------------------------------------------------------- loading

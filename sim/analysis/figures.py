@@ -111,6 +111,8 @@ def axis_title(metric: str, lang: str, difference: bool = False) -> str:
 def possible_range(metric: str) -> tuple[float, float]:
     """Where a value of ``metric`` can lie: an interval drawn past it would show impossible values."""
     kind = T.metric_kind(metric)
+    if metric == "gridworker_turnover":  # quits a year per post: above 1 where posts turn over more than once
+        return 0.0, math.inf
     if kind in ("rate", "score", "index"):
         return 0.0, 1.0
     return (0.0, math.inf) if kind == "count" else (-math.inf, math.inf)

@@ -19,9 +19,11 @@ ACTIVE_WINDOW = 30
 PARTICIPATION_WINDOW = 90
 """Last days of a run over which summary participation is averaged (``sim.model.metrics``)."""
 
-_ACTS_ZH = "上报问题或提出需求（包括线上、经党员或小哥上报）、参加社区活动或议事协商、志愿服务队值班"
-_ACTS_EN = ("reported a problem or posted a need (online, through a party member or a rider too), joined an activity, "
-            "a meeting or a deliberation, or served a volunteer team's duty")
+# Every act the model records (``Residents.mark_active`` in the core and the mechanisms).
+_ACTS_ZH = ("上报问题或提出需求（含线上上报）、接单办理居民需求、参加社区活动或议事协商、党员入户走访、"
+            "志愿服务队值班、应急演练或应急值守")
+_ACTS_EN = ("reported a problem or posted a need (online too), took up a posted need, joined an activity, a meeting or a "
+            "deliberation, visited neighbours as a party member, or served a volunteer team's duty, an emergency drill or squad duty")
 
 DEFINITIONS: dict[str, tuple[str, str]] = {
     "participation_rate": (

@@ -267,7 +267,7 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
     if not effects.empty:
         for arm in view.arms:
             rows = effects[effects["arm"] == arm.id]
-            if results.replications_of(arm) == 0:  # not yet run (an interrupted batch): nothing to compare
+            if results.replications_of(arm) == 0 or results.replications_of(view.base_of(arm)) == 0:  # not run yet, or all failed
                 sentences.append(caption("not_run", lang, label=view.labels[arm.id]))
                 continue
             if rows.empty:
@@ -319,12 +319,14 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
 
 def unseen_notices(results: Results, lang: str) -> list[str]:
     """What the runs ended too soon to see (manifest 'unseen', from the plan): a mechanism
-    acting first after the last day reads as 'no change' and too cheap."""
+    acting first after the last day reads as 'no change' at a cost that misleads."""
     out = []
-    for scenario, items in (results.manifest.get("unseen") or {}).items():
-        where = T.scenario_label(scenario, lang)
-        for item in items:
-            out.append(T.unseen_sentence(where, item, results.days, lang))
+    for item in results.manifest.get("unseen") or []:
+        where = T.scenario_label(item["scenario"], lang)
+        if len(results.points) > 1:
+            where += (f"（{len(results.points)}个扫描取值中的{len(item['points'])}个）" if lang == "zh"
+                      else f" (at {len(item['points'])} of {len(results.points)} swept settings)")
+        out.append(T.unseen_sentence(where, item, results.days, lang))
     return out
 
 
@@ -528,7 +530,7 @@ CAPTIONS = {
                 "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
     "effects_swept": ("扫描设计中，每个方案与同一扫描取值下的基线相比；基线在其他取值下的一行，与第一个取值下的基线相比。",
                       " With a sweep, each scenario is compared with the baseline at the same swept setting; the baseline's own rows at other settings, with the baseline at the first."),
-    "not_run": ("{label}：尚无完成的运行，未作比较。", "{label}: no finished runs yet, not compared."),
+    "not_run": ("{label}：本方案或其对照方案没有完成的运行，未作比较。", "{label}: no finished runs of it or of what it is compared with; not compared."),
     "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，年化（预防问题的方案因此同样计入收益）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
                     "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, per year (so preventing problems counts as a gain too). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
     "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",

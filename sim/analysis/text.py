@@ -340,9 +340,9 @@ def unseen_sentence(where: str, item: dict, days: int, lang: str) -> str:
                 f"{where}: {name} never acts with this scenario's settings (only its standing cost counts).")
     if zh:
         return (f"{where}：{name}第{item['day']}天才首次起作用，晚于运行结束（共{days}天），"
-                f"因此显示不出效果，年成本也被低估；请至少运行{item['day'] + 1}天。")
-    return (f"{where}: {name} first acts on day {item['day']}, after the run's {days} days, so it shows no effect "
-            f"and its cost a year is understated; run at least {item['day'] + 1} days.")
+                f"因此测不到其效果，年成本也不具代表性；请至少运行{item['day'] + 1}天。")
+    return (f"{where}: {name} first acts on day {item['day']}, after the run's {days} days, so its effect is not measured "
+            f"and its cost a year is not representative; run at least {item['day'] + 1} days.")
 
 
 def capital(text: str) -> str:

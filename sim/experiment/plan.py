@@ -88,7 +88,7 @@ class Plan:
     metrics: list[str]
     warnings: list[str] = field(default_factory=list)
     count: int | None = None  # replications planned, if not the file's number (replications = "auto")
-    unseen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scenario -> what its runs end too soon to see
+    unseen: list[dict[str, Any]] = field(default_factory=list)  # what runs end too soon to see (see unseen_in)
     model: str = field(default_factory=model_version)  # the code the runs are planned with; workers must run the same
 
     @property
@@ -200,9 +200,21 @@ def build_plan(path: str | Path) -> Plan:
                 raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment reports {metric!r}: mechanism '{metric.split('.')[0]}' is off in all of them", path, key)
         count = exp.precision.min
     runs = planned_runs(scenarios, points, configs, exp.base_seed, exp.days, count or exp.replications)
-    unseen = {entry.name: items for entry in scenarios if (items := entry.config.unseen_within(exp.days))}
-    warnings += [f"{name}: {unseen_text(item, exp.days)}" for name, items in unseen.items() for item in items]
+    unseen = unseen_in(configs, exp.days)
+    for item in unseen:
+        where = item["scenario"] if len(points) == 1 else f"{item['scenario']} (at {len(item['points'])} of {len(points)} sweep points)"
+        warnings.append(f"{where}: {unseen_text(item, exp.days)}")
     return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count, unseen=unseen)
+
+
+def unseen_in(configs: dict[tuple[str, int], dict[str, Any]], days: int) -> list[dict[str, Any]]:
+    """``Scenario.unseen_within`` of every run configuration (a sweep may move a schedule or
+    switch a mechanism on), one entry per scenario and finding with the sweep points it holds at."""
+    found: dict[tuple, list[int]] = {}
+    for (scenario, point), config in configs.items():
+        for item in Scenario.model_validate(config).unseen_within(days):
+            found.setdefault((scenario, item["kind"], item["name"], item["day"]), []).append(point)
+    return [{"scenario": s, "kind": kind, "name": name, "day": day, "points": points} for (s, kind, name, day), points in found.items()]
 
 
 def planned_runs(scenarios: list[ScenarioEntry], points: list, configs: dict, base_seed: int, days: int, replications: int) -> list[PlannedRun]:

@@ -156,8 +156,8 @@ def _run_round(
         lost = f"; the {len(store.buffer)} runs finished since the last commit were not stored" if store.buffer else ""
         try:
             kept = "Stored runs are kept" if done_keys(folder) else "Nothing was stored"
-        except OSError:
-            kept = "Nothing was stored"
+        except (OSError, sqlite3.Error):  # cannot tell
+            kept = "Any runs stored before are kept"
         raise StoreError(f"cannot write results to {folder}/ ({why}){lost}. {kept}: fix the cause and run the same command again") from None
     finally:
         store.close()

@@ -31,6 +31,11 @@ class BurdenReduction(Mechanism):
     Params = BurdenReductionParams
     phases = (Phase.ARISE,)
 
+    @classmethod
+    def first_action_day(cls, params, core) -> int:
+        """The day the admission list takes effect."""
+        return params.start_day
+
     def setup(self, model) -> None:
         self.daily_cost = self.params.cost_per_community * model.n_communities / 365
 

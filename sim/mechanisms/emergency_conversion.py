@@ -68,8 +68,11 @@ class EmergencyConversion(Mechanism):
 
     @classmethod
     def first_action_day(cls, params, core) -> int | None:
-        """The first drill or emergency response, whichever comes first (None: no drill, no shock)."""
-        days = [shock.day + params.response_days for shock in core.shocks]
+        """The first drill or emergency response, whichever comes first (None: neither).
+
+        Squads answer a shock only while it lasts, from ``response_days`` after it begins.
+        """
+        days = [shock.day + params.response_days for shock in core.shocks if params.response_days < shock.duration_days]
         if params.drill_interval_days:
             days.append(params.drill_interval_days)
         return min(days, default=None)

@@ -67,6 +67,11 @@ class ReviewCycle(Mechanism):
     phases = (Phase.ROUTE, Phase.PERIODIC)
     route_priority = 70  # reviews act on what is already routed
 
+    @classmethod
+    def first_action_day(cls, params, core) -> int:
+        """The first monthly consultation (the end of the fourth week): weekly summaries before it only flag zones."""
+        return 4 * WEEK - 1
+
     def setup(self, model) -> None:
         self.model = model
         self.home = model.gridworkers.zone.copy()

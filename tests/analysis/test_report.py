@@ -138,8 +138,21 @@ def test_an_interrupted_batch_says_what_has_not_run(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning: 3 runs of this batch have not run yet" in result.output
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert "Whistle and report: no finished runs yet, not compared." in html
+    assert "Whistle and report: no finished runs of it or of what it is compared with; not compared." in html
     assert "Whistle and report shows no clear change" not in html and "With whistle and report" not in html
+
+
+def test_an_arm_whose_reference_has_not_run_is_not_compared(tmp_path):
+    # emergency_conversion is compared with shocks (the same shocks without the squads), listed last and not run yet
+    shocks = [{"day": 90, "kind": "epidemic"}]
+    rows = [run_row("baseline", r) for r in range(3)] + [run_row("emergency_conversion", r) for r in range(3)]
+    rows += [run_row("shocks", r, status="pending") for r in range(3)]
+    manifest = manifest_for("ref", ["baseline", "emergency_conversion", "shocks"], 3)
+    manifest["configs"]["emergency_conversion"].update(shocks=shocks, mechanisms={"emergency_conversion": {"enabled": True}})
+    manifest["configs"]["shocks"].update(shocks=shocks, mechanisms={"emergency_conversion": {"enabled": False}})
+    html = write_report(write_store(tmp_path / "ref", pd.DataFrame(rows), manifest), lang="en").read_text(encoding="utf-8")
+    assert "no finished runs of it or of what it is compared with; not compared." in html
+    assert "With emergency conversion" not in html
 
 
 def test_a_clear_gain_that_comes_with_a_saving_is_not_called_no_clear_gain():

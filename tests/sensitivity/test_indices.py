@@ -132,7 +132,9 @@ def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
     assert (charts / "morris_baseline.png").is_file()
     from sim.analysis import write_report
 
+    (charts / "kept.txt").write_text("drawn by govsim sensitivity")  # carried over, not redrawn
     write_report(tmp_path / "r" / "m", lang="en")
+    assert (charts / "kept.txt").is_file()
     write_report(tmp_path / "r" / "m", lang="zh")
     assert (charts / "morris_baseline.png").is_file()
     assert (tmp_path / "r" / "m" / "figures" / "zh" / "sensitivity" / "morris_baseline.png").is_file()
