@@ -17,7 +17,7 @@ import click
 
 from sim.experiment.executors import EXECUTORS
 from sim.experiment.spec import ExperimentError, is_experiment_file, read_toml
-from sim.scenario import ScenarioError, load_scenario, unseen_text
+from sim.scenario import OTHER_FILES, ScenarioError, load_scenario, unseen_text
 
 RESULTS_ROOT = Path("results")
 RUN_FILES = frozenset({"series.parquet", "summary.json"})
@@ -422,7 +422,7 @@ def file_kind(path: Path) -> str:
         data, _ = read_toml(path)
     except ExperimentError:  # unreadable, not UTF-8, not TOML: load_scenario says which
         return "scenario"
-    return next((kind for kind in ("experiment", "calibration") if isinstance(data.get(kind), dict)), "scenario")
+    return next((kind for kind in OTHER_FILES if isinstance(data.get(kind), dict)), "scenario")
 
 
 @main.command()

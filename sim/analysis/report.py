@@ -26,6 +26,7 @@ from . import compare, factorial, figures, findings, glossary
 from . import text as T
 from .fonts import chinese_family, rc_for
 from .results import Arm, Results, ResultsError, load
+from .sensitivity import SUBFOLDER as SENSITIVITY, plot as plot_sensitivity
 
 KEY_METRICS = ["participation_rate", "resolution_rate"]
 OTHER_METRICS = [
@@ -38,8 +39,6 @@ EFFECT_METRICS = ["participation_rate", "resolution_rate", "satisfaction"]
 SERIES_METRICS = ["participation_rate", "resolution_rate", "problems_open", "mean_belonging"]
 MAX_SERIES_ARMS = 6  # more lines than this cannot be told apart
 SAMPLED = ("lhs", "sobol", "morris")
-SENSITIVITY = "sensitivity"
-"""Subfolder of ``figures/<lang>/`` with the sensitivity charts (see ``sensitivity.figure_folder``)."""
 
 
 @dataclass
@@ -561,12 +560,11 @@ def caption(key: str, lang: str, **values) -> str:
 
 def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict]:
     """The sensitivity charts of a Morris or Sobol' batch in ``folder``, drawn there if missing."""
-    from .sensitivity import plot
-
     pngs = sorted(folder.glob("*.png"))
     stored = results.folder / "sensitivity.parquet"
-    if not pngs and stored.exists():  # analysed in the other language: draw this one's charts
-        pngs = sorted(plot(pd.read_parquet(stored), folder, lang, results.manifest.get("experiment", results.folder.name)))
+    table = pd.read_parquet(stored) if stored.exists() else None
+    if not pngs and table is not None:  # analysed in the other language: draw this one's charts
+        pngs = sorted(plot_sensitivity(table, folder, lang, results.manifest.get("experiment", results.folder.name)))
     name = "敏感性分析" if lang == "zh" else "Sensitivity analysis"
     notes = {
         "morris": ("每个参数在其整个取值范围内变动时各指标的平均绝对变化（μ*）及其离散程度（σ）。" if lang == "zh"
@@ -575,8 +573,8 @@ def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict
                   else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
     }
     sections = [{"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs]}]
-    if stored.exists():
-        sections.append(glossary_section(results, list(dict.fromkeys(pd.read_parquet(stored, columns=["metric"])["metric"])), lang))
+    if table is not None:
+        sections.append(glossary_section(results, list(dict.fromkeys(table["metric"])), lang))
     return sections
 
 

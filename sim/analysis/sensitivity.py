@@ -261,9 +261,13 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
     return out, figures, notes
 
 
+SUBFOLDER = "sensitivity"
+"""The charts' folder inside ``figures/<lang>/``, which the report keeps when it redraws its own."""
+
+
 def figure_folder(folder: Path, lang: str) -> Path:
     """Where the charts of ``lang`` go: beside the report's own figures of that language."""
-    return Path(folder) / "figures" / lang / "sensitivity"
+    return Path(folder) / "figures" / lang / SUBFOLDER
 
 
 # ---------------------------------------------------------------- figures

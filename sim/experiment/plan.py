@@ -189,7 +189,8 @@ def build_plan(path: str | Path) -> Plan:
             raise ExperimentError(f"{path}: key '{key}': '{dotted_path}' is also fixed under [overrides] (= {overrides[dotted_path]!r}); "
                                   "the sweep would replace it in every run: remove one of the two", path, key)
     warnings = _sweep_warnings(points, scenarios, path)
-    configs = _resolve(path, scenarios, points)
+    resolved = _resolve(path, scenarios, points)
+    configs = {key: config.model_dump(mode="json") for key, config in resolved.items()}
     metrics = _check_metrics(exp.metrics, path)
     count = None
     if exp.precision is not None:
@@ -200,19 +201,19 @@ def build_plan(path: str | Path) -> Plan:
                 raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment reports {metric!r}: mechanism '{metric.split('.')[0]}' is off in all of them", path, key)
         count = exp.precision.min
     runs = planned_runs(scenarios, points, configs, exp.base_seed, exp.days, count or exp.replications)
-    unseen = unseen_in(configs, exp.days)
+    unseen = unseen_in(resolved, exp.days)
     for item in unseen:
         where = item["scenario"] if len(points) == 1 else f"{item['scenario']} (at {len(item['points'])} of {len(points)} sweep points)"
         warnings.append(f"{where}: {unseen_text(item, exp.days)}")
     return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count, unseen=unseen)
 
 
-def unseen_in(configs: dict[tuple[str, int], dict[str, Any]], days: int) -> list[dict[str, Any]]:
+def unseen_in(configs: dict[tuple[str, int], Scenario], days: int) -> list[dict[str, Any]]:
     """``Scenario.unseen_within`` of every run configuration (a sweep may move a schedule or
     switch a mechanism on), one entry per scenario and finding with the sweep points it holds at."""
     found: dict[tuple, list[int]] = {}
     for (scenario, point), config in configs.items():
-        for item in Scenario.model_validate(config).unseen_within(days):
+        for item in config.unseen_within(days):
             found.setdefault((scenario, item["kind"], item["name"], item["day"]), []).append(point)
     return [{"scenario": s, "kind": kind, "name": name, "day": day, "points": points} for (s, kind, name, day), points in found.items()]
 
@@ -466,8 +467,8 @@ def _sweep_warnings(points: list[dict[str, Any]], scenarios: list[ScenarioEntry]
     return out
 
 
-def _resolve(path: Path, scenarios: list[ScenarioEntry], points: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Every (scenario, point) as a validated, fully resolved configuration."""
+def _resolve(path: Path, scenarios: list[ScenarioEntry], points: list[dict[str, Any]]) -> dict[tuple[str, int], Scenario]:
+    """Every (scenario, point) as a validated, fully resolved scenario."""
     configs = {}
     for entry in scenarios:
         for index, point in enumerate(points):
@@ -475,7 +476,7 @@ def _resolve(path: Path, scenarios: list[ScenarioEntry], points: list[dict[str, 
                 config = with_overrides(entry.config, point) if point else entry.config
             except ScenarioError as exc:
                 raise _scenario_problem(exc, path, entry.written, point, "sweep.parameters") from None
-            configs[(entry.name, index)] = config.model_dump(mode="json")
+            configs[(entry.name, index)] = config
     return configs
 
 
