@@ -305,6 +305,8 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
                f"parameters    " + ", ".join(f"{d.path} [{d.low:g}, {d.high:g}]" for d in calibration.dimensions) + "\n"
                "targets       " + ", ".join(f"{m} = {t.value:g}" for m, t in calibration.targets.items()) + "\n"
                f"trials        {s.trials} x {s.replications} runs of {s.days} days\nresults       {folder}/", err=True)
+    for warning in calibration.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if dry_run:
         import importlib.util
 
@@ -409,6 +411,8 @@ def checked(path: Path) -> str:
         from sim.calibration.spec import load_calibration
 
         calibration = load_calibration(path)
+        for warning in calibration.warnings:
+            click.echo(f"warning: {path}: {warning}", err=True)
         return f"calibration of {len(calibration.dimensions)} parameters"
     config = load_scenario(path)
     on = ", ".join(config.enabled_mechanisms()) or "none"

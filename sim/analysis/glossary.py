@@ -3,13 +3,14 @@
 A decision-maker reads a chart's label, not the code. Each measure the report
 shows gets one sentence: what was counted, among which people or problems,
 over which days. The patience times and the rating's half-life are read from
-the baseline's resolved configuration, so the sentence names the values the
-runs used. Definitions follow ``sim.model.metrics`` and docs/ODD.md,
+the runs' resolved configurations and sweep points, so the sentence names the
+values the runs used. Definitions follow ``sim.model.metrics`` and docs/ODD.md,
 'Observation'.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from . import text as T
@@ -90,28 +91,42 @@ UNITS: dict[str, tuple[str, str]] = {
 }
 
 
-def settings(config: dict[str, Any] | None) -> dict[str, str]:
-    """The values definitions quote, from a resolved scenario config (model defaults where absent)."""
-    problems = (config or {}).get("problems", {})
+QUOTED = {"half_life": ("rating_half_life_days", 7.0), "patience_small": ("patience_small_days", 45.0), "patience_big": ("patience_big_days", 180.0)}
+"""The settings definitions quote: their name in the texts, their key under ``[problems]`` and the
+model's default (the analysis reads results, not the model; a test checks the defaults)."""
 
-    def days(key: str, default: float) -> str:
-        value = float(problems.get(key, default))
-        return f"{value:g}"
 
-    return {
-        "half_life": days("rating_half_life_days", 7.0),
-        "patience_small": days("patience_small_days", 45.0),
-        "patience_big": days("patience_big_days", 180.0),
-    }
+def settings(configs: Iterable[dict[str, Any]] = (), points: Iterable[dict[str, Any]] = ({},)) -> dict[str, str]:
+    """The values definitions quote, over every resolved scenario config and sweep point of the runs.
+
+    One value where every run used the same, else the range ("7–14"): a
+    comparison that changes the patience must not be described by one
+    scenario's. Model defaults where no config gives one.
+    """
+    configs, points = list(configs) or [{}], list(points) or [{}]
+    out = {}
+    for name, (key, default) in QUOTED.items():
+        values = {
+            float(point.get(f"problems.{key}", config.get("problems", {}).get(key, default)))
+            for config in configs
+            for point in points
+        }
+        low, high = min(values), max(values)
+        out[name] = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+    return out
 
 
 INTRO = ("比率以百分比表示，方案之间比率的差值以百分点计；满意度的差值以分计。",
          "Rates are shown in per cent and differences between rates in percentage points; differences in satisfaction in points.")
 
 
-def table(metrics: list[str], config: dict[str, Any] | None, lang: str) -> dict:
-    """The report's table of definitions for those of ``metrics`` defined, related measures together."""
-    values = settings(config)
+def table(metrics: list[str], lang: str, configs: Iterable[dict[str, Any]] = (), points: Iterable[dict[str, Any]] = ({},)) -> dict:
+    """The report's table of definitions for those of ``metrics`` defined, related measures together.
+
+    ``configs`` and ``points``: the runs' resolved scenario configs and sweep
+    points, for the settings the definitions quote (see :func:`settings`).
+    """
+    values = settings(configs, points)
     rows = []
     wanted = set(metrics)
     for metric, (zh, en) in DEFINITIONS.items():

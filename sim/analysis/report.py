@@ -330,10 +330,10 @@ def unseen_notices(results: Results, lang: str) -> list[str]:
 
 
 def glossary_section(results: Results, metrics: list[str], lang: str) -> dict:
-    """指标说明: what each measure shown counts, with the patience and half-life the baseline used."""
-    config = results.manifest.get("configs", {}).get(results.baseline)
+    """指标说明: what each measure shown counts, with the patience and half-life the runs used."""
+    configs = [results.manifest.get("configs", {}).get(s, {}) for s in results.scenarios]
     intro = glossary.INTRO[0] if lang == "zh" else glossary.INTRO[1]
-    return {"title": T.word("glossary", lang), "intro": intro, "tables": [glossary.table(metrics, config, lang)]}
+    return {"title": T.word("glossary", lang), "intro": intro, "tables": [glossary.table(metrics, lang, configs, results.points)]}
 
 
 def relabelled(painter: figures.Painter, view: View) -> figures.Painter:

@@ -27,7 +27,7 @@ zero target).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class Calibration:
     overrides: dict[str, Any]
     dimensions: list[Dimension]
     targets: dict[str, Target]
+    warnings: list[str] = field(default_factory=list)  # what trials end too soon to see (short_run_warnings)
 
     @property
     def settings(self) -> CalibrationTable:
@@ -181,15 +182,30 @@ def load_calibration(path: str | Path) -> Calibration:
                 )
         try:
             base = load_scenario(scenario_file, overrides)
-            for corner in ("low", "high"):
-                with_overrides(base, {d.path: d.value(getattr(d, corner)) for d in dims})
+            corners = [with_overrides(base, {d.path: d.value(getattr(d, corner)) for d in dims}) for corner in ("low", "high")]
         except ScenarioError as exc:
             raise CalibrationError(f"{path}: scenario {settings.scenario!r} with these overrides and parameter bounds: {exc}", path, exc.key) from None
         _check_mechanisms_on(dims, base, path)
         _check_targets(list(spec.targets), base, path)
     except ExperimentError as exc:  # the checks shared with experiment files
         raise CalibrationError(_as_calibration(str(exc)), exc.file or path, _as_calibration(exc.key) if exc.key else None) from None
-    return Calibration(path, text, spec, name, scenario_file, overrides, dims, dict(spec.targets))
+    return Calibration(path, text, spec, name, scenario_file, overrides, dims, dict(spec.targets), short_run_warnings(corners, settings.days))
+
+
+def short_run_warnings(corners: list, days: int) -> list[str]:
+    """What trials of ``days`` days would not see (``Scenario.unseen_within``) at either corner of
+    the bounds: the fit cannot see a mechanism that has not acted yet, nor a shock to come."""
+    out = []
+    for item in {tuple(i.items()): i for config in corners for i in config.unseen_within(days)}.values():
+        if item["kind"] == "shock":
+            what = f"the {item['name']} on day {item['day']} begins after the trials' {days} days"
+        elif item["day"] is None:
+            what = f"mechanism '{item['name']}' never acts with these settings"
+        else:
+            what = f"mechanism '{item['name']}' first acts on day {item['day']}, after the trials' {days} days"
+        later = f" (calibration.days = {item['day'] + 1} or more if it matters for the targets)" if item["day"] is not None else ""
+        out.append(f"{what}: the fit does not see it{later}")
+    return out
 
 
 def _as_calibration(text: str) -> str:

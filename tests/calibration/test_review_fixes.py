@@ -235,6 +235,20 @@ def test_a_switch_is_not_a_free_parameter(tmp_path):
     assert "only numbers can be calibrated" in output and "grid method" not in output
 
 
+def test_trials_too_short_to_see_a_mechanism_are_warned(tmp_path):
+    """A fit through a mechanism that has not acted yet is no fit: say so before any trial runs."""
+    on = '"mechanisms.micro_venture.enabled" = true\n"mechanisms.micro_venture.contest_day" = 1'
+    assert load_calibration(write(tmp_path, text(overrides=on))).warnings == []  # the contest on day 1 is seen in 2 days
+    # Free, the contest day may fall after the trials at the upper bound.
+    path = write(tmp_path, text(overrides=on.splitlines()[0], parameters='"mechanisms.micro_venture.contest_day" = { low = 0, high = 30 }'))
+    [warning] = load_calibration(path).warnings
+    assert "mechanism 'micro_venture' first acts on day 30, after the trials' 2 days" in warning and "calibration.days = 31" in warning
+    for command in (["validate", str(path)], ["calibrate", str(path), "--dry-run", "--out", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0 and "warning:" in result.output and "micro_venture" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
 # ------------------------------------------------------------------ reading the fit
 def test_fit_warnings_name_a_missed_target_and_a_value_at_a_bound(tmp_path):
     from sim.calibration.study import fit_warnings
