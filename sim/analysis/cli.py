@@ -19,9 +19,11 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
     """Write figures (PNG and SVG) and one self-contained report.html for RESULTS.
 
     RESULTS is an experiment's results folder, e.g. results/mechanism_comparison.
-    The spatial picture needs `govsim snapshot RESULTS` first.
+    The maps need `govsim snapshot RESULTS` first (`govsim run` makes them).
     """
     from sim.analysis import ResultsError, load, write_report
+    from sim.analysis.report import SAMPLED
+    from sim.analysis.results import SPATIAL
 
     try:
         path = write_report(results_dir, lang=lang, out=out)
@@ -35,7 +37,10 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
         click.echo("interrupted; the previous report and figures are unchanged", err=True)
         sys.exit(130)
     click.echo(f"wrote {path} (figures in {results_dir / 'figures' / lang}/)")
-    pending = len(load(results_dir).pending)
+    results = load(results_dir)
+    if not (results.folder / SPATIAL).exists() and (results.sweep or {}).get("method") not in SAMPLED:
+        click.echo(f"note: the report has no maps; `govsim snapshot {results_dir}`, then the report again, adds them", err=True)
+    pending = len(results.pending)
     if pending:
         click.echo(f"warning: {pending} runs of this batch have not run yet; the report covers the finished ones. "
                    "Run the batch's command again to finish it.", err=True)

@@ -8,6 +8,7 @@ decision-maker who sees a bare bar reads it as certain.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from .text import capital
 from .stats import bands
 
 BASELINE_COLOR = "#6b6b6b"
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39"]
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#f0027f"]
 MARKERS, LINES = ["o", "D", "^"], ["-", "--", ":"]  # the first round of colours, the second, the third
 UP, DOWN, UNCLEAR = "#2a8a3e", "#c0392b", "#8a8a8a"
 WIDTH = 10.0  # inches; at 150 dpi a figure fills a laptop-width report column
@@ -97,12 +98,14 @@ def axis_title(metric: str, lang: str, difference: bool = False) -> str:
     if kind == "yuan":
         return f"{label}（万元）" if lang == "zh" else f"{label} (thousand yuan)"
     if kind == "rate":
-        u = ("百分点" if lang == "zh" else "points") if difference else "%"
+        u = ("百分点" if lang == "zh" else "percentage points") if difference else "%"
         return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
     if kind == "score" and difference:  # a change of a 0–100 score is in points, not on the 0–100 scale
         return f"{capital(T.sentence_label(metric, lang))}（分）" if lang == "zh" else f"{capital(T.sentence_label(metric, lang))} (points)"
     if kind == "days" and lang == "zh":
         return f"{label}（天）"
+    if kind == "count" and metric.startswith(("problems_", "mean_open_problems", "queue_length")) and lang == "zh":
+        return f"{label}（件）"
     if kind == "index":  # efficacy, belonging, burnout, capacity: scores from 0 to 1
         return f"{label}（0–1）" if lang == "zh" else f"{label} (0–1)"
     return label
@@ -134,8 +137,15 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
         ax.plot(r[value] * f, y, "o", color=c, ms=7, zorder=3)
         if annotate:
             note = _signed(metric, r[value], painter.lang, r["low"], r["high"]) if difference else T.value_text(metric, r[value], painter.lang)
-            right = r["high"] if math.isfinite(r["high"]) else r[value]
-            ax.annotate(note, (right * f, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8.5, color="#333333")
+            if T.metric_kind(metric) == "yuan" and painter.lang == "en" and not difference:  # in the axis's unit: '1,604k yuan', not '1.60M yuan'
+                note = f"{T.number(r[value] * f, 0)}k yuan"
+            # A change below zero is labelled on its left, so that its label does not cross the zero line;
+            # the white backing keeps a reference line that still passes from striking a label through.
+            left = difference and r[value] < 0
+            end = r["low"] if left else r["high"]
+            end = end if math.isfinite(end) else r[value]
+            ax.annotate(note, (end * f, y), xytext=(-7 if left else 7, 0), textcoords="offset points", va="center", ha="right" if left else "left",
+                        fontsize=8.5, color="#333333", bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
     ax.set_yticks(ys, [wrapped(painter.labels[a]) for a in present] if show_labels else [""] * len(present))
     ax.set_ylim(-0.7, len(present) - 0.3)
     shown = rows.loc[present, [value, "low", "high"]].to_numpy(dtype=float) * f
@@ -218,6 +228,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
                         fmt=painter.marker(arm), color=painter.color(arm, order), ms=7, capsize=3, lw=1.4, zorder=3)
         frontier = efficient_frontier(list(x), list(y), list(y_low))
         ax.plot([0.0, *x[frontier]], [0.0, *y[frontier]], color="#222222", lw=1.2, zorder=2, label=T.word("frontier", lang))
+        _name_points(ax, painter, order, x, y, set(frontier))
         ax.plot(0, 0, "s", color=BASELINE_COLOR, ms=7, zorder=3)
         ax.axhline(0, color="#999999", lw=0.8)
         ax.axvline(0, color="#999999", lw=0.8)
@@ -235,6 +246,24 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9.5)
     centre_title_over(fig, axes.flat)
     return painter.save(fig, name)
+
+
+def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.ndarray, frontier: set[int]) -> None:
+    """Name the options a reader looks for by name (those on the frontier, and those far from the
+    baseline's corner), so that two of a kind in the legend are not told apart by shade alone."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        return
+    span_x, span_y = (max(float(np.abs(v[finite]).max()), 1e-9) for v in (x, y))
+    for i, arm in enumerate(order):
+        if not finite[i]:
+            continue
+        if i in frontier or abs(x[i]) > 0.3 * span_x or abs(y[i]) > 0.3 * span_y:
+            name = re.split(r"（对照| \(vs ", painter.labels[arm])[0]  # the legend names the reference
+            right = x[i] > 0.7 * span_x  # towards the panel's right edge: the name goes on the left
+            note = ax.annotate(name, (x[i], y[i]), xytext=(-6 if right else 6, 3), textcoords="offset points", ha="right" if right else "left",
+                               fontsize=7.5, color="#333333", zorder=4, bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7})
+            note.set_in_layout(False)  # a long name must not shrink the panels
 
 
 def centre_title_over(fig, axes) -> None:

@@ -26,7 +26,7 @@ def shown(metric: str, row) -> T.Effect:
 def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series | None, lang: str, against: str | None = None) -> str:
     """'With points incentives, participation rises by ...; it costs ...'.
 
-    ``kind`` says how the arm is named: "mechanism" (实施积分制后), "cell" of a
+    ``kind`` says how the arm is named: "mechanism" (引入“积分制”后), "cell" of a
     factorial (仅开启红网格时), "scenario" (在鲤城方案下) or "situation", a
     reference another arm is judged in (遭遇疫情与汛情冲击时; not a plan, so not
     方案). ``against``: the label of the arm's reference where that is not the
@@ -37,7 +37,7 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and shown(m, by_metric[m]).clear]
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
-        lead = {"mechanism": f"实施{label}后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，"}.get(kind, f"在{label}方案下，")
+        lead = {"mechanism": f"引入“{label}”后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，"}.get(kind, f"在{label}方案下，")
         if against:
             lead = lead[:-1] + f"（与“{against}”相比），"
         sentence = lead + "，".join(main)
@@ -51,6 +51,47 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     if other:
         sentence += "; also " + ", ".join(other)
     return sentence + (f"; {costs}" if costs else "") + "."
+
+
+TOP = 3
+"""Options named per headline measure in the lead sentences."""
+
+
+def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> list[str]:
+    """The few sentences a reader needs first: which options clearly raise each headline measure
+    most, and which clearly make something worse (the intervals follow in each option's sentence). ``effects``: the rows of the options to rank
+    (compare.effect_table); ``labels``: arm id -> its label, naming its reference where it has one."""
+    out = []
+    for metric in HEADLINE:
+        rows = effects[(effects["metric"] == metric) & (effects["low"] > 0)].sort_values("effect", ascending=False)
+        label = T.sentence_label(metric, lang)
+        if rows.empty:
+            out.append(f"没有方案使{label}明确提高。" if lang == "zh" else f"No option clearly raises {label}.")
+            continue
+        named = [f"{labels[r.arm]}（{_signed(metric, r, lang)}）" if lang == "zh" else f"{labels[r.arm]} ({_signed(metric, r, lang)})"
+                 for r in rows.head(TOP).itertuples()]
+        more = len(rows) - len(named)
+        if lang == "zh":
+            out.append(f"{label}提高最多的是：{'、'.join(named)}" + (f"；另有{more}个方案也明确提高。" if more else "。"))
+        else:
+            out.append(f"{T.capital(label)} rises most with: {', '.join(named)}" + (f"; {more} more raise it clearly." if more else "."))
+    worse = []
+    for arm in dict.fromkeys(effects["arm"]):
+        rows = effects[effects["arm"] == arm].set_index("metric")
+        said = [T.effect_phrase(m, shown(m, rows.loc[m]), lang, with_ci=False) for m in HEADLINE + SECONDARY
+                if m in rows.index and T.change_class(m, rows.loc[m, "low"], rows.loc[m, "high"]) == "worse"]
+        if said:
+            worse.append(f"{labels[arm]}（{'，'.join(said)}）" if lang == "zh" else f"{labels[arm]} ({', '.join(said)})")
+    if worse:
+        out.append(f"需要注意的副作用：{'；'.join(worse)}。" if lang == "zh" else f"Side effects to weigh: {'; '.join(worse)}.")
+    return out
+
+
+def _signed(metric: str, row, lang: str) -> str:
+    """'+6.0个百分点', '+1.2 percentage points': a clear change as the lead sentences name it."""
+    e = shown(metric, {"effect": row.effect, "low": row.low, "high": row.high})
+    d = T.digits_for(metric, e.value, e.low, e.high)
+    return f"{'+' if e.value >= 0 else ''}{T.number(e.value, d)}{T.unit(metric, lang, difference=True)}"
 
 
 def cost_clause(c: pd.Series, lang: str) -> str:

@@ -216,6 +216,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     notices += unseen_notices(results, lang)
     sections = []
     findings_list: list[str] = []
+    leads: list[str] = []
     if not view.arms:
         notices.append("本实验为抽样设计：各参数的影响见敏感性分析（govsim sensitivity，结果在 sensitivity.parquet 和 figures/<语言>/sensitivity/）。" if lang == "zh" else
                        "This experiment is a sampled design: what each parameter does is in its sensitivity analysis "
@@ -224,7 +225,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     elif results.done.empty:
         notices.append("没有成功完成的运行。" if lang == "zh" else "No run finished successfully.")
     else:
-        sections, findings_list = main_sections(results, view, painter, lang)
+        sections, findings_list, leads = main_sections(results, view, painter, lang)
     return {
         "lang": lang,
         "title": T.word("report_title", lang),
@@ -241,29 +242,37 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
         "notices": notices,
         "failures": failures_box(results, view, lang),
         "findings": findings_list,
+        "leads": leads,
+        "caveat": caveat(results, view, lang) if view.arms and not results.done.empty else "",
         "sections": sections,
         "method": method_notes(results, view, lang),
     }
 
 
-def main_sections(results: Results, view: View, painter: figures.Painter, lang: str) -> tuple[list[dict], list[str]]:
-    sections, sentences = [], []
+def main_sections(results: Results, view: View, painter: figures.Painter, lang: str) -> tuple[list[dict], list[str], list[str]]:
+    """The report's sections, its sentence per arm, and the lead sentences that rank the options."""
+    sections, sentences, leads = [], [], []
     summary = compare.summary_table(results, view.arms, KEY_METRICS + OTHER_METRICS + AGE_METRICS)
     effects = compare.effect_table(results, view.arms, sorted(set(KEY_METRICS + EFFECT_METRICS + list(findings.SECONDARY)) | {"total_cost", "participation_rate_youth"}), view.base_of)
     costs = compare.cost_effectiveness(results, view.arms, view.base_of)
     if not costs.empty and results.situations:  # a situation (epidemic and flood) is not an option to buy
         costs = costs[~costs["arm"].isin({a.id for a in view.arms if a.scenario in results.situations})]
 
-    # Comparison
+    # Comparison; an arm judged against a reference other than the baseline (emergency conversion,
+    # in the epidemic and flood) is named with it, or its level reads as the mechanism's doing.
+    levels = relabelled(painter, view)
     figs = [
-        figure(figures.comparison(painter, summary, view.order, KEY_METRICS, title("key", lang), "comparison"), "comparison", title("key", lang), caption("comparison", lang)),
-        figure(figures.comparison(painter, summary, view.order, OTHER_METRICS, title("all", lang), "comparison_all", ncols=3), "comparison_all", title("all", lang), caption("comparison", lang)),
+        figure(figures.comparison(levels, summary, view.order, KEY_METRICS, title("key", lang), "comparison"), "comparison", title("key", lang), caption("comparison", lang)),
+        figure(figures.comparison(levels, summary, view.order, OTHER_METRICS, title("all", lang), "comparison_all", ncols=3), "comparison_all", title("all", lang), caption("comparison", lang)),
     ]
     intro = caption("cells", lang, shown=len(view.arms), total=len(results.points)) if view.design is not None else ""
     sections.append({"title": T.word("comparison", lang), "intro": intro, "figures": figs, "tables": [summary_html(summary, view, lang)]})
 
     # Effects and findings
     if not effects.empty:
+        options = {a.id for a in view.arms if a.id not in view.baseline_ids and a.scenario not in results.situations
+                   and results.replications_of(a) > 0 and results.replications_of(view.base_of(a)) > 0}
+        leads = findings.lead_sentences(effects[effects["arm"].isin(options)], {a: view.effect_label(a, lang) for a in options}, lang)
         for arm in view.arms:
             rows = effects[effects["arm"] == arm.id]
             if results.replications_of(arm) == 0 or results.replications_of(view.base_of(arm)) == 0:  # not run yet, or all failed
@@ -303,17 +312,34 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
         ids = {(a.scenario, a.point): a.id for a in shown}
         frame = series.assign(arm=[ids.get(k) for k in zip(series["scenario"], series["point"])]).dropna(subset=["arm"])
         fig = figures.time_series(painter, frame, [a.id for a in shown], SERIES_METRICS, title("series", lang))
-        cap = caption("series", lang) + (caption("series_subset", lang, n=len(shown) - 1) if len(shown) < len(view.arms) else "")
+        patience = glossary.settings([results.manifest.get("configs", {}).get(n, {}) for n in results.scenarios], results.points)["patience_big"]
+        cap = caption("series", lang, patience_big=patience) + (caption("series_subset", lang, n=len(shown) - 1) if len(shown) < len(view.arms) else "")
         sections.append({"title": T.word("time_series", lang), "figures": [figure(fig, "time_series", title("series", lang), cap)]})
     if set(AGE_METRICS) & set(summary["metric"]):
         # One scale for the three groups, so the gap between old and young shows (seed 003 §2.4).
-        fig = figures.comparison(painter, summary, view.order, AGE_METRICS, title("age", lang), "age_groups", ncols=3, sharex=True)
+        fig = figures.comparison(levels, summary, view.order, AGE_METRICS, title("age", lang), "age_groups", ncols=3, sharex=True)
         sections.append({"title": T.word("age_groups", lang), "figures": [figure(fig, "age_groups", title("age", lang), caption("comparison", lang))]})
 
-    sections.append(spatial_section(results, view, painter, lang))
+    maps = spatial_section(results, view, painter, lang)
+    if maps is not None:
+        sections.append(maps)
     shown_metrics = [m for m in KEY_METRICS + OTHER_METRICS + AGE_METRICS if m in set(summary["metric"])]
     sections.append(glossary_section(results, shown_metrics + (SERIES_METRICS if not series.empty else []), lang))
-    return sections, sentences
+    return sections, sentences, leads
+
+
+def caveat(results: Results, view: View, lang: str) -> str:
+    """What the numbers are, for a reader who might take them for a forecast."""
+    done = results.done
+    residents = done.loc[done["scenario"] == results.baseline, "residents"] if "residents" in done else pd.Series(dtype=float)
+    people = f"{int(residents.median()):,}" if len(residents) else "?"
+    n = int(done.groupby(["scenario", "point"]).size().median())
+    if lang == "zh":
+        return (f"这些数字来自模拟，不是预测：模拟一个约{people}名成年居民的社区运行{results.days}天，每个方案重复{n}次；"
+                "多数参数依据资料或假设设定（见模型文档 docs/ODD.md 与 govsim params）。请用它比较方案之间的差别和代价，而不是预计某个真实社区的数值。")
+    return (f"These numbers come from a simulation, not a forecast: a community of about {people} adults over {results.days} days, "
+            f"{n} runs per option; most parameters are set from the source documents or assumed (see docs/ODD.md and govsim params). "
+            "Use them to compare options and what they cost, not to predict a real community's figures.")
 
 
 def unseen_notices(results: Results, lang: str) -> list[str]:
@@ -353,12 +379,13 @@ def series_arms(view: View, effects: pd.DataFrame) -> list[Arm]:
     return base[:1] + others[: MAX_SERIES_ARMS - 1]
 
 
-def spatial_section(results: Results, view: View, painter: figures.Painter, lang: str) -> dict:
+def spatial_section(results: Results, view: View, painter: figures.Painter, lang: str) -> dict | None:
+    """The maps, or None without a snapshot (``govsim report`` says how to make one: the
+    reader of the report is not the one who runs commands)."""
     snapshots = results.spatial
-    section = {"title": T.word("spatial", lang)}
     if not snapshots:
-        section["intro"] = caption("spatial_missing", lang, folder=results.folder)
-        return section
+        return None
+    section = {"title": T.word("spatial", lang)}
     for snap in snapshots:
         arm_id = next((a.id for a in results.arms if a.scenario == snap["scenario"] and a.point == snap["point"]), snap["scenario"])
         label = view.labels.get(arm_id) or T.scenario_label(snap["scenario"], lang)
@@ -408,7 +435,14 @@ def failures_box(results: Results, view: View, lang: str) -> dict | None:
     return {"headline": headline, "header": header, "rows": rows, "more": more}
 
 
+NBSP, WORD_JOINER = "\u00a0", "\u2060"
+
+
 def cell(text: str, cls: str = "") -> dict:
+    """A table cell; an estimate with its interval ('+2.9 万元 [2.2–3.5 万元]') may break only before the interval."""
+    value, bracket, interval = text.partition(" [")
+    if bracket:  # no break inside either part: not at a space, nor after the dash of '2.2–3.5'
+        text = f"{value.replace(' ', NBSP)} [{interval.replace(' ', NBSP).replace('–', WORD_JOINER + '–' + WORD_JOINER)}"
     return {"text": text, "cls": cls}
 
 
@@ -420,7 +454,7 @@ def summary_html(summary: pd.DataFrame, view: View, lang: str) -> dict:
         s = summary[summary["arm"] == arm.id].set_index("metric")
         if s.empty:
             continue
-        row = [cell(view.labels[arm.id]), cell(str(int(s["n"].max())))]
+        row = [cell(view.effect_label(arm.id, lang)), cell(str(int(s["n"].max())))]
         for m in metrics:
             row.append(cell(estimate_text(m, s.loc[m], lang) if m in s.index else "–"))
         rows.append(row)
@@ -431,7 +465,7 @@ def estimate_text(metric: str, r, lang: str) -> str:
     if not math.isfinite(r["low"]):
         return T.value_text(metric, r["mean"], lang)
     if T.metric_kind(metric) == "yuan":
-        return f"{T.yuan(r['mean'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
+        return T.yuan_estimate(r["mean"], r["low"], r["high"], lang)
     f = T.scale(metric)
     floor, ceiling = figures.possible_range(metric)  # a t interval of few runs can reach past 100%
     low, high = max(r["low"], floor) * f, min(r["high"], ceiling) * f
@@ -453,11 +487,13 @@ def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
             r = e.loc[m]
             f = T.scale(m)
             d = T.digits_for(m, r["effect"] * f, r["low"] * f, r["high"] * f)
-            if T.metric_kind(m) == "yuan":
-                text = f"{'+' if r['effect'] >= 0 else ''}{T.yuan(r['effect'], lang)} [{T.yuan_range(r['low'], r['high'], lang)}]"
+            if r["effect"] == r["low"] == r["high"] == 0:  # every replication paired with an identical one
+                text = "0（完全相同）" if lang == "zh" else "0 (identical)"
+            elif T.metric_kind(m) == "yuan":
+                text = T.yuan_estimate(r["effect"], r["low"], r["high"], lang, signed=True)
             else:
                 text = f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
-            row.append(cell(text, "clear-up" if r["low"] > 0 else "clear-down" if r["high"] < 0 else ""))
+            row.append(cell(text, T.change_class(m, r["low"], r["high"])))
         rows.append(row)
     return {"title": T.word("effect_ci", lang), "header": header, "rows": rows}
 
@@ -469,7 +505,7 @@ def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
     for r in costs.itertuples():
         rows.append([
             cell(view.effect_label(r.arm, lang)),
-            cell(f"{T.yuan(r.cost, lang)} [{T.yuan_range(r.cost_low, r.cost_high, lang)}]"),
+            cell(T.yuan_estimate(r.cost, r.cost_low, r.cost_high, lang)),
             cell(f"{T.number(r.participants, 0)} [{T.number(r.participants_low, 0)}, {T.number(r.participants_high, 0)}]"),
             cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low, r.cost, lang)),
             cell(f"{T.number(r.avoided, 0)} [{T.number(r.avoided_low, 0)}, {T.number(r.avoided_high, 0)}]"),
@@ -503,7 +539,7 @@ def contributions_html(table: pd.DataFrame, labels: dict[str, str], lang: str) -
             f = T.scale(m)
             d = T.digits_for(m, r["effect"] * f, r["low"] * f, r["high"] * f)
             row.append(cell(f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]",
-                            "clear-up" if r["low"] > 0 else "clear-down" if r["high"] < 0 else ""))
+                            T.change_class(m, r["low"], r["high"])))
         rows.append(row)
     return {"title": T.word("main_effect", lang) + " / " + T.word("synergy", lang), "header": header, "rows": rows}
 
@@ -523,27 +559,30 @@ TITLES = {
 CAPTIONS = {
     "cells": ("图表只列出全部关闭、单独开启某一机制和全部开启的组合（共 {total} 种组合中的 {shown} 种）；“各机制的贡献”一节使用全部组合。",
               "The charts show all switched off, each mechanism alone and all switched on ({shown} of the {total} combinations); the section on contributions uses every combination."),
-    "comparison": ("圆点为全部重复运行的均值，横线为95%置信区间（t分布），虚线为基线均值。",
-                   "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean."),
+    "comparison": ("圆点为全部重复运行的均值，横线为95%置信区间（t分布），虚线为基线均值。区间重叠不代表没有差别：各方案与基线的差别按重复配对比较，更为精确，见“相对基线的变化”一节。",
+                   "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean. Overlapping intervals do not mean no difference: "
+                   "the change against the baseline, paired by replication and so more precise, is in the section on changes."),
     "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
                 "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
     "effects_swept": ("扫描设计中，每个方案与同一扫描取值下的基线相比；基线在其他取值下的一行，与第一个取值下的基线相比。",
                       " With a sweep, each scenario is compared with the baseline at the same swept setting; the baseline's own rows at other settings, with the baseline at the first."),
     "not_run": ("{label}：本方案或其对照方案没有完成的运行，未作比较。", "{label}: no finished runs of it or of what it is compared with; not compared."),
-    "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，年化（预防问题的方案因此同样计入收益）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
-                    "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, per year (so preventing problems counts as a gain too). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
+    "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，即搁置与积压问题之和的减少，年化（预防问题的方案因此同样计入收益；积压可能增加而搁置减少更多）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
+                    "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, that is in abandoned plus still open problems, per year (so preventing problems counts as a gain too; open problems may rise where fewer are abandoned). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
     "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
               "Error bars: 95% intervals. Black line: the efficient frontier (of options whose gain is clearly above zero); options below it are beaten by one that is cheaper or gains more."),
     "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为开启每个机制的平均效果（对其他机制的所有开关组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
                             "A full factorial experiment over {n} on/off combinations, analysed by regression on ±1-coded factors with replications as blocks. Top: the average effect of switching each mechanism on, over all settings of the others; below the dotted line: pairwise synergy, what two add together beyond (positive) or short of (negative: overlap) the sum of each alone."),
     "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示区间不含零。", "Dots: estimated effect; lines: 95% intervals; green/red: the interval excludes zero."),
-    "series": ("实线为每日在全部重复运行上的均值，色带为95%置信区间。", "Lines: daily mean over replications; bands: 95% confidence interval."),
+    "series": ("实线为每日在全部重复运行上的均值，色带为95%置信区间。模拟从没有积压问题、没有人近期参与的状态开始：参与率在头30天的快速上升是"
+               "“近30天参与”的统计窗口逐渐填满；积压问题数要到大事的耐心期（{patience_big}天）满、开始有问题被搁置后才趋于平稳。这些是起步过程，并非问题越积越多。",
+               "Lines: daily mean over replications; bands: 95% confidence interval. A run starts with no open problems and nobody recently active: "
+               "participation's quick rise over the first 30 days is the 'active in the last 30 days' window filling, and open problems level off "
+               "only once big problems outlast residents' patience ({patience_big} days) and start being given up. This is the run warming up, not problems piling up."),
     "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
     "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
                 "Each cell is a building; grey is empty ground; black lines are grid-zone boundaries. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),
     "spatial_mismatch": ("注意：重新运行的结果与存储的结果不一致（模型版本或代码已改变）。", " Note: the re-run did not reproduce the stored result (the model or its code has changed)."),
-    "spatial_missing": ("结果中没有空间快照（spatial.npz）。运行 `govsim snapshot {folder}` 生成后再生成报告。",
-                        "The results hold no spatial snapshot (spatial.npz). Run `govsim snapshot {folder}` and then the report again."),
     "snapshot_title": ("{label}\n重复序号 {r} · 种子 {seed} · 第 {day} 天", "{label}\nreplication {r} · seed {seed} · day {day}"),
 }
 
@@ -587,11 +626,11 @@ def method_notes(results: Results, view: View, lang: str) -> list[str]:
             "每个方案用不同随机种子重复运行多次；均值的95%置信区间按 t 分布计算（n 为成功完成的重复次数）。",
             "同一重复编号在各方案中使用同一随机种子（共同随机数），因此与基线的差值按重复配对计算，区间更窄、更可靠。",
             f"配置哈希 {results.config_hash} 概括了本实验全部方案的完整配置、扫描点、天数和模型版本" + (f"；各方案的配置哈希：{hashes}。" if hashes else "。"),
-            f"复现：govsim run {file}（结果存于 {results.folder}）。",
+            f"复现：govsim run {file} --out {results.folder.parent}（结果存于 {results.folder}）。",
         ]
     return [
         "Each scenario is run several times with different seeds; 95% confidence intervals of means are t intervals (n = replications that finished).",
         "Replication r uses the same seed in every scenario (common random numbers), so differences from the baseline are paired by replication, which gives narrower, more reliable intervals.",
         f"Config hash {results.config_hash} covers every scenario's full configuration, the sweep points, the days and the model version" + (f"; per scenario: {hashes}." if hashes else "."),
-        f"To reproduce: govsim run {file} (results in {results.folder}).",
+        f"To reproduce: govsim run {file} --out {results.folder.parent} (results in {results.folder}).",
     ]

@@ -21,6 +21,8 @@ REPORT = """<!DOCTYPE html>
   .notice { background: #fff4e5; border-left: 4px solid #e67e22; padding: 10px 14px; margin: 14px 0; }
   .failure { background: #fdecea; border-left: 4px solid #c0392b; padding: 10px 14px; margin: 14px 0; }
   ul.findings li { margin-bottom: 0.6em; }
+  p.lead { font-weight: 600; margin: 0.4em 0; }
+  .caveat { color: #555; font-size: 0.92em; border-left: 4px solid #bbb; padding: 4px 12px; }
   figure { margin: 18px 0 26px; }
   figure img { width: 100%; height: auto; border: 1px solid #eee; }
   figcaption { color: #555; font-size: 0.9em; margin-top: 4px; }
@@ -28,8 +30,10 @@ REPORT = """<!DOCTYPE html>
   th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; }
   th:first-child, td:first-child { text-align: left; }
   th { background: #f6f6f6; }
-  td.clear-up { color: #2a8a3e; font-weight: 600; }
-  td.clear-down { color: #c0392b; font-weight: 600; }
+  td.better { color: #2a8a3e; font-weight: 600; }
+  td.worse { color: #c0392b; font-weight: 600; }
+  /* numbers keep their unit: a cell breaks only where it has a plain space, before its interval */
+  table:not(.glossary) td:not(:first-child) { word-break: keep-all; }
   table.glossary th, table.glossary td { text-align: left; vertical-align: top; }
   table.glossary td:nth-child(-n+2), table.glossary th:nth-child(-n+2) { white-space: nowrap; }
   code { background: #f3f3f3; padding: 1px 4px; border-radius: 3px; font-size: 0.92em; }
@@ -48,6 +52,7 @@ REPORT = """<!DOCTYPE html>
   <span>{{ w.generated }}{{ colon }}{{ generated }}</span>
 </div>
 {% if description %}<p>{{ description }}</p>{% endif %}
+{% if caveat %}<p class="caveat">{{ caveat }}</p>{% endif %}
 {% for note in notices %}<div class="notice">{{ note }}</div>{% endfor %}
 {% if failures %}
 <div class="failure">
@@ -62,6 +67,7 @@ REPORT = """<!DOCTYPE html>
 
 {% if findings %}
 <h2>{{ w.findings }}</h2>
+{% for s in leads %}<p class="lead">{{ s }}</p>{% endfor %}
 <ul class="findings">{% for s in findings %}<li>{{ s }}</li>{% endfor %}</ul>
 {% endif %}
 

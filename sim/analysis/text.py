@@ -23,7 +23,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "problems_arisen": ("发生问题数", "problems arisen", "count"),
     "problems_resolved": ("解决问题数", "problems resolved", "count"),
     "problems_abandoned": ("搁置问题数", "problems abandoned", "count"),
-    "problems_open": ("未解决问题数", "open problems", "count"),
+    "problems_open": ("积压问题数", "open problems", "count"),  # not 未解决: the cost table's 未解决 adds the abandoned
     "resolution_rate": ("问题解决率", "resolution rate", "rate"),
     "resolution_rate_small": ("小事解决率", "small-problem resolution", "rate"),
     "resolution_rate_big": ("大事解决率", "big-problem resolution", "rate"),
@@ -43,6 +43,25 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "gridworkers_on_duty": ("在岗网格员", "gridworkers on duty", "count"),
     "cost_to_date": ("累计成本", "cost to date", "yuan"),
 }
+
+# Which way is better, for colouring a clear change: +1 higher, −1 lower, absent neutral
+# (cost: what it buys is in the cost table; a count like problems resolved grows with those arising).
+BETTER: dict[str, int] = {
+    **{m: 1 for m in ("participation_rate", "participation_rate_youth", "participation_rate_working_age", "participation_rate_elderly",
+                      "party_member_active_rate", "resolution_rate", "resolution_rate_small", "resolution_rate_big",
+                      "resolved_within_1_day", "satisfaction", "mean_efficacy", "mean_belonging", "mean_capacity")},
+    **{m: -1 for m in ("problems_abandoned", "problems_open", "median_resolution_days", "mean_open_problems",
+                       "mean_days_in_system", "gridworker_turnover", "mean_burnout", "queue_length")},
+}
+
+
+def change_class(name: str, low: float, high: float) -> str:
+    """A table cell's class for a change of ``name`` with interval [low, high]: "better" or
+    "worse" where the interval excludes zero and the measure has a better direction, else ""."""
+    direction = BETTER.get(name, 0)
+    sign = 1 if low > 0 else -1 if high < 0 else 0
+    return {1: "better", -1: "worse"}.get(direction * sign, "")
+
 
 # Short names for charts; the registry's titles are sometimes a whole slogan.
 MECHANISMS: dict[str, tuple[str, str]] = {
@@ -106,23 +125,24 @@ WORDS: dict[str, tuple[str, str]] = {
     "key": ("运行标识", "run key"),
     "error": ("错误", "error"),
     "mean_ci": ("均值与95%置信区间", "mean and 95% confidence interval"),
-    "effect_ci": ("与基线之差及95%置信区间（按重复配对；各比率之差以百分点计，满意度之差以分计）",
-                  "difference from the baseline, 95% CI (paired by replication; rates in percentage points, satisfaction in points)"),
+    "effect_ci": ("与基线之差及95%置信区间（按重复配对；各比率之差以百分点计，满意度之差以分计；绿色为明确改善，红色为明确变差，成本不着色；“0（完全相同）”：每对运行的结果都一样）",
+                  "difference from the baseline, 95% CI (paired by replication; rates in percentage points, satisfaction in points; "
+                  "green: clearly better, red: clearly worse; cost is not coloured; 0 (identical): the same in every paired run)"),
     "day": ("天", "day"),
-    "pp": ("个百分点", " points"),
+    "pp": ("个百分点", " percentage points"),  # not 'points': a change of satisfaction is in points
     "no_clear": ("无明显变化", "no clear change"),
     "footer": ("基线：{baseline} · 每组 {n} 次重复，共 {runs} · 配置哈希 {config} · 实验 {experiment}",
                "baseline: {baseline} · {n} replications per scenario, {runs} · config hash {config} · experiment {experiment}"),
     "extra_cost": ("每年新增成本", "extra cost a year"),  # the unit goes with the figure (万元) or the cell
     "extra_participants": ("新增参与者（人）", "extra participants"),
-    "avoided_unresolved": ("每年减少的未解决问题（件）", "unresolved problems avoided a year"),  # arisen − resolved, against the baseline
+    "avoided_unresolved": ("每年减少的未解决问题（搁置与积压，件）", "unresolved problems avoided a year (abandoned or open)"),  # arisen − resolved, against the baseline
     "frontier": ("有效前沿", "efficient frontier"),
     "cost_per_participant": ("每增加一名参与者的年成本（元）", "cost a year per extra participant (yuan)"),
     "cost_per_avoided": ("每减少一件未解决问题的成本（元）", "cost per unresolved problem avoided (yuan)"),
     "main_effect": ("开启该机制的平均效果", "average effect of switching it on"),  # averaged over the others, not switched on alone
     "synergy": ("两两协同（超出各自效果之和）", "pairs: together beyond the sum of each alone"),
     "participation_map": ("各楼栋居民参与率", "participation by building"),
-    "open_map": ("各楼栋未解决问题数", "open problems by building"),
+    "open_map": ("各楼栋积压问题数", "open problems by building"),
     "all_off": ("全部关闭", "all switched off"),
     "all_on": ("全部开启", "all switched on"),
     "only": ("仅开启{name}", "only {name}"),
@@ -233,6 +253,15 @@ def yuan(value: float, lang: str) -> str:
     return f"{number(value / divisor, digits)} {name}" if lang == "zh" or divisor == 1 else f"{number(value / divisor, digits)}{name[0]} yuan"
 
 
+def yuan_estimate(value: float, low: float, high: float, lang: str, *, signed: bool = False) -> str:
+    """'+2.9 万元 [2.2–3.5 万元]'; an amount that does not vary between runs (a fixed budget
+    line) without its interval: '+2.2 万元', not '+2.2 万元 [2.2–2.2 万元]'."""
+    text = ("+" if signed and value >= 0 else "") + yuan(value, lang)
+    if not (math.isfinite(low) and math.isfinite(high)) or yuan(low, lang) == yuan(high, lang):
+        return text
+    return f"{text} [{yuan_range(low, high, lang)}]"
+
+
 def yuan_range(low: float, high: float, lang: str) -> str:
     """An interval of money in one unit: '1.6–5.8 万元', '16k–58k yuan'."""
     if not (math.isfinite(low) and math.isfinite(high)):
@@ -257,8 +286,10 @@ def digits_for(name: str, *shown: float) -> int:
     else:
         digits = {"rate": 1, "score": 1, "days": 1, "yuan": 0, "index": 3}.get(kind, 2)
     lead = abs(shown[0]) if shown and shown[0] is not None and math.isfinite(shown[0]) else 0.0  # the estimate itself
+    bounds = shown[1:3] if len(shown) >= 3 and all(v is not None and math.isfinite(v) for v in shown[1:3]) else None
+    unclear = bounds is not None and bounds[0] <= 0 <= bounds[1]  # '+0.0 [−0.2, 0.2]' says it all; '−0.003' is noise in three digits
     extra = 0
-    while kind != "yuan" and lead > 0 and round(lead, digits + extra) == 0 and extra < 2:  # not 'rises by 0.0 days'
+    while kind != "yuan" and not unclear and lead > 0 and round(lead, digits + extra) == 0 and extra < 2:  # not 'rises by 0.0 days'
         extra += 1
     if kind != "yuan" and len(shown) >= 3 and all(v is not None and math.isfinite(v) for v in shown[1:3]):
         if interval_hides(shown[1], shown[2], digits + extra):  # one or two more digits, if that shows it
@@ -303,22 +334,25 @@ class Effect:
         return math.isfinite(self.low) and (self.low > 0 or self.high < 0)
 
 
-def effect_phrase(name: str, effect: Effect, lang: str) -> str:
-    """'participation rises by 4.1 points (95% CI 3.2–5.0)' and its Chinese."""
+def effect_phrase(name: str, effect: Effect, lang: str, *, with_ci: bool = True) -> str:
+    """'participation rises by 4.1 percentage points (95% CI 3.2–5.0)' and its Chinese; without
+    the interval (``with_ci=False``) for a clear change named where the detail follows."""
     label = sentence_label(name, lang)
     d = digits_for(name, effect.value, effect.low, effect.high)
     size = number(abs(effect.value), d)
     ci = interval_text(effect.low, effect.high, lang, d)
     u = unit(name, lang, difference=True)
     signed = ("+" if effect.value >= 0 else "") + number(effect.value, d)
+    if effect.clear:  # after 'falls by 3.6', the interval of the fall: '0.4–6.9', not '−6.9 to −0.4'
+        ci = interval_text(min(abs(effect.low), abs(effect.high)), max(abs(effect.low), abs(effect.high)), lang, d)
     if lang == "zh":
         if not effect.clear:
             return f"{label}{word('no_clear', 'zh')}（{signed}{u}，95%置信区间 {ci}）"
-        return f"{label}{change_verb(name, effect.value > 0)}{size}{u}（95%置信区间 {ci}）"
+        return f"{label}{change_verb(name, effect.value > 0)}{size}{u}" + (f"（95%置信区间 {ci}）" if with_ci else "")
     if not effect.clear:
         return f"{label} shows no clear change ({signed}{u}, 95% CI {ci})"
     verb = "rises" if effect.value > 0 else "falls"
-    return f"{label} {verb} by {size}{u} (95% CI {ci})"
+    return f"{label} {verb} by {size}{u}" + (f" (95% CI {ci})" if with_ci else "")
 
 
 SHOCKS = {"flood": ("汛情", "flood"), "epidemic": ("疫情", "epidemic"), "other": ("冲击", "shock")}

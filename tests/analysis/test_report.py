@@ -57,8 +57,8 @@ def test_chinese_report(comparison_store):
         assert (comparison_store / "figures" / "zh" / f"{name}.png").is_file()
         assert (comparison_store / "figures" / "zh" / f"{name}.svg").is_file()
     assert 'lang="zh-CN"' in html
-    # the plain-language sentence, with the hand-computed effect (+4.5 points, 95% CI 3.6–5.4)
-    assert "实施积分制后，居民参与率提高4.5个百分点（95%置信区间 3.6–5.4）" in html
+    # the plain-language sentence, with the hand-computed effect (+4.5 percentage points, 95% CI 3.6–5.4)
+    assert "引入“积分制”后，居民参与率提高4.5个百分点（95%置信区间 3.6–5.4）" in html
     assert "每增加一名参与者每年花费 222 元" in html
     # the failed run is counted and named
     assert "1 / 12 次运行失败" in html and "whistle_escalation-0-3" in html and "synthetic failure" in html
@@ -70,9 +70,9 @@ def test_english_report_without_spatial_snapshot(comparison_store):
     html = path.read_text(encoding="utf-8")
     assert_self_contained(html)
     assert figure_ids(html) == set(COMPARISON_FIGURES)
-    assert "With points incentives, participation rises by 4.5 points (95% CI 3.6–5.4)" in html
+    assert "With points incentives, participation rises by 4.5 percentage points (95% CI 3.6–5.4)" in html
     assert "1 of 12 runs failed" in html
-    assert "govsim snapshot" in html  # says how to get the maps
+    assert "govsim snapshot" not in html and "spatial" not in figure_ids(html)  # no maps, and no commands for the reader
     assert not re.search(r"[\u4e00-\u9fff]", html.split("<body>")[1].replace("积分制", ""))  # no Chinese in the English report
 
 

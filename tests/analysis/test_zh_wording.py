@@ -55,18 +55,20 @@ def test_times_shorten_and_counts_fall():
     assert zh(T.Effect(-0.8, -0.9, -0.7), "median_resolution_days").startswith("解决用时中位数缩短0.8天")
     assert zh(T.Effect(0.2, 0.1, 0.3), "median_resolution_days").startswith("解决用时中位数延长0.2天")
     assert zh(T.Effect(-2.0, -3.0, -1.0), "mean_open_problems").startswith("日均积压问题数减少2.0")
-    assert zh(T.Effect(-3.5, -5.0, -2.0), "gridworker_turnover") == "网格员年流失率降低3.5个百分点（95%置信区间 −5.0 至 −2.0）"
+    assert zh(T.Effect(-3.5, -5.0, -2.0), "gridworker_turnover") == "网格员年流失率降低3.5个百分点（95%置信区间 2.0–5.0）"
+    # the interval of the fall, not signed bounds: '降低3.5（−5.0 至 −2.0）' reads as 'falls by −5.0'
+    assert T.effect_phrase("gridworker_turnover", T.Effect(-3.5, -5.0, -2.0), "en") == "gridworker turnover a year falls by 3.5 percentage points (95% CI 2.0–5.0)"
 
 
 def test_a_clear_change_never_shows_a_bound_of_zero():
     # was '问题解决率降低0.2个百分点（95%置信区间 −0.3 至 0.0）': a clear fall read as one that may be none
-    assert zh(T.Effect(-0.17, -0.30, -0.04), "resolution_rate") == "问题解决率降低0.17个百分点（95%置信区间 −0.30 至 −0.04）"
+    assert zh(T.Effect(-0.17, -0.30, -0.04), "resolution_rate") == "问题解决率降低0.17个百分点（95%置信区间 0.04–0.30）"
     assert zh(T.Effect(0.2, 0.03, 0.37), "resolution_rate") == "问题解决率提高0.20个百分点（95%置信区间 0.03–0.37）"
 
 
 def test_two_different_bounds_are_not_shown_alike():
     # was '缩短0.1天（95%置信区间 −0.1 至 −0.1）'
-    assert zh(T.Effect(-0.093, -0.12, -0.07), "median_resolution_days") == "解决用时中位数缩短0.09天（95%置信区间 −0.12 至 −0.07）"
+    assert zh(T.Effect(-0.093, -0.12, -0.07), "median_resolution_days") == "解决用时中位数缩短0.09天（95%置信区间 0.07–0.12）"
     # but rounding noise of an exact effect adds no digits
     assert zh(T.Effect(5.5, 5.5 - 1e-12, 5.5 + 1e-12), "participation_rate") == "居民参与率提高5.5个百分点（95%置信区间 5.5–5.5）"
 
