@@ -21,6 +21,11 @@ What it changes:
   reward enters residents' willingness as ``residents.logit_bonus``:
   ``bonus_account`` for residents who have earned points (they hold an
   account and know the scheme), ``bonus_other`` for everyone else (publicity).
+  Both scale with what an act earns, the mean of the three points per act
+  times ``yuan_per_point``, against the defaults' 4.17 yuan, to the power
+  ``reward_elasticity``: bigger rewards pull harder, with diminishing
+  returns, and no reward pulls nobody (Gneezy and Rustichini 2000, "Pay
+  enough or don't pay at all"). At the default rewards the factor is 1.
 * **Crowding-out** (switch ``crowding_out``): paying for civic acts can
   erode the intrinsic motivation that drove them (Frey and Jegen 2001,
   *J. Econ. Surveys* 15(5); Gneezy and Rustichini 2000, *QJE* 115(3)). When
@@ -53,6 +58,7 @@ class PointsIncentiveParams(MechanismParams):
     budget_per_community: float = param(60000.0, unit="yuan/year", ge=0, le=1e8, source="assumption", description="Yearly reward budget of one community.")
     bonus_account: float = param(0.4, unit="logit", ge=0, le=5, source="assumption (extrinsic motivation; size assumed)", description="Willingness gain for residents who have earned points, while rewards are honoured.")
     bonus_other: float = param(0.1, unit="logit", ge=0, le=5, source="assumption (publicity of the scheme)", description="Willingness gain for residents without points, while rewards are honoured.")
+    reward_elasticity: float = param(0.5, unit="ratio", ge=0, le=2, source="assumption; Gneezy and Rustichini 2000, QJE 115(3) (effort grows with the size of a reward; size assumed)", description="How the willingness gain scales with what an act earns: bonus x (yuan per act / 4.17 yuan)^elasticity; 0: the reward's size does not matter while the budget lasts.")
     crowding_out: bool = param(False, unit="switch", source="Frey and Jegen 2001; Gneezy and Rustichini 2000", description="Whether rewards crowd out intrinsic motivation (belonging).")
     crowding_out_rate: float = param(0.03, unit="share per reward", ge=0, le=1, source="assumption; Frey and Jegen 2001 (size assumed)", description="Relative loss of belonging at each reward, when crowding-out is on.")
     unit_activation_prob: float = param(0.03, unit="1/month", ge=0, le=1, source="assumption; seed 004 §三.1 (points evaluation of co-building units in the annual review)", description="Monthly chance that a passive co-building unit without points becomes active.")
@@ -60,6 +66,21 @@ class PointsIncentiveParams(MechanismParams):
     unit_points_per_10k_yuan: float = param(5.0, unit="points", ge=0, le=1000, source="assumption", description="Points a unit earns per 10,000 yuan donated.")
     unit_points_scale: float = param(20.0, unit="points", ge=1, le=10000, source="assumption", description="Points at which a passive unit's monthly activation chance doubles.")
     running_cost_per_community: float = param(10000.0, unit="yuan/year", ge=0, le=1e7, source="assumption (platform, staff time, points supermarket)", description="Yearly cost of running the scheme in one community.")
+
+
+def yuan_per_act(p: PointsIncentiveParams) -> float:
+    """What an act earns in yuan: the mean of the points for a report, a deliberation and
+    volunteering, times the value of a point."""
+    return (p.points_per_report + p.points_per_deliberation + p.points_per_volunteering) / 3 * p.yuan_per_point
+
+
+REFERENCE_YUAN_PER_ACT = yuan_per_act(PointsIncentiveParams())
+"""What an act earns at the default rewards (about 4.17 yuan), where the bonuses hold as given."""
+
+
+def reward_pull(p: PointsIncentiveParams) -> float:
+    """Factor on the willingness bonuses for the rewards on offer: 1 at the defaults."""
+    return (yuan_per_act(p) / REFERENCE_YUAN_PER_ACT) ** p.reward_elasticity
 
 
 class PointsIncentive(Mechanism):
@@ -78,6 +99,8 @@ class PointsIncentive(Mechanism):
         self.account = np.zeros(R.n, dtype=bool)
         self.bonus = np.zeros(R.n, dtype=np.float32)  # this mechanism's share of logit_bonus
         self.budget_left = np.full(model.n_communities, p.budget_per_community)
+        pull = reward_pull(p)
+        self._bonus_levels = (p.bonus_account * pull, p.bonus_other * pull)  # for an account holder, for everyone else
         self.unit_points = np.zeros(len(model.enterprises))
         self._donated = np.zeros(len(model.enterprises))  # every donation since the start earns points
         self.points_earned = self.rewards = self.rewarded = self.units_activated = 0.0
@@ -114,12 +137,11 @@ class PointsIncentive(Mechanism):
     def _honour(self) -> None:
         """Rewards are honoured while a community's budget lasts: call whenever budgets change."""
         self._honoured = self.budget_left > 0
-        self._account_bonus = (self.params.bonus_account * self._honoured).astype(np.float32)  # by community
+        self._account_bonus = (self._bonus_levels[0] * self._honoured).astype(np.float32)  # by community
 
     def _set_bonus(self, model, rows: np.ndarray) -> None:
         """Update this mechanism's logit term for ``rows`` (added to whatever others set)."""
-        p = self.params
-        target = (np.where(self.account[rows], p.bonus_account, p.bonus_other) * self._honoured[model.resident_community[rows]]).astype(np.float32)
+        target = (np.where(self.account[rows], *self._bonus_levels) * self._honoured[model.resident_community[rows]]).astype(np.float32)
         self._shift_bonus(model, rows, target)
 
     def _shift_bonus(self, model, rows: np.ndarray, target) -> None:

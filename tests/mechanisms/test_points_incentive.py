@@ -23,6 +23,23 @@ def test_points_rewards_and_willingness_bonus():
     assert R.volunteering.sum() > off.residents.volunteering.sum()
 
 
+def test_bigger_rewards_pull_harder_with_diminishing_returns():
+    """The willingness gain scales with what an act earns; before, only the budget felt the reward's size."""
+    budget = {"mechanisms.points_incentive.budget_per_community": 1e7}  # never runs out: only the pull differs
+    bonus = {}
+    for yuan in (0.25, 0.5, 1.0):
+        model = run_model(days=30, rng=6, **ON, **budget, **{"mechanisms.points_incentive.yuan_per_point": yuan})
+        mech = next(m for m in model.mechanisms if m.name == "points_incentive")
+        bonus[yuan] = (float(model.residents.logit_bonus[mech.account][0]), model.summary()["participation_rate"])
+    assert bonus[0.5][0] == np.float32(0.4)  # the defaults: the bonus as given
+    assert bonus[1.0][0] == np.float32(0.4 * 2**0.5) and bonus[0.25][0] == np.float32(0.4 * 0.5**0.5)  # elasticity 0.5
+    assert bonus[0.25][1] < bonus[0.5][1] < bonus[1.0][1]
+    flat = run_model(days=30, rng=6, **ON, **budget, **{"mechanisms.points_incentive.yuan_per_point": 1.0, "mechanisms.points_incentive.reward_elasticity": 0.0})
+    assert flat.summary()["participation_rate"] == bonus[0.5][1]  # elasticity 0: the size does not matter
+    none = run_model(days=30, rng=6, **ON, **{"mechanisms.points_incentive.yuan_per_point": 0.0})
+    assert (none.residents.logit_bonus == 0).all()  # no reward, no pull
+
+
 def test_budget_runs_out_and_bonus_stops():
     on = run_model(days=40, rng=6, **ON, **{"mechanisms.points_incentive.budget_per_community": 100.0})
     s = on.summary()
