@@ -266,6 +266,28 @@ def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.nd
             note.set_in_layout(False)  # a long name must not shrink the panels
 
 
+def responses(painter: Painter, means: pd.DataFrame, parameters: list[str], metrics: list[str], rho: pd.DataFrame, title: str, name: str = "responses") -> Path:
+    """Each measure (rows) against each swept parameter (columns): one dot per design point
+    (its mean over replications), with the rank correlation in the panel's corner."""
+    fig, axes = painter.figure(title, len(metrics), len(parameters), height=2.2 * len(metrics) + 1.0, sharey="row")
+    for i, metric in enumerate(metrics):
+        f = T.axis_factor(metric, painter.lang)
+        for j, parameter in enumerate(parameters):
+            ax = axes[i, j]
+            ax.plot(means[parameter], means[metric] * f, "o", ms=3.5, color=PALETTE[0], alpha=0.75)
+            ax.text(0.03, 0.95, f"ρ = {T.number(rho.loc[parameter, metric], 2)}", transform=ax.transAxes, va="top", fontsize=8.5, color="#333333",
+                    bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}, zorder=4)
+            if i == len(metrics) - 1:
+                ax.set_xlabel(wrapped(parameter.split(".", 1)[-1].replace(".", " ")), fontsize=8.5)
+            if j == 0:
+                ax.set_ylabel(wrapped(axis_title(metric, painter.lang)), fontsize=8.5)
+            ax.tick_params(labelsize=7.5)
+            ax.grid(color="#ececec")
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+    return painter.save(fig, name)
+
+
 def centre_title_over(fig, axes) -> None:
     """Centre the title over the panels rather than the whole figure, which includes a legend at its side."""
     fig.get_layout_engine().execute(fig)

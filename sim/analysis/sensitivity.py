@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment.sampling import Dimension
+from sim.experiment.sampling import Dimension, small_sobol_warning
 
 from .results import RERUN, metric_columns
 
@@ -145,7 +145,8 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
     sweep = manifest.get("sweep")
     if not sweep or sweep.get("method") not in SAMPLED_METHODS:
         method = sweep.get("method") if sweep else "no"
-        raise SensitivityError(f"experiment '{manifest.get('experiment', '?')}' has {method} sweep; sensitivity indices need a morris or sobol sweep")
+        also = "; an lhs design's report (govsim report) shows each measure against each parameter, with rank correlations" if method == "lhs" else ""
+        raise SensitivityError(f"experiment '{manifest.get('experiment', '?')}' has {method} sweep; sensitivity indices need a morris or sobol sweep{also}")
     base_seed, points = required(manifest, "base_seed", source), required(manifest, "points", source)
     for key in ("problem", "samples", "parameters"):
         required(sweep, key, source, "sweep.")
@@ -171,11 +172,18 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
     if not present:
         raise SensitivityError("none of the metrics " + ", ".join(wanted) + " is in runs.parquet (has the batch run?)")
     frames, pairs = [], []
+    if sweep["method"] == "sobol" and (small := small_sobol_warning(int(sweep["samples"]))):
+        notes.append(small)
+    planned = manifest.get("replications")
     for scenario, group in runs.groupby("scenario", sort=False):
         group, left_out = balanced_runs(group)
         if left_out:
             notes.append(f"{scenario}: {left_out} finished runs left out: their replications are not finished at every point, "
                          f"and means over unequal replications would mix seeds (run the batch again to finish them)")
+        kept = group["replication"].nunique() if "replication" in group else None
+        if isinstance(planned, int) and kept is not None and 0 < kept < planned:
+            notes.append(f"{scenario}: the indices rest on {kept} of {planned} replications, the ones finished at every point "
+                         "(run the batch again to finish the others)")
         for metric in present:
             Y, counts = point_means(group, metric, len(points))
             if np.nanstd(Y) == 0:
@@ -187,12 +195,16 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
                 continue
             if sweep["method"] == "sobol":
                 notes.extend(f"{scenario}: '{metric}': {why}" for why in _impossible_shares(frame))
+            elif frame["trajectories"].iloc[0] < int(sweep["samples"]):
+                notes.append(f"{scenario}: '{metric}': {frame['trajectories'].iloc[0]} of {sweep['samples']} Morris trajectories have every point finished; "
+                             "the indices use only those (run the batch again to finish the others)")
             if "S2" in frame.attrs:
                 pairs.append(frame.attrs.pop("S2").assign(scenario=scenario, metric=metric))
             frame.insert(0, "metric", metric)
             frame.insert(0, "scenario", scenario)
             frame.insert(2, "method", sweep["method"])
-            frame["replications"] = float(counts.mean())
+            frame["replications"] = float(counts[counts > 0].mean()) if (counts > 0).any() else 0.0  # over the points that have runs
+            frame["runs"] = len(group)
             frames.append(frame)
     if not frames:
         raise SensitivityError("no indices could be computed:\n" + "\n".join(notes))
@@ -251,7 +263,9 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
     table, notes = analyse_store(manifest, runs, metrics, folder)
     pairs = table.attrs.pop("S2", None)
     out = folder / "sensitivity.parquet"
-    write_parquet(out, pa.Table.from_pandas(table, preserve_index=False))
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), NOTES_KEY: json.dumps(notes, ensure_ascii=False).encode("utf-8")})
+    write_parquet(out, arrow)  # the warnings go with the indices, for the report to show
     second = folder / "sensitivity_s2.parquet"
     if pairs is not None:
         write_parquet(second, pa.Table.from_pandas(pairs, preserve_index=False))
@@ -259,6 +273,21 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
         second.unlink()  # from an earlier analysis of other metrics: it would not match
     figures = plot(table, figure_folder(folder, lang), lang, manifest.get("experiment", folder.name))
     return out, figures, notes
+
+
+NOTES_KEY = b"govsim.notes"
+"""Key of the analysis's warnings in sensitivity.parquet's schema metadata (see :func:`stored_notes`)."""
+
+
+def stored_notes(path: Path) -> list[str]:
+    """The warnings the analysis stored with ``sensitivity.parquet`` (none if the file predates them)."""
+    import pyarrow.parquet as pq
+
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(NOTES_KEY)
+        return list(json.loads(raw)) if raw else []
+    except (OSError, ValueError):
+        return []
 
 
 SUBFOLDER = "sensitivity"

@@ -189,6 +189,8 @@ def build_plan(path: str | Path) -> Plan:
             raise ExperimentError(f"{path}: key '{key}': '{dotted_path}' is also fixed under [overrides] (= {overrides[dotted_path]!r}); "
                                   "the sweep would replace it in every run: remove one of the two", path, key)
     warnings = _sweep_warnings(points, scenarios, path)
+    if sweep and sweep["method"] == "sobol" and (small := sampling.small_sobol_warning(sweep["samples"])):
+        warnings.append(f"sweep.samples = {sweep['samples']}: {small}")
     resolved = _resolve(path, scenarios, points)
     configs = {key: config.model_dump(mode="json") for key, config in resolved.items()}
     metrics = _check_metrics(exp.metrics, path)

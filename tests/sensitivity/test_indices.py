@@ -183,3 +183,66 @@ def test_charts_are_drawn_per_language(tmp_path):
     _, en, _ = write_sensitivity(folder, lang="en")
     assert zh and en and {p.parent.parent.name for p in zh} == {"zh"} and {p.parent.parent.name for p in en} == {"en"}
     assert all(p.exists() for p in zh + en)
+
+
+# ---------------------------------------------------------------- a researcher's review
+def test_a_small_sobol_design_is_warned_in_the_plan_and_the_analysis(tmp_path):
+    from sim.experiment import build_plan
+    from tests.experiment.conftest import experiment_text
+
+    sweep = '\n[sweep]\nmethod = "sobol"\nsamples = 8\n[sweep.parameters]\n"gridworkers.admin_share" = { low = 0.2, high = 0.6 }\n'
+    path = tmp_path / "s.toml"
+    path.write_text(experiment_text(name="s", scenarios=("baseline",), replications=1, days=3, sweep=sweep), encoding="utf-8")
+    assert any("8 base samples can be far off" in w and "32 or more" in w for w in build_plan(path).warnings)
+    path.write_text(experiment_text(name="s", scenarios=("baseline",), replications=1, days=3, sweep=sweep.replace("8", "32")), encoding="utf-8")
+    assert not any("base samples" in w for w in build_plan(path).warnings)
+    manifest, runs = synthetic_store(tmp_path / "small", "sobol", 8, ishigami, second_order=False)
+    assert any("8 base samples can be far off" in note for note in analyse_store(manifest, runs)[1])
+
+
+def test_an_unfinished_morris_batch_says_which_trajectories_and_replications_it_used(tmp_path):
+    manifest, runs = synthetic_store(tmp_path / "cut", "morris", 10, ishigami, replications=2, levels=4)
+    manifest["replications"] = 2
+    size = 4  # points per trajectory: three parameters + 1
+    cut = runs[(runs["replication"] == 0) & (runs["point"] < 8 * size)]  # Ctrl-C: replication 1 never ran, two trajectories short
+    table, notes = analyse_store(manifest, cut)
+    assert (table["trajectories"] == 8).all() and (table["replications"] == 1).all() and (table["runs"] == 8 * size).all()
+    assert any("8 of 10 Morris trajectories" in note for note in notes)
+    assert any("1 of 2 replications" in note for note in notes)
+
+
+def test_the_report_shows_the_design_the_stored_warnings_and_stale_charts(tmp_path):
+    from sim.analysis import write_report
+
+    folder = tmp_path / "m"
+    manifest, runs = synthetic_store(folder, "morris", 10, ishigami, levels=4)
+    manifest.update(replications=1, days=365, configs={}, scenarios=[{"name": "s"}], baseline="s", model_version="0")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    runs = runs.assign(seed=7)  # the report reads the store's bookkeeping too
+    runs.iloc[: 8 * 4].to_parquet(folder / "runs.parquet")  # the analysis runs mid-batch
+    write_sensitivity(folder, lang="en")
+    runs.to_parquet(folder / "runs.parquet")  # then the batch finishes
+    html = write_report(folder, lang="en").read_text(encoding="utf-8")
+    assert "Design: morris, 10 trajectories, 4 levels, 40 points, 1 replications each" in html and "<td>x1</td><td>-3.14159</td><td>3.14159</td>" in html
+    assert "8 of 10 Morris trajectories" in html  # the analysis's warning, kept with the indices
+    assert "computed from 32 runs; 40 have finished since" in html
+    assert "t intervals" not in html and "bootstrap" in html
+
+
+def test_an_lhs_batch_reports_each_measure_against_each_parameter(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+    from tests.experiment.conftest import experiment_text
+
+    sweep = '\n[sweep]\nmethod = "lhs"\nsamples = 6\n[sweep.parameters]\n"residents.logit_intercept" = { low = -6, high = -2 }\n"gridworkers.admin_share" = { low = 0.2, high = 0.6 }\n'
+    path = tmp_path / "l.toml"
+    path.write_text(experiment_text(name="l", scenarios=("baseline",), replications=1, days=20, sweep=sweep), encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"), "--executor", "serial", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r" / "l" / "report.html").read_text(encoding="utf-8")
+    assert '<figure id="responses">' in html and "Spearman" in html and "govsim sensitivity" not in html  # was: empty, pointing to a command that refuses lhs
+    runs = pd.read_parquet(tmp_path / "r" / "l" / "runs.parquet")
+    rho = runs[["residents.logit_intercept", "participation_rate"]].rank().corr().iloc[0, 1]
+    assert rho > 0.8  # a higher intercept, more willing residents
+    assert f"<td>residents.logit_intercept</td><td>{rho:.2f}".replace("-", "−") in html
