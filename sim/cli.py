@@ -48,7 +48,9 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, object]:
 def format_value(name: str, value: float) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "n/a"
-    if "rate" in name or name.startswith("share") or name in ("satisfaction", "resolved_within_1_day"):
+    if name == "satisfaction":  # a 0–100 score, as the report gives it, not a share
+        return f"{100 * value:6.1f} /100"
+    if "rate" in name or name.startswith("share") or name == "resolved_within_1_day":
         return f"{100 * value:6.1f} %"
     if name.endswith("cost"):
         return f"{value:,.0f} yuan"
@@ -195,10 +197,14 @@ def run_experiment(
     click.echo(report(plan, session, fmt=partial(metric_text, lang=lang)))
     if session.interrupted:
         fail(f"interrupted; finished runs are stored. Run the same command again to continue ({session.left} runs left)", 130)
-    if plan.sweep and plan.sweep["method"] in ("morris", "sobol"):
-        write_batch_sensitivity(folder, lang)  # first: the report shows its charts
-    if make_report:
-        write_batch_report(folder, lang, maps=not (plan.sweep and plan.sweep["method"] in ("lhs", "morris", "sobol")))
+    try:
+        if plan.sweep and plan.sweep["method"] in ("morris", "sobol"):
+            write_batch_sensitivity(folder, lang)  # first: the report shows its charts
+        if make_report:
+            write_batch_report(folder, lang, maps=not (plan.sweep and plan.sweep["method"] in ("lhs", "morris", "sobol")))
+    except KeyboardInterrupt:  # every run is stored; only the analysis is cut short
+        first = f"`govsim sensitivity {folder}`, then " if plan.sweep and plan.sweep["method"] in ("morris", "sobol") else ""
+        fail(f"interrupted while writing the report; every run is stored. {first}`govsim report {folder}` writes it", 130)
     if not session.failures.empty:
         fail(f"{len(session.failures)} of {session.planned} runs failed (see above)", 1)
 
@@ -312,6 +318,15 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
 
         if importlib.util.find_spec("optuna") is None:  # say now what the real run would stop on
             fail("calibration needs optuna, an optional dependency: pip install 'govsim[calibration]'")
+        import optuna
+
+        from sim.calibration.study import stored_trials
+
+        try:
+            stored = stored_trials(optuna, calibration, folder)
+        except CalibrationError as exc:  # what the run would refuse, before it runs
+            fail(str(exc))
+        click.echo(f"stored        {stored} finished trials; {max(0, s.trials - stored)} to run", err=True)
         return
     try:
         result = run_calibration(calibration, out or RESULTS_ROOT, workers=workers, echo=lambda line: click.echo(line, err=True))
@@ -430,12 +445,18 @@ def file_kind(path: Path) -> str:
 
 
 @main.command()
-def params() -> None:
-    """List every parameter with default, unit, range and source."""
+@click.argument("prefix", required=False, default="")
+def params(prefix: str) -> None:
+    """List every parameter (or those whose path starts with PREFIX): default, unit,
+    valid range, what it is and its source, one line each, as a scenario file writes it."""
     from sim.registry import parameters
 
-    for p in parameters():
-        click.echo(f"{p.path} = {toml_value(p.default)}  [{p.unit}; {p.range_text}]  ({p.source})")
+    shown = [p for p in parameters() if p.path.startswith(prefix)]
+    if not shown:
+        fail(f"no parameter path starts with {prefix!r}; `govsim params` lists them all")
+    for p in shown:
+        whole = ", whole number" if p.kind == "int" else ""
+        click.echo(f"{p.path} = {toml_value(p.default)}  # [{p.unit}{whole}; valid {p.range_text}] {p.description} (source: {p.source})")
 
 
 def toml_value(value) -> str:

@@ -185,8 +185,12 @@ def test_govsim_params_lines_paste_into_a_scenario_file():
     registry = parameters()
     assert len(lines) == len(registry)
     for line, p in zip(lines, registry):
-        assignment = line.split("  [", 1)[0]  # 'world.residents = 6000'
-        path, value = assignment.split(" = ", 1)
+        path, value = line.split(" = ", 1)  # 'world.residents = 6000  # [people, whole number; valid ...] what it is (source: ...)'
         assert path == p.path
-        parsed = tomllib.loads(f"x = {value}")["x"]
+        parsed = tomllib.loads(f"x = {value}")["x"]  # the rest is a TOML comment
         assert parsed == (list(p.default) if isinstance(p.default, tuple) else p.default), line
+        assert p.description in line and f"(source: {p.source})" in line and ("whole number" in line) == (p.kind == "int")
+    only = CliRunner().invoke(main, ["params", "mechanisms.points_incentive."])
+    assert only.exit_code == 0 and only.output.count("\n") == sum(p.path.startswith("mechanisms.points_incentive.") for p in registry)
+    none = CliRunner().invoke(main, ["params", "nosuch"])
+    assert none.exit_code == 2 and "no parameter path starts with 'nosuch'" in none.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,16 +81,32 @@ class Painter:
 # ---------------------------------------------------------------------- helpers
 
 
+def _width(text: str) -> int:
+    """Width in Latin letters: a Chinese character takes about two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def wrapped(label: str) -> str:
     """A long arm label on two lines, so it does not squeeze the panels (a swept setting, a reference)."""
-    # width in Latin letters: a Chinese character takes about two
-    if sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label) <= 32:
+    if _width(label) <= 32:
         return label
     for sep in ("（对照", " (vs ", "（", " ("):
         cut = label.find(sep, 1)
         if 0 < cut:
             return label[:cut] + "\n" + label[cut:].lstrip()
+    commas = [i for i in range(len(label)) if label.startswith(", ", i)]  # a swept setting: 'a=1, b=2, c=true'
+    if commas:
+        cut = min(commas, key=lambda i: max(_width(label[: i + 1]), _width(label[i + 2 :])))
+        return label[: cut + 1] + "\n" + label[cut + 2 :]
     return label
+
+
+def panel_title(text: str, ax) -> str:
+    """A panel's title, on two lines where it would run into its neighbour's (three panels a row and
+    long English titles: 'Mean time a problem stays open' beside 'Gridworker turnover a year (%)')."""
+    columns = ax.get_subplotspec().get_gridspec().ncols
+    limit = max(20, 84 // columns)
+    return textwrap.fill(text, limit) if _width(text) > limit and " " in text else text
 
 
 def axis_title(metric: str, lang: str, difference: bool = False) -> str:
@@ -118,7 +135,7 @@ def possible_range(metric: str) -> tuple[float, float]:
         return 0.0, math.inf
     if kind in ("rate", "score", "index"):
         return 0.0, 1.0
-    return (0.0, math.inf) if kind == "count" else (-math.inf, math.inf)
+    return (0.0, math.inf) if kind in ("count", "days") else (-math.inf, math.inf)
 
 
 def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric: str, value="mean", show_labels=True, annotate=True, difference=False, colors=None) -> None:
@@ -189,7 +206,7 @@ def comparison(painter: Painter, table: pd.DataFrame, order: list[str], metrics:
         base = rows[rows["arm"].isin(painter.baseline_ids)]
         if len(base) == 1:
             ax.axvline(base["mean"].iloc[0] * T.axis_factor(metric, painter.lang), color=BASELINE_COLOR, ls="--", lw=1)
-        ax.set_title(axis_title(metric, painter.lang), fontsize=10.5)
+        ax.set_title(panel_title(axis_title(metric, painter.lang), ax), fontsize=10.5)
     if sharex:  # one scale from zero, with room for the value labels
         f = T.axis_factor(metrics[0], painter.lang)
         top = float(table.loc[table["metric"].isin(metrics), ["mean", "high"]].max().max()) * f
@@ -207,7 +224,7 @@ def effects(painter: Painter, table: pd.DataFrame, order: list[str], metrics: li
         colors = {r.arm: (UP if r.low > 0 else DOWN if r.high < 0 else UNCLEAR) for r in rows.itertuples()}
         dot_panel(ax, painter, rows.rename(columns={"effect": "mean"}), arms, metric, show_labels=k == 0, difference=True, colors=colors)
         ax.axvline(0, color="#333333", lw=1)
-        ax.set_title(axis_title(metric, painter.lang, difference=True), fontsize=10.5)
+        ax.set_title(panel_title(axis_title(metric, painter.lang, difference=True), ax), fontsize=10.5)
     return painter.save(fig, name)
 
 
@@ -318,7 +335,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             c = painter.color(arm, order)
             ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)
             ax.plot(b["day"], b["mean"], color=c, ls=painter.line(arm), lw=1.6, label=painter.labels[arm])
-        ax.set_title(axis_title(metric, painter.lang), fontsize=10.5)
+        ax.set_title(panel_title(axis_title(metric, painter.lang), ax), fontsize=10.5)
         ax.set_xlabel(capital(T.word("day", painter.lang)))
         ax.grid(color="#ececec")
         for side in ("top", "right"):
@@ -348,7 +365,7 @@ def contributions(painter: Painter, table: pd.DataFrame, metrics: list[str], mec
         ax.axvline(0, color="#333333", lw=1)
         if len(synergy):
             ax.axhline(len(order) - len(first) - 0.5, color="#999999", lw=0.8, ls=":")
-        ax.set_title(axis_title(metric, painter.lang, difference=True), fontsize=10.5)
+        ax.set_title(panel_title(axis_title(metric, painter.lang, difference=True), ax), fontsize=10.5)
     return painter.save(fig, name)
 
 

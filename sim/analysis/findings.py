@@ -27,7 +27,8 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     """'With points incentives, participation rises by ...; it costs ...'.
 
     ``kind`` says how the arm is named: "mechanism" (引入“积分制”后), "cell" of a
-    factorial (仅开启红网格时), "scenario" (在鲤城方案下) or "situation", a
+    factorial (仅开启红网格时), "setting" of a sweep (取积分制 (yuan_per_point=1.0)时),
+    "scenario" (在鲤城方案下) or "situation", a
     reference another arm is judged in (遭遇疫情与汛情冲击时; not a plan, so not
     方案). ``against``: the label of the arm's reference where that is not the
     baseline.
@@ -37,7 +38,7 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and shown(m, by_metric[m]).clear]
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
-        lead = {"mechanism": f"引入“{label}”后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，"}.get(kind, f"在{label}方案下，")
+        lead = {"mechanism": f"引入“{label}”后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，", "setting": f"取{label}时，"}.get(kind, f"在{label}方案下，")
         if against:
             lead = lead[:-1] + f"（与“{against}”相比），"
         sentence = lead + "，".join(main)

@@ -94,11 +94,14 @@ def make_view(results: Results, lang: str) -> View:
     if (results.sweep or {}).get("method") in SAMPLED:
         return View([], {}, results.baseline_arm)
     labels = {}
+    one_scenario = len(results.scenarios) == 1  # a sweep of one scenario: the setting is the whole name (the title has the scenario)
     for arm in results.arms:
         label = T.scenario_label(arm.scenario, lang)
-        labels[arm.id] = f"{label} ({setting_text(arm)})" if arm.setting else label
+        labels[arm.id] = f"{label} ({setting_text(arm)})" if arm.setting and not one_scenario else label
     mechanism = {a.id: a.scenario for a in results.arms if a.scenario in T.MECHANISMS or (a.scenario != results.baseline and T.registry_title(a.scenario))}
     labels = capitalised(labels, lang)
+    if one_scenario:
+        labels.update({a.id: setting_text(a) for a in results.arms if a.setting})  # parameter names keep their case
     against = {a.id: labels[results.baseline_arm(a).id] for a in results.arms if results.reference_of(a.scenario) != results.baseline}
     return View(list(results.arms), labels, results.baseline_arm, mechanism, against=against)
 
@@ -283,7 +286,8 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
             if rows.empty:
                 continue
             cost = costs[costs["arm"] == arm.id].iloc[0] if not costs.empty and arm.id in set(costs["arm"]) else None
-            kind = "cell" if view.design is not None else "mechanism" if arm.id in view.mechanism else "situation" if arm.scenario in results.situations else "scenario"
+            kind = ("cell" if view.design is not None else "setting" if arm.setting else "mechanism" if arm.id in view.mechanism
+                    else "situation" if arm.scenario in results.situations else "scenario")
             sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang, against=view.against.get(arm.id)))
         fig = figures.effects(relabelled(painter, view), effects, view.order, EFFECT_METRICS, title("effects", lang))
         cap = caption("effects", lang) + (caption("effects_swept", lang) if len(results.points) > 1 and view.design is None else "")
@@ -293,7 +297,8 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
     # Cost-effectiveness
     if not costs.empty:
         fig = figures.costs(relabelled(painter, view), costs, title("costs", lang))
-        sections.append({"title": T.word("costs", lang), "intro": caption("costs_intro", lang),
+        intro = caption("costs_intro", lang) + (caption("costs_short", lang, days=results.days) if results.days < 365 else "")
+        sections.append({"title": T.word("costs", lang), "intro": intro,
                          "figures": [figure(fig, "cost_effectiveness", title("costs", lang), caption("costs", lang))], "tables": [costs_html(costs, view, lang)]})
 
     # Contributions of a preset's mechanisms
@@ -571,6 +576,9 @@ CAPTIONS = {
     "not_run": ("{label}：本方案或其对照方案没有完成的运行，未作比较。", "{label}: no finished runs of it or of what it is compared with; not compared."),
     "costs_intro": ("新增成本为与基线相比（按重复配对）总成本的年化差额；新增参与者 = 参与率之差 × 居民人数；减少的未解决问题 = 基线与方案的（发生问题数 − 解决问题数）之差，即搁置与积压问题之和的减少，年化（预防问题的方案因此同样计入收益；积压可能增加而搁置减少更多）。单位成本的置信区间用 Fieller 方法计算；收益不明显时不给出单位成本。",
                     "Extra cost: the paired difference in total cost from the baseline, per year; extra participants: the difference in participation rate × residents; unresolved problems avoided: the fall in (problems arisen − problems resolved) from the baseline, that is in abandoned plus still open problems, per year (so preventing problems counts as a gain too; open problems may rise where fewer are abandoned). Intervals of costs per unit are Fieller intervals; where the gain is not clear no cost per unit is given."),
+    "costs_short": ("注意：本次运行只有{days}天，成本与收益按 365/{days} 换算为每年；一年只发生一次的支出（培训、创投评选、演练）因此被放大，请以至少一年的运行为准。",
+                    " Note: these runs last {days} days, so costs and gains are scaled by 365/{days} to a year; spending that happens once a year "
+                    "(training, a contest, a drill) is inflated by it: trust runs of a year or more."),
     "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
               "Error bars: 95% intervals. Black line: the efficient frontier (of options whose gain is clearly above zero); options below it are beaten by one that is cheaper or gains more."),
     "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为开启每个机制的平均效果（对其他机制的所有开关组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
@@ -627,8 +635,8 @@ def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict
         pngs = sorted(plot_sensitivity(table, folder, lang, results.manifest.get("experiment", results.folder.name)))
     name = "敏感性分析" if lang == "zh" else "Sensitivity analysis"
     notes = {
-        "morris": ("每个参数在其整个取值范围内变动时各指标的平均绝对变化（μ*）及其离散程度（σ）。" if lang == "zh"
-                   else "How much each measure changes on average when a parameter moves across its whole range (μ*), and how much that change varies (σ)."),
+        "morris": ("参数变动时各指标的平均绝对变化（μ*，按 SALib 的做法把每一步的变化折算到参数的整个取值范围）及其离散程度（σ）。" if lang == "zh"
+                   else "How much each measure changes on average when a parameter moves (μ*, per step scaled to the parameter's whole range, as SALib gives it), and how much that change varies (σ)."),
         "sobol": ("各指标的方差中由每个参数单独解释的份额（一阶 S1）和连同其交互作用解释的份额（总效应 ST）。" if lang == "zh"
                   else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
     }

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.sampling import Dimension, small_sobol_warning
+from sim.experiment.spec import closest
 
 from .results import RERUN, metric_columns
 
@@ -163,6 +164,9 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
         valid = metric_columns(runs, sweep.get("parameters") or {})
         unknown = [m for m in wanted if m not in valid]
         if unknown:
+            guess = closest(unknown[0], valid) if valid else None
+            if guess:
+                raise SensitivityError(f"unknown metric {unknown[0]!r}: not a summary metric in {runs_file}; did you mean {guess!r}?")
             listed = ", ".join(valid) if valid else "none (has the batch run?)"
             raise SensitivityError(f"unknown metric {', '.join(repr(m) for m in unknown)}: not a summary metric in {runs_file}; the metrics there are {listed}")
     else:
@@ -365,12 +369,13 @@ def _morris_panel(ax, rows: pd.DataFrame, label_top: int, lang: str) -> None:
     # dots collide where many parameters have similar effects.
     top = rows[rows["mu_star"] > 0].nlargest(label_top, "mu_star")
     for rank, row in enumerate(top.itertuples(), start=1):
-        ax.annotate(str(rank), (row.mu_star, row.sigma), xytext=(3, 3), textcoords="offset points", fontsize=7.5, color="#08519c", fontweight="bold")
+        ax.annotate(str(rank), (row.mu_star, row.sigma), xytext=(3, 3), textcoords="offset points", fontsize=8, color="#08519c")  # no bold: Noto Sans SC ships one weight
     if len(top):
         names = "\n".join(f"{rank}  {_short(p)}" for rank, p in enumerate(top["parameter"], start=1))
         # beside the panel, where it covers no dot (constrained layout makes room for it)
         ax.text(1.02, 1.0, names, transform=ax.transAxes, va="top", ha="left", fontsize=7, linespacing=1.5)
-    ax.set_xlabel("μ*：参数在整个取值范围内变动时指标的平均绝对变化" if lang == "zh" else "μ*: mean absolute change when the parameter moves across its whole range", fontsize=8.5)
+    # SALib's elementary effects are changes per unit of the scaled range, measured over steps of part of it
+    ax.set_xlabel("μ*：指标的平均绝对变化，按参数的整个取值范围折算" if lang == "zh" else "μ*: mean absolute change, scaled to the parameter's whole range", fontsize=8.5)
     ax.set_ylabel("σ：该变化的标准差（交互或非线性）" if lang == "zh" else "σ: spread of that change (interactions, non-linearity)", fontsize=8.5)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -53,7 +53,7 @@ class CalibrationTable(Table):
     replications: int = Field(3, ge=1, le=1000, description="Runs per evaluation, averaged.")
     trials: int = Field(ge=1, le=100_000, description="Evaluations in all, counting those of earlier sessions.")
     base_seed: int = Field(0, ge=0, le=2**63 - 1)
-    sampler: str = Field("tpe", pattern="^(tpe|random)$", description="optuna sampler: tpe or random.")
+    sampler: Literal["tpe", "random"] = Field("tpe", description="optuna sampler: tpe or random.")
 
 
 class Target(Table):
@@ -187,6 +187,7 @@ def load_calibration(path: str | Path) -> Calibration:
             raise CalibrationError(f"{path}: scenario {settings.scenario!r} with these overrides and parameter bounds: {exc}", path, exc.key) from None
         _check_mechanisms_on(dims, base, path)
         _check_targets(list(spec.targets), base, path)
+        _check_target_values(spec.targets, path)
     except ExperimentError as exc:  # the checks shared with experiment files
         raise CalibrationError(_as_calibration(str(exc)), exc.file or path, _as_calibration(exc.key) if exc.key else None) from None
     return Calibration(path, text, spec, name, scenario_file, overrides, dims, dict(spec.targets), short_run_warnings(corners, settings.days))
@@ -246,6 +247,20 @@ def _check_targets(metrics: list[str], scenario, path: Path) -> None:
         if problem is not None:
             key = f'targets."{metric}"'
             raise CalibrationError(f"{path}: key '{key}': no summary metric {metric!r} {problem}", path, key)
+
+
+SHARES = ("party_member_active_rate", "resolved_within_1_day", "share_reported_by_residents", "satisfaction",
+          "mean_efficacy", "mean_belonging", "mean_burnout", "mean_capacity")
+"""Summary metrics that are shares or 0–1 scores (besides the participation and resolution rates)."""
+
+
+def _check_target_values(targets: dict[str, Target], path: Path) -> None:
+    """A target a share can never reach (0.8 written as 80) scores every trial as a miss."""
+    for metric, target in targets.items():
+        share = metric in SHARES or metric.startswith(("participation_rate", "resolution_rate"))
+        if share and not 0 <= target.value <= 1:
+            key = f'targets."{metric}".value'
+            raise CalibrationError(f"{path}: key '{key}' = {target.value:g}: {metric} is a share from 0 to 1 (write 0.8 for 80%)", path, key)
 
 
 def _metric_problem(metric: str, names: tuple[str, ...], scenario) -> str | None:

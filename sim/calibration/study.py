@@ -347,25 +347,47 @@ def open_study(optuna, calibration: Calibration, folder: Path):
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CalibrationError(f"{calibration.file}: {path} cannot be opened as a calibration study ({why}); delete {folder}/ to start afresh, or choose another --out", calibration.file) from None
     current = fingerprint(calibration)
+    _refuse_other_settings(calibration, folder, len(trials), stored, current)
+    if stored != current:  # a new study, or one without a finished trial
+        study.set_user_attr(FINGERPRINT, current)
+    return study
+
+
+def stored_trials(optuna, calibration: Calibration, folder: Path) -> int:
+    """For a dry run: the finished trials stored in ``folder`` (0 if none), refusing, as the run
+    would, a study scored under other settings; writes nothing."""
+    path = folder / STUDY_FILE
+    if not path.is_file():
+        return 0
+    try:
+        study = optuna.load_study(study_name=calibration.name, storage=f"sqlite:///{path.resolve()}")
+        trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        stored = study.user_attrs.get(FINGERPRINT)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file; say which
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CalibrationError(f"{calibration.file}: {path} cannot be opened as a calibration study ({why}); delete {folder}/ to start afresh, or choose another --out", calibration.file) from None
+    _refuse_other_settings(calibration, folder, len(trials), stored, fingerprint(calibration))
+    return len(trials)
+
+
+def _refuse_other_settings(calibration: Calibration, folder: Path, trials: int, stored: dict | None, current: dict) -> None:
+    """CalibrationError if ``trials`` finished trials were scored under settings other than ``current``."""
     if trials and stored != current:
         fresh = f"Delete {folder}/ to start afresh, or give this calibration another name (key 'calibration.name') or another --out to keep both."
         if stored is None:
             raise CalibrationError(
-                f"{calibration.file}: {folder}/ holds {len(trials)} trials from an earlier govsim that did not record the settings they were scored under, "
+                f"{calibration.file}: {folder}/ holds {trials} trials from an earlier govsim that did not record the settings they were scored under, "
                 f"so they cannot be checked against this file. {fresh}",
                 calibration.file,
             )
         changes = differences(stored, current)
         shown = "; ".join(words for _, words in changes[:6]) + ("; ..." if len(changes) > 6 else "")
         raise CalibrationError(
-            f"{calibration.file}: {folder}/ holds {len(trials)} trials scored under other settings ({shown}): "
+            f"{calibration.file}: {folder}/ holds {trials} trials scored under other settings ({shown}): "
             f"their losses do not apply to this file. {fresh}",
             calibration.file,
             changes[0][0] if changes else None,
         )
-    if stored != current:  # a new study, or one without a finished trial
-        study.set_user_attr(FINGERPRINT, current)
-    return study
 
 
 # ---------------------------------------------------------------- outputs

@@ -150,7 +150,7 @@ class Plan:
         if self.overrides:
             lines.append("overrides     " + ", ".join(f"{k} = {v!r}" for k, v in self.overrides.items()))
         if self.sweep:
-            lines.append(f"sweep         {self.sweep['method']} over {', '.join(self.swept)}: {len(self.points)} points")
+            lines.append(f"sweep         {self.sweep['method']} over {', '.join(self.swept)}: {len(self.points)} point{'s' * (len(self.points) != 1)}")
         seeds = [seed_for(self.spec.experiment.base_seed, r) for r in range(min(3, self.replications))]
         more = ", ..." if self.replications > 3 else ""
         auto = f" for now; auto up to {self.precision.max}, in steps of {self.precision.step}, until the 95% half-width of {', '.join(f'{m} <= {w:g}' for m, w in self.precision.metrics.items())}" if self.precision else ""

@@ -195,5 +195,7 @@ def test_sensitivity_unknown_metric_is_an_error(tmp_path):
         write_sensitivity(folder, metrics=["typo", "participation_rate"])
     assert "participation_rate, resolution_rate" in str(caught.value)  # the valid ones, not the swept parameters
     assert (folder / "sensitivity.parquet").read_bytes() == OLD and not (folder / "figures").exists()
+    with pytest.raises(SensitivityError, match="unknown metric 'participaton_rate'.*did you mean 'participation_rate'"):
+        write_sensitivity(folder, metrics=["participaton_rate"])
     _, _, notes = write_sensitivity(folder, metrics=["participation_rate"])
     assert not notes and list(pd.read_parquet(folder / "sensitivity.parquet")["metric"].unique()) == ["participation_rate"]

@@ -230,6 +230,16 @@ def test_an_empty_parameters_table_says_what_to_write(tmp_path):
     assert "table [parameters] is empty" in output and "Dictionary should have" not in output
 
 
+def test_an_unknown_sampler_names_the_choices(tmp_path):
+    output = refused(tmp_path, text(sampler="cmaes"))
+    assert "calibration.sampler" in output and "'tpe' or 'random'" in output and "pattern" not in output
+
+
+def test_a_share_target_outside_0_to_1_is_refused(tmp_path):
+    output = refused(tmp_path, text(**{"value = 0.3": "value = 30"}))
+    assert "key 'targets.\"participation_rate\".value' = 30" in output and "share from 0 to 1" in output
+
+
 def test_a_switch_is_not_a_free_parameter(tmp_path):
     output = refused(tmp_path, text(parameters='"problems.abandonment" = { low = 0, high = 1 }'))
     assert "only numbers can be calibrated" in output and "grid method" not in output

@@ -137,6 +137,26 @@ def test_edited_file_refuses_the_stored_trials(tmp_path, fast, stored, changes, 
     assert str(path) in message and f"{folder}/ holds {TRIALS} trials" in message
     assert f"Delete {folder}/ to start afresh" in message and "calibration.name" in message
     assert snapshot(folder) == before  # nothing rewritten from stale losses
+    # the dry run says so too, as the run will (it exited 0 and promised a run)
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    dry = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "out"), "--dry-run"])
+    assert dry.exit_code == 2 and expected[0] in dry.output, dry.output
+    assert snapshot(folder) == before
+
+
+def test_a_dry_run_counts_the_stored_trials(tmp_path, stored):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    shutil.copytree(stored, tmp_path / "out")
+    before = snapshot(tmp_path / "out" / "safety")
+    dry = CliRunner().invoke(main, ["calibrate", str(write(tmp_path, text(trials=TRIALS + 2))), "--out", str(tmp_path / "out"), "--dry-run"])
+    assert dry.exit_code == 0 and f"stored        {TRIALS} finished trials; 2 to run" in dry.output, dry.output
+    assert snapshot(tmp_path / "out" / "safety") == before
 
 
 def test_changes_that_keep_the_losses_resume(tmp_path, fast, stored):
