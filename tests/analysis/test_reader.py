@@ -99,3 +99,38 @@ def test_no_maps_means_no_empty_section_and_a_note_for_whoever_made_the_report(c
     assert f"govsim snapshot {comparison_store}" in result.output  # stderr, mixed in by the runner
     html = (comparison_store / "report.html").read_text(encoding="utf-8")
     assert "govsim snapshot" not in html and "Where it happens" not in html
+
+
+def test_a_sweep_of_one_scenario_names_its_points_by_their_settings(tmp_path):
+    points = [{"mechanisms.points_incentive.yuan_per_point": v} for v in (0.25, 1.0)]
+    rows = [run_row("points_incentive", r, point=p, participation_rate=0.25 + 0.02 * p + 0.01 * r, **points[p]) for p in range(2) for r in range(3)]
+    manifest = manifest_for("sweep", ["points_incentive"], 3, points=points, sweep={"method": "grid", "parameters": {"mechanisms.points_incentive.yuan_per_point": [0.25, 1.0]}})
+    html = write_report(write_store(tmp_path / "sweep", pd.DataFrame(rows), manifest), lang="zh").read_text(encoding="utf-8")
+    assert "取yuan_per_point=1.0时，居民参与率提高" in html  # not '引入“积分制 (yuan_per_point=1.0)”后': the scheme is on at every point
+    assert "积分制 (yuan_per_point" not in html
+
+
+def test_a_short_run_says_its_yearly_costs_are_scaled(comparison_store):
+    import json
+
+    manifest = json.loads((comparison_store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["days"] = 120
+    (comparison_store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    html = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
+    assert "these runs last 120 days, so costs and gains are scaled by 365/120" in html
+
+
+def test_ctrl_c_while_the_batch_report_is_written_exits_130_with_the_runs_kept(tmp_path, monkeypatch):
+    import sim.cli
+    from sim.cli import main
+    from tests.experiment.conftest import experiment_text
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.cli, "write_batch_report", interrupted)
+    path = tmp_path / "e.toml"
+    path.write_text(experiment_text(name="e", scenarios=("baseline",), replications=1, days=2), encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"), "--executor", "serial"])
+    assert result.exit_code == 130 and "every run is stored" in result.output and "Aborted" not in result.output
+    assert len(pd.read_parquet(tmp_path / "r" / "e" / "runs.parquet")) == 1
