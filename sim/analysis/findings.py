@@ -60,8 +60,11 @@ TOP = 3
 
 def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> list[str]:
     """The few sentences a reader needs first: which options clearly raise each headline measure
-    most, and which clearly make something worse (the intervals follow in each option's sentence). ``effects``: the rows of the options to rank
-    (compare.effect_table); ``labels``: arm id -> its label, naming its reference where it has one."""
+    most, and which clearly make something worse (the intervals follow in each option's sentence).
+
+    ``effects``: the rows of the options to rank (compare.effect_table); ``labels``: arm id ->
+    its label, naming its reference where it has one.
+    """
     out = []
     for metric in HEADLINE:
         rows = effects[(effects["metric"] == metric) & (effects["low"] > 0)].sort_values("effect", ascending=False)
@@ -143,7 +146,7 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
         d = T.digits_for(metric, e.value, e.low, e.high)
         size = T.number(abs(e.value), d)
         u = T.unit(metric, lang, difference=True)
-        ci = T.interval_text(e.low, e.high, lang, d)
+        ci = T.interval_text(min(abs(e.low), abs(e.high)), max(abs(e.low), abs(e.high)), lang, d)  # of the size, after 'more' or 'less'
         label = T.sentence_label(metric, lang)
         if lang == "zh":
             how = "多" if e.value > 0 else "少"

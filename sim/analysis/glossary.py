@@ -11,9 +11,12 @@ values the runs used. Definitions follow ``sim.model.metrics`` and docs/ODD.md,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import text as T
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import Results
 
 ACTIVE_WINDOW = 30
 """Days someone counts as active after taking part (``sim.model.residents.ACTIVE_WINDOW``)."""
@@ -140,3 +143,10 @@ def table(metrics: list[str], lang: str, configs: Iterable[dict[str, Any]] = (),
         ])
     header = ["指标", "单位", "含义"] if lang == "zh" else ["measure", "unit", "what it counts"]
     return {"title": "", "header": header, "rows": rows, "cls": "glossary"}
+
+
+def section(results: "Results", metrics: list[str], lang: str) -> dict:
+    """指标说明: what each measure shown counts, with the patience and half-life the runs used."""
+    configs = [results.manifest.get("configs", {}).get(s, {}) for s in results.scenarios]
+    intro = INTRO[0] if lang == "zh" else INTRO[1]
+    return {"title": T.word("glossary", lang), "intro": intro, "tables": [table(metrics, lang, configs, results.points)]}

@@ -9,7 +9,6 @@ by age group, and where in the community (if a spatial snapshot exists).
 
 from __future__ import annotations
 
-import base64
 import math
 import os
 import shutil
@@ -22,11 +21,12 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from . import compare, factorial, figures, findings, glossary
+from . import compare, factorial, figures, findings, glossary, sampled
 from . import text as T
 from .fonts import chinese_family, rc_for
 from .results import Arm, Results, ResultsError, load
-from .sensitivity import SUBFOLDER as SENSITIVITY, plot as plot_sensitivity, stored_notes
+from .template import cell, figure
+from .sensitivity import SUBFOLDER as SENSITIVITY
 
 KEY_METRICS = ["participation_rate", "resolution_rate"]
 OTHER_METRICS = [
@@ -221,12 +221,12 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     findings_list: list[str] = []
     leads: list[str] = []
     if not view.arms and (results.sweep or {}).get("method") == "lhs":
-        sections = lhs_sections(results, painter, lang)
+        sections = sampled.lhs_sections(results, painter, lang)
     elif not view.arms:
         notices.append("本实验为抽样设计：各参数的影响见敏感性分析（govsim sensitivity，结果在 sensitivity.parquet 和 figures/<语言>/sensitivity/）。" if lang == "zh" else
                        "This experiment is a sampled design: what each parameter does is in its sensitivity analysis "
                        "(govsim sensitivity: sensitivity.parquet and figures/<lang>/sensitivity/).")
-        sections = sensitivity_sections(results, lang, (folder or results.folder / "figures" / lang) / SENSITIVITY)
+        sections = sampled.sensitivity_sections(results, lang, (folder or results.folder / "figures" / lang) / SENSITIVITY)
     elif results.done.empty:
         notices.append("没有成功完成的运行。" if lang == "zh" else "No run finished successfully.")
     else:
@@ -331,7 +331,7 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
     if maps is not None:
         sections.append(maps)
     shown_metrics = [m for m in KEY_METRICS + OTHER_METRICS + AGE_METRICS if m in set(summary["metric"])]
-    sections.append(glossary_section(results, shown_metrics + (SERIES_METRICS if not series.empty else []), lang))
+    sections.append(glossary.section(results, shown_metrics + (SERIES_METRICS if not series.empty else []), lang))
     return sections, sentences, leads
 
 
@@ -360,13 +360,6 @@ def unseen_notices(results: Results, lang: str) -> list[str]:
                       else f" (at {len(item['points'])} of {len(results.points)} swept settings)")
         out.append(T.unseen_sentence(where, item, results.days, lang))
     return out
-
-
-def glossary_section(results: Results, metrics: list[str], lang: str) -> dict:
-    """指标说明: what each measure shown counts, with the patience and half-life the runs used."""
-    configs = [results.manifest.get("configs", {}).get(s, {}) for s in results.scenarios]
-    intro = glossary.INTRO[0] if lang == "zh" else glossary.INTRO[1]
-    return {"title": T.word("glossary", lang), "intro": intro, "tables": [glossary.table(metrics, lang, configs, results.points)]}
 
 
 def relabelled(painter: figures.Painter, view: View) -> figures.Painter:
@@ -406,11 +399,6 @@ def spatial_section(results: Results, view: View, painter: figures.Painter, lang
 
 
 # ---------------------------------------------------------------------- pieces
-def figure(png: Path, fig_id: str, fig_title: str, fig_caption: str) -> dict:
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return {"id": fig_id, "title": fig_title, "caption": fig_caption, "uri": f"data:image/png;base64,{data}"}
-
-
 def runs_summary(results: Results, lang: str) -> str:
     done, failed, pending = len(results.done.drop_duplicates("key")), len(results.failed), len(results.pending)
     if lang == "zh":
@@ -440,17 +428,6 @@ def failures_box(results: Results, view: View, lang: str) -> dict | None:
         more = f"Full tracebacks: {results.folder / 'failures.txt'}; running the same govsim run command again retries the failed runs."
     header = [T.word(k, lang) for k in ("scenario", "replication", "seed", "key", "error")]
     return {"headline": headline, "header": header, "rows": rows, "more": more}
-
-
-NBSP, WORD_JOINER = "\u00a0", "\u2060"
-
-
-def cell(text: str, cls: str = "") -> dict:
-    """A table cell; an estimate with its interval ('+2.9 万元 [2.2–3.5 万元]') may break only before the interval."""
-    value, bracket, interval = text.partition(" [")
-    if bracket:  # no break inside either part: not at a space, nor after the dash of '2.2–3.5'
-        text = f"{value.replace(' ', NBSP)} [{interval.replace(' ', NBSP).replace('–', WORD_JOINER + '–' + WORD_JOINER)}"
-    return {"text": text, "cls": cls}
 
 
 def summary_html(summary: pd.DataFrame, view: View, lang: str) -> dict:
@@ -597,25 +574,6 @@ CAPTIONS = {
 }
 
 
-def sampled_notes(results: Results, lang: str) -> list[str]:
-    """How to read a sampled design's report: the indices, their intervals, how to reproduce it."""
-    file = results.manifest.get("file", "EXPERIMENT.toml")
-    lhs = (results.sweep or {}).get("method") == "lhs"
-    if lang == "zh":
-        return [
-            "每个样本点在各重复中使用同一组随机种子；指标先对各重复取均值，"
-            + ("再计算与各参数的 Spearman 秩相关。" if lhs else "再用 SALib 计算敏感性指数，其95%置信区间由 SALib 的自助法（bootstrap）给出。"),
-            f"配置哈希 {results.config_hash} 概括了全部样本点的完整配置、天数和模型版本。",
-            f"复现：govsim run {file} --out {results.folder.parent}" + ("。" if lhs else f"，然后 govsim sensitivity {results.folder}。"),
-        ]
-    return [
-        "Every design point uses the same seeds in its replications; each measure is averaged over the replications, then "
-        + ("ranked against each parameter (Spearman's correlation)." if lhs else "SALib computes the indices, with 95% intervals from SALib's bootstrap."),
-        f"Config hash {results.config_hash} covers every point's full configuration, the days and the model version.",
-        f"To reproduce: govsim run {file} --out {results.folder.parent}" + ("." if lhs else f", then govsim sensitivity {results.folder}."),
-    ]
-
-
 def title(key: str, lang: str) -> str:
     zh, en = TITLES[key]
     return zh if lang == "zh" else en
@@ -626,91 +584,9 @@ def caption(key: str, lang: str, **values) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
-def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict]:
-    """The sensitivity charts of a Morris or Sobol' batch in ``folder``, drawn there if missing."""
-    pngs = sorted(folder.glob("*.png"))
-    stored = results.folder / "sensitivity.parquet"
-    table = pd.read_parquet(stored) if stored.exists() else None
-    if not pngs and table is not None:  # analysed in the other language: draw this one's charts
-        pngs = sorted(plot_sensitivity(table, folder, lang, results.manifest.get("experiment", results.folder.name)))
-    name = "敏感性分析" if lang == "zh" else "Sensitivity analysis"
-    notes = {
-        "morris": ("参数变动时各指标的平均绝对变化（μ*，按 SALib 的做法把每一步的变化折算到参数的整个取值范围）及其离散程度（σ）。" if lang == "zh"
-                   else "How much each measure changes on average when a parameter moves (μ*, per step scaled to the parameter's whole range, as SALib gives it), and how much that change varies (σ)."),
-        "sobol": ("各指标的方差中由每个参数单独解释的份额（一阶 S1）和连同其交互作用解释的份额（总效应 ST）。" if lang == "zh"
-                  else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
-    }
-    section = {"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs],
-               "tables": [design_table(results, lang)]}
-    if table is not None:
-        section["sentences"] = stale_sentences(results, table, lang) + stored_notes(stored)
-    sections = [section]
-    if table is not None:
-        sections.append(glossary_section(results, list(dict.fromkeys(table["metric"])), lang))
-    return sections
-
-
-LHS_METRICS, LHS_PARAMETERS = 3, 6  # panels a figure can hold
-
-
-def lhs_sections(results: Results, painter: figures.Painter, lang: str) -> list[dict]:
-    """A Latin hypercube: each measure against each parameter, with Spearman's rank correlation
-    over the design points (``govsim sensitivity`` computes indices for Morris and Sobol' only)."""
-    parameters = list((results.sweep or {}).get("parameters") or {})
-    wanted = [m for m in (results.manifest.get("metrics") or KEY_METRICS) if m in results.done]
-    done = results.done[results.done["scenario"] == results.baseline]
-    zh = lang == "zh"
-    name = "参数与指标的关系" if zh else "How the measures follow the parameters"
-    if done.empty or not wanted or not parameters:
-        return [{"title": name, "intro": "没有可分析的完成运行。" if zh else "No finished runs to analyse.", "tables": [design_table(results, lang)]}]
-    means = done.groupby("point")[[*parameters, *wanted]].mean()
-    rho = means.rank().corr()  # Spearman's: Pearson's on ranks
-    metrics = wanted[:LHS_METRICS]
-    shown = sorted(parameters, key=lambda p: -abs(rho.loc[p, metrics[0]]) if pd.notna(rho.loc[p, metrics[0]]) else 0)[:LHS_PARAMETERS]
-    fig = figures.responses(painter, means, shown, metrics, rho, name)
-    cap = (f"每个点为一个样本点（{len(means)} 个）在各重复上的均值；ρ 为 Spearman 秩相关系数（−1 至 1），只反映单调关系，不分离参数之间的交互作用。"
-           + (f"图中只列出与{T.metric_label(metrics[0], lang)}相关最强的 {len(shown)} 个参数。" if len(shown) < len(parameters) else "") if zh else
-           f"Each dot is one design point ({len(means)}), averaged over its replications; ρ is Spearman's rank correlation (−1 to 1): it shows monotone "
-           "relations only and does not separate interactions between parameters." + (f" Only the {len(shown)} parameters most correlated with {T.metric_label(metrics[0], lang)} are drawn." if len(shown) < len(parameters) else ""))
-    header = [("参数" if zh else "parameter"), *[T.metric_label(m, lang) for m in wanted]]
-    rows = [[cell(p), *[cell(T.number(rho.loc[p, m], 2)) for m in wanted]] for p in parameters]
-    return [{"title": name, "figures": [figure(fig, "responses", name, cap)],
-             "tables": [design_table(results, lang), {"title": "Spearman ρ", "header": header, "rows": rows}]},
-            glossary_section(results, wanted, lang)]
-
-
-def design_table(results: Results, lang: str) -> dict:
-    """The sampled design: each parameter's range (μ* is a change across it), the sample size, the replications."""
-    sweep = results.sweep or {}
-    method, n = sweep.get("method", "?"), sweep.get("samples", "?")
-    size = {"morris": (f"{n} 条轨迹，{sweep.get('levels', 4)} 个水平", f"{n} trajectories, {sweep.get('levels', 4)} levels"),
-            "sobol": (f"{n} 个基础样本", f"{n} base samples")}.get(method, (f"{n} 个样本", f"{n} samples"))
-    zh = lang == "zh"
-    title = (f"抽样设计：{method}，{size[0]}，共 {len(results.points)} 个样本点，每点重复 {results.manifest.get('replications', '?')} 次" if zh else
-             f"Design: {method}, {size[1]}, {len(results.points)} points, {results.manifest.get('replications', '?')} replications each")
-    rows = [[cell(path), cell(f"{b['low']:g}"), cell(f"{b['high']:g}"), cell(("是" if zh else "yes") if b.get("integer") else "")]
-            for path, b in (sweep.get("parameters") or {}).items()]
-    header = ["参数", "下限", "上限", "整数"] if zh else ["parameter", "low", "high", "whole numbers"]
-    return {"title": title, "header": header, "rows": rows}
-
-
-def stale_sentences(results: Results, table: pd.DataFrame, lang: str) -> list[str]:
-    """Charts from fewer runs than have finished since (the analysis ran mid-batch): say so."""
-    if "runs" not in table:
-        return []
-    used = table.drop_duplicates("scenario").set_index("scenario")["runs"]
-    done = results.done.groupby("scenario").size()
-    later = [s for s in used.index if done.get(s, 0) > used[s]]
-    if not later:
-        return []
-    then, now = int(used[later].sum()), int(done[later].sum())
-    return [f"注意：这些指数和图表由 {then} 次运行算出，此后已有 {now} 次运行完成；运行 govsim sensitivity {results.folder} 以更新。" if lang == "zh" else
-            f"Note: these indices and charts were computed from {then} runs; {now} have finished since. Run govsim sensitivity {results.folder} to update them."]
-
-
 def method_notes(results: Results, view: View, lang: str) -> list[str]:
     if not view.arms:
-        return sampled_notes(results, lang)
+        return sampled.method_notes(results, lang)
     sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
     hashes = sep.join(f"{view.labels.get(a.id, a.id)}{colon}{results.arm_config_hash(a)}" for a in view.arms)
     file = results.manifest.get("file", "EXPERIMENT.toml")

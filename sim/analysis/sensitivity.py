@@ -180,6 +180,7 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
         notes.append(small)
     planned = manifest.get("replications")
     for scenario, group in runs.groupby("scenario", sort=False):
+        finished = int((group["status"] == "done").sum()) if "status" in group else len(group)  # stored now: a later report compares
         group, left_out = balanced_runs(group)
         if left_out:
             notes.append(f"{scenario}: {left_out} finished runs left out: their replications are not finished at every point, "
@@ -208,7 +209,8 @@ def analyse_store(manifest: dict[str, Any], runs: pd.DataFrame, metrics: list[st
             frame.insert(0, "scenario", scenario)
             frame.insert(2, "method", sweep["method"])
             frame["replications"] = float(counts[counts > 0].mean()) if (counts > 0).any() else 0.0  # over the points that have runs
-            frame["runs"] = len(group)
+            frame["runs"] = len(group)  # those the indices use
+            frame["finished_runs"] = finished
             frames.append(frame)
     if not frames:
         raise SensitivityError("no indices could be computed:\n" + "\n".join(notes))

@@ -2,8 +2,30 @@
 
 Self-contained on purpose: no external stylesheet, script, font or image; the
 figures are embedded as data: URIs, so the file can be mailed and opened
-offline on a locked-down government computer.
+offline on a locked-down government computer. ``figure`` and ``cell`` make
+the pieces the template fills in.
 """
+
+import base64
+from pathlib import Path
+
+
+def figure(png: Path, fig_id: str, fig_title: str, fig_caption: str) -> dict:
+    """A figure of the page, its PNG embedded."""
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return {"id": fig_id, "title": fig_title, "caption": fig_caption, "uri": f"data:image/png;base64,{data}"}
+
+
+NBSP, WORD_JOINER = "\u00a0", "\u2060"
+
+
+def cell(text: str, cls: str = "") -> dict:
+    """A table cell; an estimate with its interval ('+2.9 万元 [2.2–3.5 万元]') may break only before the interval."""
+    value, bracket, interval = text.partition(" [")
+    if bracket:  # no break inside either part: not at a space, nor after the dash of '2.2–3.5'
+        text = f"{value.replace(' ', NBSP)} [{interval.replace(' ', NBSP).replace('–', WORD_JOINER + '–' + WORD_JOINER)}"
+    return {"text": text, "cls": cls}
+
 
 REPORT = """<!DOCTYPE html>
 <html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}">
