@@ -207,6 +207,9 @@ def test_an_unfinished_morris_batch_says_which_trajectories_and_replications_it_
     cut = runs[(runs["replication"] == 0) & (runs["point"] < 8 * size)]  # Ctrl-C: replication 1 never ran, two trajectories short
     table, notes = analyse_store(manifest, cut)
     assert (table["trajectories"] == 8).all() and (table["replications"] == 1).all() and (table["runs"] == 8 * size).all()
+    unbalanced = pd.concat([cut, runs[(runs["replication"] == 1) & (runs["point"] < 4)]])  # replication 1 at one trajectory: left out
+    table, _ = analyse_store(manifest, unbalanced)
+    assert (table["runs"] == 8 * size).all() and (table["finished_runs"] == 8 * size + 4).all()  # a later report compares with all finished
     assert any("8 of 10 Morris trajectories" in note for note in notes)
     assert any("1 of 2 replications" in note for note in notes)
 
@@ -221,6 +224,7 @@ def test_the_report_shows_the_design_the_stored_warnings_and_stale_charts(tmp_pa
     runs = runs.assign(seed=7)  # the report reads the store's bookkeeping too
     runs.iloc[: 8 * 4].to_parquet(folder / "runs.parquet")  # the analysis runs mid-batch
     write_sensitivity(folder, lang="en")
+    assert "have finished since" not in write_report(folder, lang="en").read_text(encoding="utf-8")
     runs.to_parquet(folder / "runs.parquet")  # then the batch finishes
     html = write_report(folder, lang="en").read_text(encoding="utf-8")
     assert "Design: morris, 10 trajectories, 4 levels, 40 points, 1 replications each" in html and "<td>x1</td><td>-3.14159</td><td>3.14159</td>" in html
