@@ -176,6 +176,9 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.margins(x=0.2)
+    if difference and annotate and (rows.loc[present, value] < 0).any():  # room on the left for the labels placed there
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(lo - 0.12 * (hi - lo), hi)
 
 
 def _signed(metric: str, value: float, lang: str, low: float = math.nan, high: float = math.nan) -> str:
@@ -272,13 +275,17 @@ def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.nd
     if not finite.any():
         return
     span_x, span_y = (max(float(np.abs(v[finite]).max()), 1e-9) for v in (x, y))
+    placed: list[tuple[float, float]] = []  # named points, as shares of the spans
     for i, arm in enumerate(order):
         if not finite[i]:
             continue
         if i in frontier or abs(x[i]) > 0.3 * span_x or abs(y[i]) > 0.3 * span_y:
             name = re.split(r"（对照| \(vs ", painter.labels[arm])[0]  # the legend names the reference
             right = x[i] > 0.7 * span_x  # towards the panel's right edge: the name goes on the left
-            note = ax.annotate(name, (x[i], y[i]), xytext=(-6 if right else 6, 3), textcoords="offset points", ha="right" if right else "left",
+            at = (x[i] / span_x, y[i] / span_y)
+            near = any(abs(at[0] - px) < 0.3 and abs(at[1] - py) < 0.035 for px, py in placed)  # a name already there: go below
+            placed.append(at)
+            note = ax.annotate(name, (x[i], y[i]), xytext=(-6 if right else 6, -11 if near else 3), textcoords="offset points", ha="right" if right else "left",
                                fontsize=7.5, color="#333333", zorder=4, bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7})
             note.set_in_layout(False)  # a long name must not shrink the panels
 

@@ -94,7 +94,7 @@ def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> 
 def _signed(metric: str, row, lang: str) -> str:
     """'+6.0个百分点', '+1.2 percentage points': a clear change as the lead sentences name it."""
     e = shown(metric, {"effect": row.effect, "low": row.low, "high": row.high})
-    d = T.digits_for(metric, e.value, e.low, e.high)
+    d = T.digits_for(metric, e.value)  # no interval shown here, so none of the digits it would need
     return f"{'+' if e.value >= 0 else ''}{T.number(e.value, d)}{T.unit(metric, lang, difference=True)}"
 
 

@@ -338,7 +338,8 @@ def effect_phrase(name: str, effect: Effect, lang: str, *, with_ci: bool = True)
     """'participation rises by 4.1 percentage points (95% CI 3.2–5.0)' and its Chinese; without
     the interval (``with_ci=False``) for a clear change named where the detail follows."""
     label = sentence_label(name, lang)
-    d = digits_for(name, effect.value, effect.low, effect.high)
+    # without its interval, no digits that only the interval needs: a small change reads small ('0.1', not '0.108')
+    d = digits_for(name, effect.value, effect.low, effect.high) if with_ci else digits_for(name, effect.value)
     size = number(abs(effect.value), d)
     ci = interval_text(effect.low, effect.high, lang, d)
     u = unit(name, lang, difference=True)
