@@ -240,6 +240,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
     f = T.axis_factor("total_cost", lang)
     order = list(table["arm"])
     x, x_low, x_high = (table[c].to_numpy() * f for c in ("cost", "cost_low", "cost_high"))
+    named = []  # (panel, gains, frontier): names go on once the layout is fixed, where they fit
     for ax, gain, label in zip(axes.flat, ("participants", "avoided"), ("extra_participants", "avoided_unresolved")):
         y, y_low, y_high = (table[c].to_numpy() for c in (gain, f"{gain}_low", f"{gain}_high"))
         for i, arm in enumerate(order):
@@ -248,7 +249,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
                         fmt=painter.marker(arm), color=painter.color(arm, order), ms=7, capsize=3, lw=1.4, zorder=3)
         frontier = efficient_frontier(list(x), list(y), list(y_low))
         ax.plot([0.0, *x[frontier]], [0.0, *y[frontier]], color="#222222", lw=1.2, zorder=2, label=T.word("frontier", lang))
-        _name_points(ax, painter, order, x, y, set(frontier))
+        named.append((ax, y, set(frontier)))
         ax.plot(0, 0, "s", color=BASELINE_COLOR, ms=7, zorder=3)
         ax.axhline(0, color="#999999", lw=0.8)
         ax.axvline(0, color="#999999", lw=0.8)
@@ -265,29 +266,42 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
     handles.append(plt.Line2D([], [], color="#222222", lw=1.2, label=capital(T.word("frontier", lang))))
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9.5)
     centre_title_over(fig, axes.flat)
+    for ax, y, frontier in named:
+        _name_points(ax, painter, order, x, y, frontier)
     return painter.save(fig, name)
 
 
 def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.ndarray, frontier: set[int]) -> None:
     """Name the options a reader looks for by name (those on the frontier, and those far from the
-    baseline's corner), so that two of a kind in the legend are not told apart by shade alone."""
+    baseline's corner), so that two of a kind in the legend are not told apart by shade alone.
+
+    Each name tries four places around its point and takes the first inside the panel that
+    overlaps no name already placed; one that fits nowhere is left to the legend. Call after
+    the layout is fixed.
+    """
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.any():
         return
     span_x, span_y = (max(float(np.abs(v[finite]).max()), 1e-9) for v in (x, y))
-    placed: list[tuple[float, float]] = []  # named points, as shares of the spans
-    for i, arm in enumerate(order):
-        if not finite[i]:
-            continue
-        if i in frontier or abs(x[i]) > 0.3 * span_x or abs(y[i]) > 0.3 * span_y:
-            name = re.split(r"（对照| \(vs ", painter.labels[arm])[0]  # the legend names the reference
-            right = x[i] > 0.7 * span_x  # towards the panel's right edge: the name goes on the left
-            at = (x[i] / span_x, y[i] / span_y)
-            near = any(abs(at[0] - px) < 0.3 and abs(at[1] - py) < 0.035 for px, py in placed)  # a name already there: go below
-            placed.append(at)
-            note = ax.annotate(name, (x[i], y[i]), xytext=(-6 if right else 6, -11 if near else 3), textcoords="offset points", ha="right" if right else "left",
-                               fontsize=7.5, color="#333333", zorder=4, bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7})
+    renderer = ax.figure.canvas.get_renderer()
+    panel = ax.get_window_extent(renderer)
+    taken = []
+    wanted = [i for i in range(len(order)) if finite[i] and (i in frontier or abs(x[i]) > 0.3 * span_x or abs(y[i]) > 0.3 * span_y)]
+    for i in sorted(wanted, key=lambda i: (i not in frontier, -abs(y[i]))):  # the frontier first, then the largest gains
+        name = re.split(r"（对照| \(vs ", painter.labels[order[i]])[0]  # the legend names the reference
+        places = [(6, 3, "left"), (6, -11, "left"), (-6, 3, "right"), (-6, -11, "right")]
+        if x[i] > 0.7 * span_x:  # towards the panel's right edge: the left side first
+            places = places[2:] + places[:2]
+        for dx, dy, ha in places:
+            note = ax.annotate(name, (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", ha=ha, fontsize=7.5, color="#333333",
+                               zorder=4, bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7})
             note.set_in_layout(False)  # a long name must not shrink the panels
+            box = note.get_window_extent(renderer)
+            inside = panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1
+            if inside and not any(box.overlaps(other) for other in taken):
+                taken.append(box)
+                break
+            note.remove()
 
 
 def responses(painter: Painter, means: pd.DataFrame, parameters: list[str], metrics: list[str], rho: pd.DataFrame, title: str, name: str = "responses") -> Path:
