@@ -214,7 +214,8 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     nominal = int(results.manifest.get("replications") or results.done.groupby(["scenario", "point"]).size().max() or 0)
     baseline_label = view.labels.get(view.base_of(view.arms[0]).id, results.baseline) if view.arms else T.capital(T.scenario_label(results.baseline, lang))
     runs_text = runs_summary(results, lang)
-    footer = T.word("footer", lang).format(baseline=baseline_label, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
+    named = baseline_label if baseline_label.lower() == T.word("baseline", lang).lower() else T.word("footer_baseline", lang).format(label=baseline_label)
+    footer = T.word("footer", lang).format(baseline=named, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
     painter = figures.Painter(lang, footer, folder or results.folder / "figures" / lang, view.labels, view.baseline_ids)
     notices += unseen_notices(results, lang)
     sections = []
@@ -506,6 +507,7 @@ def ratio_text(value: float, low: float, high: float, gain_low: float, cost: flo
         return "有收益且不增加成本" if lang == "zh" else "gain at no extra cost"
     if not cost > 0:  # a negative cost per unit would read as a bargain price, not as money saved
         return "有收益且节省成本" if lang == "zh" else "gain and a saving"
+    value, low, high = T.significant(value), T.significant(low), T.significant(high)
     top = T.number(high, 0) if math.isfinite(high) else "∞"
     return f"{T.number(value, 0)} [{T.number(low, 0)}, {top}]"
 

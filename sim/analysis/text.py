@@ -131,8 +131,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "day": ("天", "day"),
     "pp": ("个百分点", " percentage points"),  # not 'points': a change of satisfaction is in points
     "no_clear": ("无明显变化", "no clear change"),
-    "footer": ("基线：{baseline} · 每组 {n} 次重复，共 {runs} · 配置哈希 {config} · 实验 {experiment}",
-               "baseline: {baseline} · {n} replications per scenario, {runs} · config hash {config} · experiment {experiment}"),
+    "footer": ("{baseline} · 每组 {n} 次重复，共 {runs} · 配置哈希 {config} · 实验 {experiment}",
+               "{baseline} · {n} replications per scenario, {runs} · config hash {config} · experiment {experiment}"),
+    "footer_baseline": ("基线：{label}", "baseline: {label}"),  # not '基线：基线' where the baseline is called so
     "extra_cost": ("每年新增成本", "extra cost a year"),  # the unit goes with the figure (万元) or the cell
     "extra_participants": ("新增参与者（人）", "extra participants"),
     "avoided_unresolved": ("每年减少的未解决问题（搁置与积压，件）", "unresolved problems avoided a year (abandoned or open)"),  # arisen − resolved, against the baseline
@@ -233,6 +234,14 @@ def number(value: float, digits: int = 1) -> str:
     rounded = round(float(value), digits)
     text = f"{rounded if rounded != 0 else 0.0:,.{digits}f}"
     return text.replace("-", "−")
+
+
+def significant(value: float, figures: int = 3) -> float:
+    """``value`` to ``figures`` significant figures: a cost per unit estimated from a few dozen
+    runs is not known to the yuan ('109,000', not '109,321')."""
+    if not math.isfinite(value) or value == 0:
+        return value
+    return round(value, figures - 1 - math.floor(math.log10(abs(value))))
 
 
 def yuan_scale(value: float, lang: str) -> tuple[float, str]:
@@ -415,6 +424,7 @@ def cost_phrase(per_unit: float, low: float, high: float, what: str, lang: str, 
         if lang == "zh":
             return {"participant": "参与者增加而成本不增", "avoided": "未解决问题减少而成本不增", "both": "参与者增加、未解决问题减少，而成本不增"}[what]
         return {"participant": "more participants", "avoided": "fewer problems left unresolved", "both": "more participants and fewer problems left unresolved"}[what] + " at no extra cost"
+    per_unit, low, high = significant(per_unit), significant(low), significant(high)
     if not math.isfinite(low):  # no interval to give (Fieller's has no finite bound)
         ci = ""
     elif math.isfinite(high):

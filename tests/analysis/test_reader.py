@@ -134,3 +134,10 @@ def test_ctrl_c_while_the_batch_report_is_written_exits_130_with_the_runs_kept(t
     result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"), "--executor", "serial"])
     assert result.exit_code == 130 and "every run is stored" in result.output and "Aborted" not in result.output
     assert len(pd.read_parquet(tmp_path / "r" / "e" / "runs.parquet")) == 1
+
+
+def test_costs_per_unit_have_three_significant_figures_and_the_footer_no_echo(comparison_store):
+    assert T.significant(109_321) == 109_000 and T.significant(6_346) == 6_350 and T.significant(325.4) == 325
+    assert R.ratio_text(109_321, 60_307, 500_914, 1.0, 5e5, "zh") == "109,000 [60,300, 501,000]"  # was '109,321 [60,307, 500,914]'
+    html = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
+    assert "基线：基线" not in html
