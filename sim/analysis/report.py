@@ -342,10 +342,13 @@ def caveat(results: Results, view: View, lang: str) -> str:
     residents = done.loc[done["scenario"] == results.baseline, "residents"] if "residents" in done else pd.Series(dtype=float)
     people = f"{int(residents.median()):,}" if len(residents) else "?"
     n = int(done.groupby(["scenario", "point"]).size().median())
+    communities = int((results.manifest.get("configs", {}).get(results.baseline, {}).get("world") or {}).get("communities", 1))
+    where = ("一个" if communities == 1 else f"{communities}个") + f"社区共约{people}名成年居民"
     if lang == "zh":
-        return (f"这些数字来自模拟，不是预测：模拟一个约{people}名成年居民的社区运行{results.days}天，每个方案重复{n}次；"
+        return (f"这些数字来自模拟，不是预测：模拟{where}，运行{results.days}天，每个方案重复{n}次；"
                 "多数参数依据资料或假设设定（见模型文档 docs/ODD.md 与 govsim params）。请用它比较方案之间的差别和代价，而不是预计某个真实社区的数值。")
-    return (f"These numbers come from a simulation, not a forecast: a community of about {people} adults over {results.days} days, "
+    place = "a community" if communities == 1 else f"{communities} communities"
+    return (f"These numbers come from a simulation, not a forecast: {place} of about {people} adults over {results.days} days, "
             f"{n} runs per option; most parameters are set from the source documents or assumed (see docs/ODD.md and govsim params). "
             "Use them to compare options and what they cost, not to predict a real community's figures.")
 

@@ -78,8 +78,14 @@ def test_the_report_leads_with_the_ranking_and_says_what_the_numbers_are(compari
     html = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
     findings_part = html.split("<h2>主要结论</h2>")[1]
     assert findings_part.index("居民参与率提高最多的是：积分制") < findings_part.index("引入“积分制”后")
-    assert "这些数字来自模拟，不是预测" in html and "约2,000名成年居民" in html and "每个方案重复4次" in html
+    assert "这些数字来自模拟，不是预测：模拟一个社区共约2,000名成年居民，运行365天，每个方案重复4次" in html
     assert "govsim run experiments/synthetic_comparison.toml --out " in html  # a command that writes where these results are
+    import json
+
+    manifest = json.loads((comparison_store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["configs"]["baseline"]["world"] = {"communities": 81}  # a district is not 'a community'
+    (comparison_store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert "81 communities of about 2,000 adults" in write_report(comparison_store, lang="en").read_text(encoding="utf-8")
 
 
 def test_identical_paired_runs_read_identical_not_a_measured_zero(tmp_path):
