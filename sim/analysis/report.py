@@ -343,7 +343,7 @@ def caveat(results: Results, view: View, lang: str) -> str:
     people = f"{int(residents.median()):,}" if len(residents) else "?"
     n = int(done.groupby(["scenario", "point"]).size().median())
     communities = int((results.manifest.get("configs", {}).get(results.baseline, {}).get("world") or {}).get("communities", 1))
-    where = ("一个" if communities == 1 else f"{communities}个") + f"社区共约{people}名成年居民"
+    where = f"一个约{people}名成年居民的社区" if communities == 1 else f"{communities}个社区、共约{people}名成年居民"
     if lang == "zh":
         return (f"这些数字来自模拟，不是预测：模拟{where}，运行{results.days}天，每个方案重复{n}次；"
                 "多数参数依据资料或假设设定（见模型文档 docs/ODD.md 与 govsim params）。请用它比较方案之间的差别和代价，而不是预计某个真实社区的数值。")

@@ -78,7 +78,7 @@ def test_the_report_leads_with_the_ranking_and_says_what_the_numbers_are(compari
     html = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
     findings_part = html.split("<h2>主要结论</h2>")[1]
     assert findings_part.index("居民参与率提高最多的是：积分制") < findings_part.index("引入“积分制”后")
-    assert "这些数字来自模拟，不是预测：模拟一个社区共约2,000名成年居民，运行365天，每个方案重复4次" in html
+    assert "这些数字来自模拟，不是预测：模拟一个约2,000名成年居民的社区，运行365天，每个方案重复4次" in html
     assert "govsim run experiments/synthetic_comparison.toml --out " in html  # a command that writes where these results are
     import json
 
