@@ -128,22 +128,12 @@ def axis_title(metric: str, lang: str, difference: bool = False) -> str:
     return label
 
 
-def possible_range(metric: str) -> tuple[float, float]:
-    """Where a value of ``metric`` can lie: an interval drawn past it would show impossible values."""
-    kind = T.metric_kind(metric)
-    if metric == "gridworker_turnover":  # quits a year per post: above 1 where posts turn over more than once
-        return 0.0, math.inf
-    if kind in ("rate", "score", "index"):
-        return 0.0, 1.0
-    return (0.0, math.inf) if kind in ("count", "days") else (-math.inf, math.inf)
-
-
 def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric: str, value="mean", show_labels=True, annotate=True, difference=False, colors=None) -> None:
     """Horizontal dots with 95% intervals, one row per arm, first arm on top (in chart units)."""
     f = T.axis_factor(metric, painter.lang)
     rows = rows.set_index("arm")
     if not difference:
-        rows[["low", "high"]] = rows[["low", "high"]].clip(*possible_range(metric))
+        rows[["low", "high"]] = rows[["low", "high"]].clip(*T.possible_range(metric))
     present = [a for a in order if a in rows.index]
     ys = np.arange(len(present))[::-1]
     for y, arm in zip(ys, present):
@@ -168,7 +158,7 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
     shown = rows.loc[present, [value, "low", "high"]].to_numpy(dtype=float) * f
     shown = shown[np.isfinite(shown)]
     if len(shown) and np.ptp(shown) == 0:  # every arm the same, e.g. no turnover in a short run: no axis of ±0.05
-        v, floor = float(shown[0]), (-math.inf if difference else possible_range(metric)[0] * f)
+        v, floor = float(shown[0]), (-math.inf if difference else T.possible_range(metric)[0] * f)
         pad = max(abs(v) * 0.1, 1.0)
         ax.set_xlim(max(v - pad, floor), v + pad)
     ax.grid(axis="x", color="#e5e5e5")
@@ -181,6 +171,12 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
         ax.set_xlim(lo - 0.12 * (hi - lo), hi)
 
 
+def change_colors(metric: str, rows: pd.DataFrame) -> dict[str, str]:
+    """Each arm's colour for a change of ``metric``: green clearly better, red clearly worse, grey
+    otherwise (the tables' rule, ``text.change_class``)."""
+    return {r.arm: {"better": UP, "worse": DOWN}.get(T.change_class(metric, r.low, r.high), UNCLEAR) for r in rows.itertuples()}
+
+
 def _signed(metric: str, value: float, lang: str, low: float = math.nan, high: float = math.nan) -> str:
     """A change as the effects table writes it (the same digits, given its interval)."""
     kind = T.metric_kind(metric)
@@ -188,8 +184,7 @@ def _signed(metric: str, value: float, lang: str, low: float = math.nan, high: f
         return ("+" if value >= 0 else "") + T.yuan(value, lang)
     f = T.scale(metric)
     shown = value * f
-    text = T.number(shown, T.digits_for(metric, shown, low * f, high * f))
-    return ("+" if shown >= 0 else "") + text
+    return T.signed_number(shown, T.digits_for(metric, shown, low * f, high * f))
 
 
 # ---------------------------------------------------------------------- figures
@@ -224,8 +219,7 @@ def effects(painter: Painter, table: pd.DataFrame, order: list[str], metrics: li
     fig, axes = painter.figure(title, 1, len(metrics), height=max(2.8, 0.42 * len(arms) + 1.6))
     for k, (ax, metric) in enumerate(zip(axes.flat, metrics)):
         rows = table[table["metric"] == metric]
-        colors = {r.arm: (UP if r.low > 0 else DOWN if r.high < 0 else UNCLEAR) for r in rows.itertuples()}
-        dot_panel(ax, painter, rows.rename(columns={"effect": "mean"}), arms, metric, show_labels=k == 0, difference=True, colors=colors)
+        dot_panel(ax, painter, rows.rename(columns={"effect": "mean"}), arms, metric, show_labels=k == 0, difference=True, colors=change_colors(metric, rows))
         ax.axvline(0, color="#333333", lw=1)
         ax.set_title(panel_title(axis_title(metric, painter.lang, difference=True), ax), fontsize=10.5)
     return painter.save(fig, name)
@@ -351,7 +345,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             if rows.empty:
                 continue
             b = bands(rows, metric)
-            b[["low", "high"]] = b[["low", "high"]].clip(*possible_range(metric))
+            b[["low", "high"]] = b[["low", "high"]].clip(*T.possible_range(metric))
             b[["mean", "low", "high"]] *= T.axis_factor(metric, painter.lang)
             c = painter.color(arm, order)
             ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)
@@ -381,8 +375,7 @@ def contributions(painter: Painter, table: pd.DataFrame, metrics: list[str], mec
     fig, axes = painter.figure(title, 1, len(metrics), height=max(3.2, 0.36 * len(order) + 1.8))
     for k, (ax, metric) in enumerate(zip(axes.flat, metrics)):
         rows = table[table["metric"] == metric].rename(columns={"term": "arm", "effect": "mean"})
-        colors = {r.arm: (UP if r.low > 0 else DOWN if r.high < 0 else UNCLEAR) for r in rows.itertuples()}
-        dot_panel(ax, inner, rows, order, metric, show_labels=k == 0, difference=True, colors=colors)
+        dot_panel(ax, inner, rows, order, metric, show_labels=k == 0, difference=True, colors=change_colors(metric, rows))
         ax.axvline(0, color="#333333", lw=1)
         if len(synergy):
             ax.axhline(len(order) - len(first) - 0.5, color="#999999", lw=0.8, ls=":")

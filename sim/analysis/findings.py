@@ -95,7 +95,7 @@ def _signed(metric: str, row, lang: str) -> str:
     """'+6.0个百分点', '+1.2 percentage points': a clear change as the lead sentences name it."""
     e = shown(metric, {"effect": row.effect, "low": row.low, "high": row.high})
     d = T.digits_for(metric, e.value)  # no interval shown here, so none of the digits it would need
-    return f"{'+' if e.value >= 0 else ''}{T.number(e.value, d)}{T.unit(metric, lang, difference=True)}"
+    return f"{T.signed_number(e.value, d)}{T.unit(metric, lang, difference=True)}"
 
 
 def cost_clause(c: pd.Series, lang: str) -> str:
@@ -146,7 +146,7 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
         d = T.digits_for(metric, e.value, e.low, e.high)
         size = T.number(abs(e.value), d)
         u = T.unit(metric, lang, difference=True)
-        ci = T.interval_text(min(abs(e.low), abs(e.high)), max(abs(e.low), abs(e.high)), lang, d)  # of the size, after 'more' or 'less'
+        ci = T.size_interval(e.low, e.high, lang, d)
         label = T.sentence_label(metric, lang)
         if lang == "zh":
             how = "多" if e.value > 0 else "少"

@@ -455,7 +455,7 @@ def estimate_text(metric: str, r, lang: str) -> str:
     if T.metric_kind(metric) == "yuan":
         return T.yuan_estimate(r["mean"], r["low"], r["high"], lang)
     f = T.scale(metric)
-    floor, ceiling = figures.possible_range(metric)  # a t interval of few runs can reach past 100%
+    floor, ceiling = T.possible_range(metric)  # a t interval of few runs can reach past 100%
     low, high = max(r["low"], floor) * f, min(r["high"], ceiling) * f
     d = T.digits_for(metric, r["mean"] * f, low, high)
     return f"{T.number(r['mean'] * f, d)}{T.unit(metric, lang)} [{T.number(low, d)}, {T.number(high, d)}]"
@@ -480,7 +480,7 @@ def effects_html(effects: pd.DataFrame, view: View, lang: str) -> dict:
             elif T.metric_kind(m) == "yuan":
                 text = T.yuan_estimate(r["effect"], r["low"], r["high"], lang, signed=True)
             else:
-                text = f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
+                text = f"{T.signed_number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]"
             row.append(cell(text, T.change_class(m, r["low"], r["high"])))
         rows.append(row)
     return {"title": T.word("effect_ci", lang), "header": header, "rows": rows}
@@ -527,7 +527,7 @@ def contributions_html(table: pd.DataFrame, labels: dict[str, str], lang: str) -
             r = t.loc[m]
             f = T.scale(m)
             d = T.digits_for(m, r["effect"] * f, r["low"] * f, r["high"] * f)
-            row.append(cell(f"{'+' if r['effect'] >= 0 else ''}{T.number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]",
+            row.append(cell(f"{T.signed_number(r['effect'] * f, d)} [{T.number(r['low'] * f, d)}, {T.number(r['high'] * f, d)}]",
                             T.change_class(m, r["low"], r["high"])))
         rows.append(row)
     return {"title": T.word("main_effect", lang) + " / " + T.word("synergy", lang), "header": header, "rows": rows}
@@ -551,8 +551,8 @@ CAPTIONS = {
     "comparison": ("圆点为全部重复运行的均值，横线为95%置信区间（t分布），虚线为基线均值。区间重叠不代表没有差别：各方案与基线的差别按重复配对比较，更为精确，见“相对基线的变化”一节。",
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean. Overlapping intervals do not mean no difference: "
                    "the change against the baseline, paired by replication and so more precise, is in the section on changes."),
-    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示区间不含零（明确升高/降低），灰色表示无明显变化。",
-                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: the interval excludes zero, grey: no clear change."),
+    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示明确改善/变差（区间不含零），灰色表示无明显变化。",
+                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: clearly better/worse (the interval excludes zero), grey: no clear change."),
     "effects_swept": ("扫描设计中，每个方案与同一扫描取值下的基线相比；基线在其他取值下的一行，与第一个取值下的基线相比。",
                       " With a sweep, each scenario is compared with the baseline at the same swept setting; the baseline's own rows at other settings, with the baseline at the first."),
     "not_run": ("{label}：本方案或其对照方案没有完成的运行，未作比较。", "{label}: no finished runs of it or of what it is compared with; not compared."),
@@ -565,7 +565,7 @@ CAPTIONS = {
               "Error bars: 95% intervals. Black line: the efficient frontier (of options whose gain is clearly above zero); options below it are beaten by one that is cheaper or gains more."),
     "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为开启每个机制的平均效果（对其他机制的所有开关组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
                             "A full factorial experiment over {n} on/off combinations, analysed by regression on ±1-coded factors with replications as blocks. Top: the average effect of switching each mechanism on, over all settings of the others; below the dotted line: pairwise synergy, what two add together beyond (positive) or short of (negative: overlap) the sum of each alone."),
-    "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示区间不含零。", "Dots: estimated effect; lines: 95% intervals; green/red: the interval excludes zero."),
+    "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示明确改善/变差（区间不含零）。", "Dots: estimated effect; lines: 95% intervals; green/red: clearly better/worse (the interval excludes zero)."),
     "series": ("实线为每日在全部重复运行上的均值，色带为95%置信区间。模拟从没有积压问题、没有人近期参与的状态开始：参与率在头30天的快速上升是"
                "“近30天参与”的统计窗口逐渐填满；积压问题数要到大事的耐心期（{patience_big}天）满、开始有问题被搁置后才趋于平稳。这些是起步过程，并非问题越积越多。",
                "Lines: daily mean over replications; bands: 95% confidence interval. A run starts with no open problems and nobody recently active: "

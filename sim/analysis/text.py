@@ -55,6 +55,16 @@ BETTER: dict[str, int] = {
 }
 
 
+def possible_range(metric: str) -> tuple[float, float]:
+    """Where a value of ``metric`` can lie (charts, tables and calibration targets keep within it)."""
+    kind = metric_kind(metric)
+    if metric == "gridworker_turnover":  # quits a year per post: above 1 where posts turn over more than once
+        return 0.0, math.inf
+    if kind in ("rate", "score", "index"):
+        return 0.0, 1.0
+    return (0.0, math.inf) if kind in ("count", "days") else (-math.inf, math.inf)
+
+
 def change_class(name: str, low: float, high: float) -> str:
     """A table cell's class for a change of ``name`` with interval [low, high]: "better" or
     "worse" where the interval excludes zero and the measure has a better direction, else ""."""
@@ -322,6 +332,16 @@ def value_text(name: str, value: float, lang: str) -> str:
     return f"{number(shown, digits_for(name, shown))}{unit(name, lang)}"
 
 
+def signed_number(value: float, digits: int) -> str:
+    """'+1.4', '−0.2': a change with its sign."""
+    return ("+" if value >= 0 else "") + number(value, digits)
+
+
+def size_interval(low: float, high: float, lang: str, digits: int) -> str:
+    """The interval of a clear change's size, after 'falls by' or 'less': '0.4–6.9', not '−6.9 to −0.4'."""
+    return interval_text(min(abs(low), abs(high)), max(abs(low), abs(high)), lang, digits)
+
+
 def interval_text(low: float, high: float, lang: str, digits: int = 1) -> str:
     """'3.2–5.0', but '−0.3 to 2.7' where a dash next to a minus would confuse."""
     a, b = number(low, digits), number(high, digits)
@@ -352,15 +372,14 @@ def effect_phrase(name: str, effect: Effect, lang: str, *, with_ci: bool = True)
     size = number(abs(effect.value), d)
     ci = interval_text(effect.low, effect.high, lang, d)
     u = unit(name, lang, difference=True)
-    signed = ("+" if effect.value >= 0 else "") + number(effect.value, d)
-    if effect.clear:  # after 'falls by 3.6', the interval of the fall: '0.4–6.9', not '−6.9 to −0.4'
-        ci = interval_text(min(abs(effect.low), abs(effect.high)), max(abs(effect.low), abs(effect.high)), lang, d)
+    if effect.clear:  # after 'falls by 3.6', the interval of the fall
+        ci = size_interval(effect.low, effect.high, lang, d)
     if lang == "zh":
         if not effect.clear:
-            return f"{label}{word('no_clear', 'zh')}（{signed}{u}，95%置信区间 {ci}）"
+            return f"{label}{word('no_clear', 'zh')}（{signed_number(effect.value, d)}{u}，95%置信区间 {ci}）"
         return f"{label}{change_verb(name, effect.value > 0)}{size}{u}" + (f"（95%置信区间 {ci}）" if with_ci else "")
     if not effect.clear:
-        return f"{label} shows no clear change ({signed}{u}, 95% CI {ci})"
+        return f"{label} shows no clear change ({signed_number(effect.value, d)}{u}, 95% CI {ci})"
     verb = "rises" if effect.value > 0 else "falls"
     return f"{label} {verb} by {size}{u}" + (f" (95% CI {ci})" if with_ci else "")
 

@@ -249,18 +249,16 @@ def _check_targets(metrics: list[str], scenario, path: Path) -> None:
             raise CalibrationError(f"{path}: key '{key}': no summary metric {metric!r} {problem}", path, key)
 
 
-SHARES = ("party_member_active_rate", "resolved_within_1_day", "share_reported_by_residents", "satisfaction",
-          "mean_efficacy", "mean_belonging", "mean_burnout", "mean_capacity")
-"""Summary metrics that are shares or 0–1 scores (besides the participation and resolution rates)."""
-
-
 def _check_target_values(targets: dict[str, Target], path: Path) -> None:
-    """A target a share can never reach (0.8 written as 80) scores every trial as a miss."""
+    """A target the metric can never reach (a share of 0.8 written as 80) scores every trial as a miss."""
+    from sim.analysis.text import possible_range
+
     for metric, target in targets.items():
-        share = metric in SHARES or metric.startswith(("participation_rate", "resolution_rate"))
-        if share and not 0 <= target.value <= 1:
+        low, high = possible_range(metric)
+        if not low <= target.value <= high:
             key = f'targets."{metric}".value'
-            raise CalibrationError(f"{path}: key '{key}' = {target.value:g}: {metric} is a share from 0 to 1 (write 0.8 for 80%)", path, key)
+            what = "a share from 0 to 1 (write 0.8 for 80%)" if (low, high) == (0.0, 1.0) else f"never below {low:g}"
+            raise CalibrationError(f"{path}: key '{key}' = {target.value:g}: {metric} is {what}", path, key)
 
 
 def _metric_problem(metric: str, names: tuple[str, ...], scenario) -> str | None:

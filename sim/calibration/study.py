@@ -344,8 +344,7 @@ def open_study(optuna, calibration: Calibration, folder: Path):
         trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         stored = study.user_attrs.get(FINGERPRINT)
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file; say which
-        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CalibrationError(f"{calibration.file}: {path} cannot be opened as a calibration study ({why}); delete {folder}/ to start afresh, or choose another --out", calibration.file) from None
+        raise _unreadable(calibration, folder, exc) from None
     current = fingerprint(calibration)
     _refuse_other_settings(calibration, folder, len(trials), stored, current)
     if stored != current:  # a new study, or one without a finished trial
@@ -364,10 +363,16 @@ def stored_trials(optuna, calibration: Calibration, folder: Path) -> int:
         trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         stored = study.user_attrs.get(FINGERPRINT)
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file; say which
-        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CalibrationError(f"{calibration.file}: {path} cannot be opened as a calibration study ({why}); delete {folder}/ to start afresh, or choose another --out", calibration.file) from None
+        raise _unreadable(calibration, folder, exc) from None
     _refuse_other_settings(calibration, folder, len(trials), stored, fingerprint(calibration))
     return len(trials)
+
+
+def _unreadable(calibration: Calibration, folder: Path, exc: Exception) -> CalibrationError:
+    """The error for a study file that cannot be opened (damaged, or not optuna's)."""
+    why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return CalibrationError(f"{calibration.file}: {folder / STUDY_FILE} cannot be opened as a calibration study ({why}); "
+                            f"delete {folder}/ to start afresh, or choose another --out", calibration.file)
 
 
 def _refuse_other_settings(calibration: Calibration, folder: Path, trials: int, stored: dict | None, current: dict) -> None:

@@ -172,7 +172,7 @@ def test_a_clear_gain_that_comes_with_a_saving_is_not_called_no_clear_gain():
 
 def test_small_mean_counts_keep_a_decimal_and_rate_intervals_stay_possible():
     from sim.analysis import text as T
-    from sim.analysis.figures import possible_range
+    from sim.analysis.text import possible_range
 
     assert T.value_text("mean_open_problems", 2.25, "en") != T.value_text("mean_open_problems", 1.7, "en")  # not both '2'
     assert T.value_text("problems_resolved", 620.4, "en") == "620"

@@ -110,18 +110,23 @@ def _read(folder):
     return json.loads((folder / "manifest.json").read_text()), pd.read_parquet(folder / "runs.parquet")
 
 
-def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
+def run_batch(tmp_path, name: str, sweep: str, days: int) -> str:
+    """Run a one-replication batch of the baseline with ``sweep`` through the CLI; its English report."""
     from click.testing import CliRunner
 
     from sim.cli import main
     from tests.experiment.conftest import experiment_text
 
-    sweep = '\n[sweep]\nmethod = "morris"\nsamples = 2\nlevels = 4\n[sweep.parameters]\n"gridworkers.admin_share" = { low = 0.2, high = 0.6 }\n"residents.logit_intercept" = { low = -6, high = -3 }\n'
-    path = tmp_path / "m.toml"
-    path.write_text(experiment_text(name="m", scenarios=("baseline",), replications=1, days=3, sweep=sweep), encoding="utf-8")
+    path = tmp_path / f"{name}.toml"
+    path.write_text(experiment_text(name=name, scenarios=("baseline",), replications=1, days=days, sweep=sweep), encoding="utf-8")
     result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"), "--executor", "serial", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    html = (tmp_path / "r" / "m" / "report.html").read_text(encoding="utf-8")
+    return (tmp_path / "r" / name / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_report_of_a_sampled_design_shows_its_sensitivity_charts(tmp_path):
+    sweep = '\n[sweep]\nmethod = "morris"\nsamples = 2\nlevels = 4\n[sweep.parameters]\n"gridworkers.admin_share" = { low = 0.2, high = 0.6 }\n"residents.logit_intercept" = { low = -6, high = -3 }\n'
+    html = run_batch(tmp_path, "m", sweep, days=3)
     assert '<figure id="morris_baseline">' in html and "data:image/png;base64," in html
     assert "per scenario:" not in html and "model version." in html  # no empty list of hashes
     assert "<b>Baseline</b>" in html
@@ -234,17 +239,8 @@ def test_the_report_shows_the_design_the_stored_warnings_and_stale_charts(tmp_pa
 
 
 def test_an_lhs_batch_reports_each_measure_against_each_parameter(tmp_path):
-    from click.testing import CliRunner
-
-    from sim.cli import main
-    from tests.experiment.conftest import experiment_text
-
     sweep = '\n[sweep]\nmethod = "lhs"\nsamples = 6\n[sweep.parameters]\n"residents.logit_intercept" = { low = -6, high = -2 }\n"gridworkers.admin_share" = { low = 0.2, high = 0.6 }\n'
-    path = tmp_path / "l.toml"
-    path.write_text(experiment_text(name="l", scenarios=("baseline",), replications=1, days=20, sweep=sweep), encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"), "--executor", "serial", "--lang", "en"])
-    assert result.exit_code == 0, result.output
-    html = (tmp_path / "r" / "l" / "report.html").read_text(encoding="utf-8")
+    html = run_batch(tmp_path, "l", sweep, days=20)
     assert '<figure id="responses">' in html and "Spearman" in html and "govsim sensitivity" not in html  # was: empty, pointing to a command that refuses lhs
     runs = pd.read_parquet(tmp_path / "r" / "l" / "runs.parquet")
     rho = runs[["residents.logit_intercept", "participation_rate"]].rank().corr().iloc[0, 1]
