@@ -35,7 +35,7 @@ def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict
                   else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
     }
     section = {"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs],
-               "tables": [design_table(results, lang)]}
+               "tables": [design_table(results, lang), *interaction_table(results.folder / "sensitivity_s2.parquet", lang)]}
     if table is not None:
         section["sentences"] = stale_sentences(results, table, lang) + stored_notes(stored)
     sections = [section]
@@ -86,6 +86,33 @@ def design_table(results: Results, lang: str) -> dict:
             for path, b in (sweep.get("parameters") or {}).items()]
     header = ["参数", "下限", "上限", "整数"] if zh else ["parameter", "low", "high", "whole numbers"]
     return {"title": title, "header": header, "rows": rows}
+
+
+PAIRS_SHOWN = 3  # per measure: the strongest interactions; the file has every pair
+
+
+def interaction_table(stored: Path, lang: str) -> list[dict]:
+    """Sobol' second-order indices (S2), the strongest pairs per measure, if the design has them."""
+    try:
+        pairs = pd.read_parquet(stored)
+    except (OSError, ValueError):  # not a second-order design, or analysed by an earlier govsim
+        return []
+    if not {"metric", "parameter", "other", "S2", "S2_conf"} <= set(pairs.columns):
+        return []
+    zh = lang == "zh"
+    rows = []
+    for metric, group in pairs.groupby("metric", sort=False):
+        for pair in group.sort_values("S2", ascending=False).head(PAIRS_SHOWN).itertuples():
+            low, high = pair.S2 - pair.S2_conf, pair.S2 + pair.S2_conf
+            clear = ("是" if zh else "yes") if low > 0 else ""
+            rows.append([cell(T.metric_label(metric, lang)), cell(f"{pair.parameter} × {pair.other}"),
+                         cell(f"{T.number(pair.S2, 2)} [{T.interval_text(low, high, lang, 2)}]"), cell(clear)])
+    title = (f"两两交互作用（二阶 S2）：每个指标中最强的 {PAIRS_SHOWN} 对参数。S2 是两个参数共同作用、超出各自单独作用的那部分方差份额；"
+             f"区间含 0 表示无法确认存在交互作用。全部参数对见 {stored.name}。" if zh else
+             f"Pairwise interactions (second-order S2): the {PAIRS_SHOWN} strongest pairs per measure. S2 is the share of variance due to two "
+             f"parameters acting together, beyond their separate effects; an interval that includes 0 shows no interaction. Every pair is in {stored.name}.")
+    header = ["指标", "参数对", "S2 [95%区间]", "明确大于 0"] if zh else ["measure", "pair", "S2 [95% interval]", "clearly above 0"]
+    return [{"title": title, "header": header, "rows": rows}] if rows else []
 
 
 def stale_sentences(results: Results, table: pd.DataFrame, lang: str) -> list[str]:

@@ -246,3 +246,21 @@ def test_an_lhs_batch_reports_each_measure_against_each_parameter(tmp_path):
     rho = runs[["residents.logit_intercept", "participation_rate"]].rank().corr().iloc[0, 1]
     assert rho > 0.8  # a higher intercept, more willing residents
     assert f"<td>residents.logit_intercept</td><td>{rho:.2f}".replace("-", "−") in html
+
+
+def test_the_report_of_a_second_order_sobol_design_shows_the_strongest_interactions(tmp_path):
+    from sim.analysis import write_report
+
+    folder = tmp_path / "s2r"
+    manifest, runs = synthetic_store(folder, "sobol", 256, ishigami, second_order=True)
+    manifest.update(replications=1, days=365, configs={}, scenarios=[{"name": "s"}], baseline="s", model_version="0")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    runs.assign(seed=7).to_parquet(folder / "runs.parquet")
+    write_sensitivity(folder, lang="en")
+    html = write_report(folder, lang="en").read_text(encoding="utf-8")
+    assert "Pairwise interactions (second-order S2)" in html
+    rows = html[html.index("Pairwise interactions"):].split("</table>")[0].split("<tr>")[2:]
+    assert len(rows) == 3 and "x1 × x3" in rows[0]  # Ishigami's only interaction comes first, and is clear
+    assert rows[0].endswith("<td>yes</td></tr>") and all(r.count("<td></td>") == 1 for r in rows[1:])
+    (folder / "sensitivity_s2.parquet").unlink()  # a first-order design: no table
+    assert "Pairwise interactions" not in write_report(folder, lang="en").read_text(encoding="utf-8")
