@@ -112,6 +112,33 @@ def PageTitle(current: Path | None):
 
 
 @solara.component
+def Explorer(model, current: Path | None):
+    """Mesa's SolaraViz around ``model``; stops the model on screen when it goes.
+
+    Mesa's Play runs a thread that steps the model as long as it is playing and
+    the model is running; picking another scenario while it plays unmounts the
+    controls but not that thread, which went on stepping the old model (CPU
+    and memory) until the server stopped. Reset replaces the model in ``shown``,
+    so whichever model is on screen at the end is the one stopped.
+    """
+    shown = solara.use_reactive(model)
+
+    def stop_when_gone():
+        def stop() -> None:
+            shown.value.running = False  # Mesa's play loop ends after its next step
+
+        return stop
+
+    solara.use_effect(stop_when_gone, [])
+    SolaraViz(
+        shown,
+        components=COMPONENTS,
+        model_params=model_params(current, config=model.config),
+        name=f"govsim explorer — {scenario_label(current)}",
+    )
+
+
+@solara.component
 def Page():
     current = _current()
     key = str(current)
@@ -142,12 +169,7 @@ def Page():
             solara.Text(f"Building {scenario_label(current)} …")
             solara.ProgressLinear(True)
         return
-    SolaraViz(
-        model,
-        components=COMPONENTS,
-        model_params=model_params(current, config=model.config),
-        name=f"govsim explorer — {scenario_label(current)}",
-    ).key(key)
+    Explorer(model, current).key(key)
 
 
 page = Page

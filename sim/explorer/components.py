@@ -4,7 +4,7 @@ The grid is drawn from the model's property layers (one cell per building) as
 one ``imshow``, with aggregate markers on top: gridworkers per zone,
 enterprises and social organisations per community. Nothing is drawn per
 resident, so a district of 500,000 residents draws as fast as one community.
-The plots are Mesa's own matplotlib plot component over the DataCollector.
+The plots draw the DataCollector's daily rates.
 
 Every component takes the model as its only argument and reads Mesa's
 ``update_counter``, so SolaraViz redraws it after each step.
@@ -24,7 +24,6 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
-from mesa.visualization.components.matplotlib_components import PlotMatplotlib
 from mesa.visualization.utils import update_counter
 
 # Layers the grid can be coloured by: name -> (label, colour map, kind).
@@ -169,6 +168,10 @@ def draw_grid(model, layer: str, geo: Geometry | None = None, legend: bool = Fal
     return fig
 
 
+CELL = "cell"
+"""The legend's symbol for a grid cell's own colour (drawn as an outlined swatch)."""
+
+
 def legend_items(model) -> list[tuple[str, str, str]]:
     """(symbol, colour, text) of the grid's legend."""
     return [
@@ -177,11 +180,13 @@ def legend_items(model) -> list[tuple[str, str, str]]:
         ("▲", SOCIAL_ORG, f"social organisations by community ({len(model.social_orgs):,})"),
         ("━", "black", "community border"),
         ("━", ZONE_BORDER, "zone border"),
+        (CELL, EMPTY, "no building"),
+        (CELL, "white", "no value yet"),
     ]
 
 
 def legend_handles(model) -> list[Line2D]:
-    markers = {"●": "o", "■": "s", "▲": "^"}
+    markers = {"●": "o", "■": "s", "▲": "^", CELL: "s"}
     return [
         Line2D([], [], marker=markers[symbol], ls="", color=colour, markeredgecolor="black", label=text) if symbol in markers
         else Line2D([], [], color=colour, lw=0.9 if colour == "black" else 0.5, label=text)
@@ -189,13 +194,23 @@ def legend_handles(model) -> list[Line2D]:
     ]
 
 
+def _legend_symbol(symbol: str, colour: str) -> str:
+    if symbol == CELL:
+        return (f'<span style="display:inline-block;width:10px;height:10px;background:{colour};'
+                f'border:1px solid {ZONE_BORDER};vertical-align:-1px"></span>')
+    return f'<span style="color:{colour}">{symbol}</span>'
+
+
 def legend_html(model) -> str:
+    """The map's legend, dark on white like the map itself: in Solara's dark theme
+    the black and grey symbols would vanish on the page's dark background."""
     items = "".join(
-        f'<span style="white-space:nowrap"><span style="color:{colour}">{symbol}</span> {text}</span>'
+        f'<span style="white-space:nowrap">{_legend_symbol(symbol, colour)} {text}</span>'
         for symbol, colour, text in legend_items(model)
     )
     return (f'<div class="govsim-legend" style="display:flex;flex-wrap:wrap;column-gap:14px;width:100%;'
-            f'font-size:12px;line-height:1.6"><b>Map:</b>{items}</div>')
+            f'font-size:12px;line-height:1.6;background:white;color:rgba(0,0,0,0.87);padding:2px 6px;'
+            f'border-radius:4px"><b>Map:</b>{items}</div>')
 
 
 # ---------------------------------------------------------------------- components
@@ -235,49 +250,6 @@ SERIES_LABELS = {
 }
 
 
-def _rate_axis(ax, title: str) -> None:
-    """Post-processing of Mesa's plot: percent axis, readable legend, a sensible x range on day 0.
-
-    The DataCollector's row i is recorded at the end of day i + 1, so the
-    lines move one to the right: the last point sits at the day the status
-    card shows.
-    """
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    last = 0
-    for line in ax.lines:
-        days = np.asarray(line.get_xdata(), dtype=float) + 1
-        line.set_xdata(days)
-        if days.size:
-            last = max(last, int(days.max()))
-        if days.size < 3:  # a line of one point draws nothing: mark the points
-            line.set_marker("o")
-            line.set_markersize(3)
-    ax.relim()
-    ax.autoscale_view()
-    ax.set_ylim(bottom=0)
-    # Days, not Mesa's "Step"; whole days only; the first month at a fixed scale.
-    # Mesa's PlotMatplotlib sets the x label to "Step" *after* this post-processing,
-    # so this figure's Axes keeps the label it has from here on.
-    ax.set_xlabel("Day")
-    ax.set_xlabel = lambda *args, **kwargs: ax.xaxis.label
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlim(0, max(30, last))
-    if not last:
-        ax.set_ylim(0, 0.1)
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(handles, [SERIES_LABELS.get(name, name) for name in labels], loc="best", fontsize=8, ncols=2)  # not over the first days' points
-    ax.set_title(title, fontsize=10)
-
-
-def _participation_axis(ax) -> None:
-    _rate_axis(ax, "Participation rate (active in the last 30 days)")
-
-
-def _resolution_axis(ax) -> None:
-    _rate_axis(ax, "Resolution rate (resolved / arisen, to date)")
-
-
 PARTICIPATION = {
     "participation_rate": "black",
     "participation_rate_youth": "tab:blue",
@@ -287,18 +259,58 @@ PARTICIPATION = {
 RESOLUTION = {"resolution_rate": "tab:purple"}
 
 
+def rate_figure(model, series: dict[str, str], title: str) -> Figure:
+    """A daily rate over the run so far: percent axis, days on x, a sensible range on day 0.
+
+    The DataCollector's row i is recorded at the end of day i + 1, so the
+    last point sits at the day the status card shows. A fixed layout, not
+    ``bbox_inches="tight"`` as Mesa's own plot component uses: drawing is
+    what a step in the page mostly waits for, and a tight box costs a second
+    rendering pass.
+    """
+    fig = Figure(figsize=(5.4, 3.8))
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.92)
+    ax = fig.subplots()
+    table = model.datacollector.get_model_vars_dataframe()
+    days = np.arange(1, len(table) + 1)
+    for name, colour in series.items():
+        # a line of one or two points draws next to nothing: mark the points
+        ax.plot(days, table[name].to_numpy(dtype=float), color=colour, label=SERIES_LABELS.get(name, name),
+                marker="o" if len(days) < 3 else None, markersize=3)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.set_ylim(0, 0.1 if not len(days) else None)
+    ax.set_xlabel("Day")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, max(30, len(days)))  # the first month at a fixed scale
+    ax.legend(loc="best", fontsize=8, ncols=2)  # not over the first days' points
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+@solara.component
+def RatePlot(model, series: dict[str, str], title: str, css: str):
+    """A live plot of ``series`` (one line each), redrawn after every step."""
+    update_counter.get()
+
+    def make_figure() -> Figure:
+        return rate_figure(model, series, title)
+
+    dependencies = [model, model.steps, update_counter.value]
+    figure = solara.use_memo(make_figure, dependencies)
+    with solara.Column(classes=[css], style={"width": "100%"}):
+        solara.FigureMatplotlib(figure, format="png", dpi=90, dependencies=dependencies)
+
+
 @solara.component
 def ParticipationPlot(model):
-    """Live plot of participation, overall and by age group (Mesa's plot component)."""
-    with solara.Column(classes=["govsim-plot-participation"], style={"width": "100%"}):
-        PlotMatplotlib(model, PARTICIPATION, post_process=_participation_axis)
+    """Live plot of participation, overall and by age group."""
+    RatePlot(model, PARTICIPATION, "Participation rate (active in the last 30 days)", "govsim-plot-participation")
 
 
 @solara.component
 def ResolutionPlot(model):
-    """Live plot of the resolution rate (Mesa's plot component)."""
-    with solara.Column(classes=["govsim-plot-resolution"], style={"width": "100%"}):
-        PlotMatplotlib(model, RESOLUTION, post_process=_resolution_axis)
+    """Live plot of the resolution rate."""
+    RatePlot(model, RESOLUTION, "Resolution rate (resolved / arisen, to date)", "govsim-plot-resolution")
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
@@ -328,7 +340,7 @@ def status_html(model) -> str:
              f"resolution {_pct(today.get('resolution_rate', float('nan')))}, "
              f"open problems {int(today.get('problems_open', 0)):,}")
     rows = [
-        ("Scenario", config.name),
+        ("Scenario", f"{config.name} — {config.description}" if config.description else config.name),
         ("World", world),
         ("Gridworkers on duty", gridworkers),
         ("Residents aged 60+", f"{config.population.elderly_share:.0%} (scenario share)"),

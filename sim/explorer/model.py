@@ -75,19 +75,22 @@ def parse_seed(seed: Any) -> int | None:
     """The seed from the seed box, which gives a string.
 
     ``"42"`` -> 42; an empty box -> None (Mesa draws a seed); any other text
-    -> a stable number derived from it, so a word is a valid, repeatable seed.
+    (``"-5"`` included: numpy takes no negative seed, and Mesa's Reset would
+    put its traceback in place of the page) -> a stable number derived from
+    it, so a word is a valid, repeatable seed.
     """
-    if seed is None or isinstance(seed, int):
+    if seed is None or (isinstance(seed, int) and seed >= 0):
         return seed
-    if isinstance(seed, float) and seed.is_integer():
+    if isinstance(seed, float) and seed.is_integer() and seed >= 0:
         return int(seed)
     text = str(seed).strip()
     if not text:
         return None
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
-        return zlib.crc32(text.encode("utf-8"))
+        number = -1
+    return number if number >= 0 else zlib.crc32(text.encode("utf-8"))
 
 
 def _is_mesa_scenario(value: Any) -> bool:

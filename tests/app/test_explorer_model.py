@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,18 @@ def test_seed_box_text_is_a_repeatable_seed():
             model.step()
         runs.append(model.datacollector.get_model_vars_dataframe())
     assert runs[0].equals(runs[1])
+
+
+def test_a_negative_seed_is_a_seed_not_a_traceback():
+    # numpy refuses negative seeds; Mesa's Reset showed the ValueError's traceback in place of the page.
+    from sim.explorer.model import parse_seed
+
+    for text in ("-5", " -5 ", "-0x1"):
+        assert parse_seed(text) >= 0 and parse_seed(text) == parse_seed(text)
+    assert parse_seed("-5") != parse_seed("5") and parse_seed(-5) >= 0 and parse_seed(-5.0) >= 0
+    model = explorer(seed="-5", **SMALL_CONTROLS)
+    model.step()
+    assert model.seed_text == "-5"
 
 
 def test_mesa_scenario_keyword_is_ignored_and_unknown_keywords_fail():
@@ -262,22 +275,25 @@ def test_zone_borders_show_on_light_buildings(solara_available):
 
 
 def test_plots_count_days_and_show_the_first_point(solara_available):
-    import pandas as pd
-    from matplotlib.figure import Figure
+    from sim.explorer.components import PARTICIPATION, rate_figure
 
-    from sim.explorer.components import _participation_axis
-
-    ax = Figure().subplots()
-    ax.plot(pd.Series([0.004]), label="participation_rate", color="black")  # the DataCollector after day 1
-    _participation_axis(ax)
-    ax.set_xlabel("Step")  # what Mesa's PlotMatplotlib does after post-processing
+    model = explorer(**SMALL_CONTROLS)
+    ax = rate_figure(model, PARTICIPATION, "p").axes[0]
+    assert ax.get_ylim() == (0, 0.1) and not any(len(line.get_xdata()) for line in ax.lines)  # day 0: no data, a fixed scale
+    model.step()  # the DataCollector's first row, recorded at the end of day 1
+    ax = rate_figure(model, PARTICIPATION, "p").axes[0]
     assert ax.get_xlabel() == "Day"
     line = ax.lines[0]
-    assert list(line.get_xdata()) == [1.0]
+    assert list(line.get_xdata()) == [1.0] and line.get_ydata()[0] == model.today["participation_rate"]
     assert line.get_marker() not in (None, "None", "", " ")  # one point and no marker draws nothing
     low, high = ax.get_xlim()
     assert low == 0 and high >= 30
     assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["all adults", "18–34", "35–59", "60+"]
+    for _ in range(40):
+        model.step()
+    ax = rate_figure(model, PARTICIPATION, "p").axes[0]
+    assert ax.get_xlim()[1] == 41 and ax.lines[0].get_marker() in (None, "None", "", " ")
 
 
 def test_status_card_is_plain_html(solara_available):
@@ -292,9 +308,72 @@ def test_status_card_is_plain_html(solara_available):
     assert "Day 1" in html and "baseline" in html and "Mechanisms on:</b> none" in html
 
 
+def test_status_card_says_what_the_scenario_is(solara_available):
+    # The picker shows only file names (wangzhuang, yuyao_proposals, ...): the
+    # scenario's own description says what the model on screen represents.
+    from html import escape
+
+    from sim.explorer import components
+    from sim.explorer.model import ExplorerModel
+
+    model = ExplorerModel(scenario_file=str(SCENARIOS / "licheng.toml"), **SMALL_CONTROLS)
+    assert model.config.description
+    assert f"<b>Scenario:</b> licheng — {escape(model.config.description)}" in components.status_html(model)
+
+
+def test_legend_explains_every_colour_in_both_themes(solara_available):
+    # Grey (no building) and white (no value yet) cells were explained only in the
+    # user guide; in the dark theme the black and grey symbols vanished.
+    from sim.explorer import components
+
+    model = explorer(**SMALL_CONTROLS)
+    html = components.legend_html(model)
+    assert "no building" in html and "no value yet" in html
+    assert f"background:{components.EMPTY}" in html and "background:white" in html.split("<b>Map:</b>")[0]
+    figure = components.draw_grid(model, "participation", legend=True)
+    assert {"no building", "no value yet"} <= {text.get_text() for text in figure.legends[0].get_texts()}
+
+
 def test_layer_picker_names_every_layer(solara_available):
     from sim.explorer.components import LAYER_NAMES, LAYERS
 
     assert set(LAYER_NAMES) == set(LAYERS)
     assert len(set(LAYER_NAMES.values())) == len(LAYERS)
     assert all("_" not in name for name in LAYER_NAMES.values())
+
+
+def test_picking_another_scenario_stops_the_model_on_screen(solara_available, monkeypatch):
+    # Mesa's Play thread steps the model while it runs; picking another scenario
+    # while it played left that thread stepping the old model until the server stopped.
+    import ipyvuetify as v
+    import solara
+
+    from sim.explorer import app
+    from sim.explorer.model import ExplorerModel
+
+    built = []
+    original = ExplorerModel.__init__
+
+    def record(self, **kwargs):
+        original(self, **{**kwargs, **SMALL_CONTROLS})
+        built.append(self)
+
+    monkeypatch.setattr(ExplorerModel, "__init__", record)
+    first = explorer(**SMALL_CONTROLS)
+    built.clear()
+    picked = solara.reactive(str(SCENARIOS / "baseline.toml"))
+
+    @solara.component
+    def Host():
+        with solara.AppLayout():  # Mesa's controls are in the sidebar
+            if picked.value:
+                app.Explorer(first, Path(picked.value)).key(picked.value)
+
+    _box, rc = solara.render(Host(), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["Reset"]).widget.click()  # Mesa's Reset: a new model on screen
+        assert len(built) == 1 and first.running and built[0].running
+        picked.set("")  # another scenario (or none) replaces the explorer
+        assert built[0].running is False
+    finally:
+        rc.close()
