@@ -79,6 +79,13 @@ def cells(results: Results, design: Design) -> dict[str, Arm]:
     return out
 
 
+def kept_on(results: Results, design: Design) -> list[str]:
+    """The scenario's other mechanisms, switched on in every cell (manifest's resolved config)."""
+    config = (results.manifest.get("configs") or {}).get(design.scenario) or {}
+    mechanisms = config.get("mechanisms") or {}
+    return [m for m, c in mechanisms.items() if isinstance(c, dict) and c.get("enabled") and m not in design.factors]
+
+
 def analyse(frame: pd.DataFrame, factors: list[str], response: str, block: str | None = "replication", level: float = LEVEL) -> pd.DataFrame:
     """Main effects and pairwise synergies of ``response``; ``frame`` has +-1 factor columns.
 

@@ -27,7 +27,9 @@ from .text import capital
 from .stats import bands
 
 BASELINE_COLOR = "#6b6b6b"
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#f0027f"]
+# No red or green: the charts of changes and the tables say clearly worse / better with them, so an
+# option drawn red in one chart would read as a bad one in the next.
+PALETTE = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#7b4173", "#8c6d31", "#6baed6", "#f0027f"]
 MARKERS, LINES = ["o", "D", "^"], ["-", "--", ":"]  # the first round of colours, the second, the third
 UP, DOWN, UNCLEAR = "#2a8a3e", "#c0392b", "#8a8a8a"
 WIDTH = 10.0  # inches; at 150 dpi a figure fills a laptop-width report column
@@ -369,7 +371,7 @@ def contributions(painter: Painter, table: pd.DataFrame, metrics: list[str], mec
     order = list(first["term"]) + list(synergy["term"])
     def term_label(term: str) -> str:
         names = term.split(" × ")
-        return " × ".join(mechanism_labels.get(n, n) for n in names)
+        return capital(" × ".join(mechanism_labels.get(n, n) for n in names))  # as every other chart's arm labels
     labels = {t: term_label(t) for t in order}
     inner = Painter(painter.lang, painter.footer, painter.folder, labels, set())
     fig, axes = painter.figure(title, 1, len(metrics), height=max(3.2, 0.36 * len(order) + 1.8))

@@ -78,7 +78,7 @@ def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> 
         if lang == "zh":
             out.append(f"{label}提高最多的是：{'、'.join(named)}" + (f"；另有{more}个方案也明确提高。" if more else "。"))
         else:
-            out.append(f"{T.capital(label)} rises most with: {', '.join(named)}" + (f"; {more} more raise it clearly." if more else "."))
+            out.append(f"{T.capital(label)} rises most with: {', '.join(named)}" + (f"; {more} more {'raises' if more == 1 else 'raise'} it clearly." if more else "."))
     worse = []
     for arm in dict.fromkeys(effects["arm"]):
         rows = effects[effects["arm"] == arm].set_index("metric")
@@ -131,13 +131,17 @@ def cost_clause(c: pd.Series, lang: str) -> str:
 
 
 def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, str], lang: str) -> list[str]:
-    """Per mechanism: its average effect whatever else is on; then the clear synergies."""
+    """Per mechanism: its average effect over the settings of the others; then the clear synergies.
+
+    Not 'whatever else is on': where two mechanisms reinforce each other, either alone does
+    less than its average, and the report shows each alone too (a reader would see a contradiction).
+    """
     rows = table[table["metric"] == metric]
     out = []
     for _, r in rows[rows["kind"] == "main"].sort_values("effect", ascending=False).iterrows():
         name = labels.get(r["factors"][0], r["factors"][0])
         phrase = T.effect_phrase(metric, shown(metric, r), lang)
-        out.append(f"{name}：平均而言（无论其他机制是否开启），{phrase}。" if lang == "zh" else f"{T.capital(name)}: on average, whatever else is on, {phrase}.")
+        out.append(f"{name}：对其他机制的各种开关组合取平均，{phrase}。" if lang == "zh" else f"{T.capital(name)}: averaged over every on/off setting of the others, {phrase}.")
     for _, r in rows[rows["kind"] == "synergy"].iterrows():
         e = shown(metric, r)
         if not e.clear:

@@ -217,7 +217,7 @@ def build(results: Results, lang: str, notices: list[str], folder: Path | None =
     named = baseline_label if baseline_label.lower() == T.word("baseline", lang).lower() else T.word("footer_baseline", lang).format(label=baseline_label)
     footer = T.word("footer", lang).format(baseline=named, n=nominal, runs=runs_text, config=results.config_hash, experiment=results.name)
     painter = figures.Painter(lang, footer, folder or results.folder / "figures" / lang, view.labels, view.baseline_ids)
-    notices += unseen_notices(results, lang)
+    notices += unseen_notices(results, lang) + kept_on_notices(results, view, lang)
     sections = []
     findings_list: list[str] = []
     leads: list[str] = []
@@ -309,7 +309,9 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
             labels = {f: T.mechanism_label(f, lang) for f in view.design.factors}
             fig = figures.contributions(painter, table, ["participation_rate", "resolution_rate"], labels, title("contributions", lang))
             said = findings.contribution_sentences(table, "participation_rate", labels, lang) + findings.contribution_sentences(table, "resolution_rate", labels, lang)
-            sections.append({"title": T.word("contributions", lang), "intro": caption("contributions_intro", lang, n=2 ** len(view.design.factors)),
+            pairs = int(((table["kind"] == "synergy") & (table["metric"] == table["metric"].iloc[0])).sum())  # none where the design cannot separate them
+            intro = caption("contributions_intro", lang, n=2 ** len(view.design.factors)) + (caption("contributions_synergy", lang, pairs=pairs) if pairs else "")
+            sections.append({"title": T.word("contributions", lang), "intro": intro,
                              "sentences": said, "figures": [figure(fig, "contributions", title("contributions", lang), caption("contributions", lang))],
                              "tables": [contributions_html(table, labels, lang)]})
 
@@ -366,6 +368,18 @@ def unseen_notices(results: Results, lang: str) -> list[str]:
     return out
 
 
+def kept_on_notices(results: Results, view: View, lang: str) -> list[str]:
+    """What 'all switched off' keeps on: a factorial over some of a preset's mechanisms leaves the
+    others on in every cell, so its reference is not the bare baseline a reader would take it for."""
+    if view.design is None:
+        return []
+    others = factorial.kept_on(results, view.design)
+    if not others:
+        return []
+    names = ("、" if lang == "zh" else ", ").join(T.mechanism_label(m, lang) for m in others)
+    return [caption("kept_on", lang, k=len(view.design.factors), scenario=T.scenario_label(view.design.scenario, lang), others=names)]
+
+
 def relabelled(painter: figures.Painter, view: View) -> figures.Painter:
     """The painter for figures of changes: each arm named with its reference where that is not the baseline."""
     if not view.against:
@@ -396,6 +410,10 @@ def spatial_section(results: Results, view: View, painter: figures.Painter, lang
         snap["title"] = caption("snapshot_title", lang, label=label, r=snap["replication"], seed=snap["seed"], day=snap["days"])
     fig = figures.spatial(painter, snapshots, title("spatial", lang))
     cap = caption("spatial", lang)
+    if len(snapshots) < len(view.arms):  # else a reader looks for the options not drawn
+        names = [s["title"].split("\n")[0] for s in snapshots]
+        why = "" if view.design is not None else caption("spatial_why", lang)  # a factorial maps all off and all on: its names say it
+        cap += caption("spatial_some", lang, names=("和" if lang == "zh" else " and ").join(names), why=why)
     if not all(s.get("reproduced", True) for s in snapshots):
         cap += caption("spatial_mismatch", lang)
     section["figures"] = [figure(fig, "spatial", title("spatial", lang), cap)]
@@ -494,9 +512,9 @@ def costs_html(costs: pd.DataFrame, view: View, lang: str) -> dict:
         rows.append([
             cell(view.effect_label(r.arm, lang)),
             cell(T.yuan_estimate(r.cost, r.cost_low, r.cost_high, lang)),
-            cell(f"{T.number(r.participants, 0)} [{T.number(r.participants_low, 0)}, {T.number(r.participants_high, 0)}]"),
+            cell(f"{T.number(r.participants, 0)} [{T.interval_text(r.participants_low, r.participants_high, lang, 0)}]"),
             cell(ratio_text(r.per_participant, r.per_participant_low, r.per_participant_high, r.participants_low, r.cost, lang)),
-            cell(f"{T.number(r.avoided, 0)} [{T.number(r.avoided_low, 0)}, {T.number(r.avoided_high, 0)}]"),
+            cell(f"{T.number(r.avoided, 0)} [{T.interval_text(r.avoided_low, r.avoided_high, lang, 0)}]"),
             cell(ratio_text(r.per_avoided, r.per_avoided_low, r.per_avoided_high, r.avoided_low, r.cost, lang)),
         ])
     return {"title": "", "header": header, "rows": rows}
@@ -511,8 +529,8 @@ def ratio_text(value: float, low: float, high: float, gain_low: float, cost: flo
     if not cost > 0:  # a negative cost per unit would read as a bargain price, not as money saved
         return "有收益且节省成本" if lang == "zh" else "gain and a saving"
     value, low, high = T.significant(value), T.significant(low), T.significant(high)
-    top = T.number(high, 0) if math.isfinite(high) else "∞"
-    return f"{T.number(value, 0)} [{T.number(low, 0)}, {top}]"
+    # a dash, not a comma: '[3,290, 5,790]' reads as four numbers
+    return f"{T.number(value, 0)} [{T.interval_text(low, high, lang, 0)}]"
 
 
 def contributions_html(table: pd.DataFrame, labels: dict[str, str], lang: str) -> dict:
@@ -522,7 +540,7 @@ def contributions_html(table: pd.DataFrame, labels: dict[str, str], lang: str) -
     for term in dict.fromkeys(table["term"]):
         t = table[table["term"] == term].set_index("metric")
         names = t["factors"].iloc[0]
-        row = [cell(" × ".join(labels.get(n, n) for n in names))]
+        row = [cell(T.capital(" × ".join(labels.get(n, n) for n in names)))]  # a row label, as the other tables' ('Party network')
         for m in metrics:
             r = t.loc[m]
             f = T.scale(m)
@@ -548,6 +566,9 @@ TITLES = {
 CAPTIONS = {
     "cells": ("图表只列出全部关闭、单独开启某一机制和全部开启的组合（共 {total} 种组合中的 {shown} 种）；“各机制的贡献”一节使用全部组合。",
               "The charts show all switched off, each mechanism alone and all switched on ({shown} of the {total} combinations); the section on contributions uses every combination."),
+    "kept_on": ("“全部关闭”只关闭所比较的 {k} 项机制，{scenario}的其他设置不变，仍开启的机制有：{others}。因此“全部关闭”不是基线方案，所有数值都是在这些机制开启的前提下得到的。",
+                "'All switched off' switches off only the {k} mechanisms compared; every other setting of {scenario} stays, and these mechanisms stay on: {others}. "
+                "So 'all switched off' is not the baseline scenario, and every figure here holds with those mechanisms on."),
     "comparison": ("圆点为全部重复运行的均值，横线为95%置信区间（t分布），虚线为基线均值。区间重叠不代表没有差别：各方案与基线的差别按重复配对比较，更为精确，见“相对基线的变化”一节。",
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean. Overlapping intervals do not mean no difference: "
                    "the change against the baseline, paired by replication and so more precise, is in the section on changes."),
@@ -563,9 +584,22 @@ CAPTIONS = {
                     "(training, a contest, a drill) is inflated by it: trust runs of a year or more."),
     "costs": ("误差线为95%置信区间；黑线为有效前沿（只计收益明确大于零的方案）：沿线的方案在同等成本下收益最大，线下方的方案被更便宜或更有效的方案超越。",
               "Error bars: 95% intervals. Black line: the efficient frontier (of options whose gain is clearly above zero); options below it are beaten by one that is cheaper or gains more."),
-    "contributions_intro": ("对 {n} 种机制开关组合的全因子实验做回归（±1 编码，按重复分区组）。上方为开启每个机制的平均效果（对其他机制的所有开关组合取平均）；虚线下方为两两协同：两者同时开启比各自效果之和多出（正）或少出（负，作用重叠）的部分。",
-                            "A full factorial experiment over {n} on/off combinations, analysed by regression on ±1-coded factors with replications as blocks. Top: the average effect of switching each mechanism on, over all settings of the others; below the dotted line: pairwise synergy, what two add together beyond (positive) or short of (negative: overlap) the sum of each alone."),
-    "contributions": ("点为效果估计，横线为95%置信区间；绿色/红色表示明确改善/变差（区间不含零）。", "Dots: estimated effect; lines: 95% intervals; green/red: clearly better/worse (the interval excludes zero)."),
+    "contributions_intro": ("一项机制的“平均效果”：开启它与不开启相比，指标平均变化多少；平均取遍其他机制的各种开关组合（共 {n} 种组合；方法：回归，开关按 ±1 编码，以重复为区组）。",
+                            "A mechanism's average effect: what switching it on changes, averaged over every on/off setting of the others "
+                            "({n} combinations; method: regression, switches coded ±1, replications as blocks)."),
+    "contributions_synergy": ("“协同”：两项同时开启时，比各自效果之和多出（正，相互促进）或少出（负，作用重叠）的部分。"
+                              "因此单独开启某项机制的效果（见上文）可能不同于其平均效果：与其他机制相互促进的机制，单独开启时效果较小。"
+                              "协同的估计不如平均效果精确，而且即使没有任何协同，按95%置信水平每20对中平均也会有1对偶然显得“明确”（本实验检验了 {pairs} 对），"
+                              "据此决策前请增加重复次数再确认。",
+                              " A synergy: what two switched on together add beyond (positive: they reinforce each other) or fall short of (negative: they overlap) "
+                              "the sum of each alone. So a mechanism switched on alone (above) can do more or less than its average: one that reinforces another does less alone. "
+                              "Synergies are less precise than average effects, and with no synergy at all about 1 pair in 20 would still look clear by chance "
+                              "at 95% confidence ({pairs} tested here), so confirm one with more replications before acting on it."),
+    "contributions": ("虚线上方为各机制的平均效果，下方为两两协同。点为效果估计，横线为95%置信区间；绿色/红色表示明确改善/变差（区间不含零）；"
+                      "协同为红色表示两项作用重叠（同时开启比各自效果之和少），并不表示同时开启有害。",
+                      "Above the dotted line: each mechanism's average effect; below: pairwise synergies. Dots: estimated effect; lines: 95% intervals; "
+                      "green/red: clearly better/worse (the interval excludes zero); a red synergy means the two overlap (together they add less than "
+                      "the sum of each alone), not that switching both on does harm."),
     "series": ("实线为每日在全部重复运行上的均值，色带为95%置信区间。模拟从没有积压问题、没有人近期参与的状态开始：参与率在头30天的快速上升是"
                "“近30天参与”的统计窗口逐渐填满；积压问题数要到大事的耐心期（{patience_big}天）满、开始有问题被搁置后才趋于平稳。这些是起步过程，并非问题越积越多。",
                "Lines: daily mean over replications; bands: 95% confidence interval. A run starts with no open problems and nobody recently active: "
@@ -574,6 +608,8 @@ CAPTIONS = {
     "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
     "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
                 "Each cell is a building; grey is empty ground; black lines are grid-zone boundaries. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),
+    "spatial_some": ("为节省篇幅，只画出{names}的地图{why}。", " To save space only {names} are mapped{why}."),
+    "spatial_why": ("（基线与平均参与率最高的方案）", " (the baseline and the option with the highest mean participation)"),
     "spatial_mismatch": ("注意：重新运行的结果与存储的结果不一致（模型版本或代码已改变）。", " Note: the re-run did not reproduce the stored result (the model or its code has changed)."),
     "snapshot_title": ("{label}\n重复序号 {r} · 种子 {seed} · 第 {day} 天", "{label}\nreplication {r} · seed {seed} · day {day}"),
 }

@@ -343,8 +343,8 @@ def size_interval(low: float, high: float, lang: str, digits: int) -> str:
 
 
 def interval_text(low: float, high: float, lang: str, digits: int = 1) -> str:
-    """'3.2–5.0', but '−0.3 to 2.7' where a dash next to a minus would confuse."""
-    a, b = number(low, digits), number(high, digits)
+    """'3.2–5.0', but '−0.3 to 2.7' where a dash next to a minus would confuse; an unbounded top is '∞'."""
+    a, b = number(low, digits), "∞" if high == math.inf else number(high, digits)
     if a.startswith("−") or b.startswith("−"):  # as shown: a bound of −0.004 is shown as 0.0 and takes the dash
         return f"{a} 至 {b}" if lang == "zh" else f"{a} to {b}"
     return f"{a}–{b}"

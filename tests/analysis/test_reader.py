@@ -144,6 +144,84 @@ def test_ctrl_c_while_the_batch_report_is_written_exits_130_with_the_runs_kept(t
 
 def test_costs_per_unit_have_three_significant_figures_and_the_footer_no_echo(comparison_store):
     assert T.significant(109_321) == 109_000 and T.significant(6_346) == 6_350 and T.significant(325.4) == 325
-    assert R.ratio_text(109_321, 60_307, 500_914, 1.0, 5e5, "zh") == "109,000 [60,300, 501,000]"  # was '109,321 [60,307, 500,914]'
+    assert R.ratio_text(109_321, 60_307, 500_914, 1.0, 5e5, "zh") == "109,000 [60,300–501,000]"  # was '109,321 [60,307, 500,914]'
     html = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
     assert "基线：基线" not in html
+
+
+# ---------------------------------------------------------------------- the seed-systems and factorial reports
+def synergy_store(tmp_path):
+    """Party network and points incentives reinforce each other; the preset keeps a platform on in every cell."""
+    from .conftest import factorial_rows
+
+    factors = ["party_network", "points_incentive"]
+    shift = [0.0, 0.01, -0.01]
+    rows, points = factorial_rows(factors, 3, lambda on, r: 0.25 + 0.01 * on["party_network"] + 0.04 * on["party_network"] * on["points_incentive"] + shift[r])
+    sweep = {"method": "grid", "parameters": {f"mechanisms.{f}.enabled": [False, True] for f in factors}}
+    manifest = manifest_for("licheng_contributions", ["licheng"], 3, points=points, sweep=sweep)
+    manifest["configs"]["licheng"]["mechanisms"] = {"party_network": {"enabled": True}, "points_incentive": {"enabled": True},
+                                                    "digital_platform": {"enabled": True}, "micro_venture": {"enabled": False}}
+    return write_store(tmp_path / "licheng_contributions", rows, manifest)
+
+
+def test_a_main_effect_is_an_average_not_what_it_does_whatever_else_is_on(tmp_path):
+    # party network alone adds 1 point, with points incentives 5: 'whatever else is on, +3' contradicted the cell 'only party network'
+    folder = synergy_store(tmp_path)
+    zh = write_report(folder, lang="zh").read_text(encoding="utf-8")
+    assert "无论其他机制是否开启" not in zh and "红网格：对其他机制的各种开关组合取平均，居民参与率提高3.0个百分点" in zh
+    assert "单独开启某项机制的效果（见上文）可能不同于其平均效果" in zh
+    assert "每20对中平均也会有1对偶然显得“明确”（本实验检验了 1 对）" in zh  # a synergy is said with how uncertain it is
+    en = write_report(folder, lang="en", out=folder / "report.en.html").read_text(encoding="utf-8")
+    assert "whatever else is on" not in en and "Party network: averaged over every on/off setting of the others, participation rises by 3.0" in en
+    assert "about 1 pair in 20 would still look clear by chance" in en
+    assert "<td>Party network × points incentives</td>" in en  # row labels capitalised, as in the other tables
+
+
+def test_all_switched_off_says_what_the_preset_keeps_on(tmp_path):
+    folder = synergy_store(tmp_path)
+    zh = write_report(folder, lang="zh").read_text(encoding="utf-8")
+    assert "“全部关闭”只关闭所比较的 2 项机制" in zh and "仍开启的机制有：一网统管。" in zh and "微创投" not in zh
+    en = write_report(folder, lang="en", out=folder / "report.en.html").read_text(encoding="utf-8")
+    assert "these mechanisms stay on: digital platform." in en and "is not the baseline scenario, and every figure here holds" in en
+
+
+def test_one_more_option_raises_it_in_the_singular():
+    rows = [(f"arm{i}", "participation_rate", 0.01 * (i + 1), 0.005, 0.02 + 0.01 * i) for i in range(4)]
+    leads = findings.lead_sentences(effects(*rows), {f"arm{i}": f"Arm {i}" for i in range(4)}, "en")
+    assert leads[0].endswith("; 1 more raises it clearly.")
+
+
+def test_arm_colours_are_not_the_colours_of_better_and_worse():
+    # Donghu was drawn red and Yuyao green in the level charts, right above charts where red means clearly worse
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    from sim.analysis.figures import DOWN, PALETTE, UP
+
+    def hue(colour: str) -> float:
+        return 360 * rgb_to_hsv(to_rgb(colour))[0]
+
+    for colour in PALETTE:
+        if rgb_to_hsv(to_rgb(colour))[1] < 0.5:  # a dull brown or plum is not read as a signal
+            continue
+        for signal in (UP, DOWN):
+            apart = abs(hue(colour) - hue(signal))
+            assert min(apart, 360 - apart) > 20, (colour, signal)
+
+
+def test_a_cost_table_interval_of_thousands_reads_as_two_numbers():
+    costs = pd.DataFrame([{"arm": "a", "cost": 6.2e5, "cost_low": 6.0e5, "cost_high": 6.4e5, "participants": 1165.0, "participants_low": 1119.0,
+                           "participants_high": 1212.0, "per_participant": 533.0, "per_participant_low": 510.0, "per_participant_high": 557.0,
+                           "avoided": 42.0, "avoided_low": 36.0, "avoided_high": 48.0, "per_avoided": 14_783.0, "per_avoided_low": 12_800.0, "per_avoided_high": 17_500.0}])
+    view = R.View([], {"a": "Licheng"}, lambda arm: arm)
+    texts = [c["text"].replace("\u2060", "") for c in R.costs_html(costs, view, "zh")["rows"][0]]
+    assert texts[2] == "1,165 [1,119–1,212]" and texts[5] == "14,800 [12,800–17,500]"  # was '1,165 [1,119, 1,212]'
+
+
+def test_maps_of_some_options_say_which_and_why(comparison_store):
+    from .test_report import add_spatial
+
+    add_spatial(comparison_store)  # baseline and points incentives, of three arms
+    zh = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
+    assert "为节省篇幅，只画出基线和积分制的地图（基线与平均参与率最高的方案）。" in zh
+    en = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
+    assert "To save space only Baseline and Points incentives are mapped (the baseline and the option with the highest mean participation)." in en

@@ -89,7 +89,7 @@ def test_factorial_report_shows_contributions(tmp_path):
     html = write_report(folder, lang="zh").read_text(encoding="utf-8")
     assert_self_contained(html)
     assert "contributions" in figure_ids(html)
-    assert "红网格：平均而言（无论其他机制是否开启），居民参与率提高5.5个百分点" in html
+    assert "红网格：对其他机制的各种开关组合取平均，居民参与率提高5.5个百分点" in html
     assert "红网格与积分制同时开启时，居民参与率比两者各自效果之和多3.0个百分点" in html
     assert "基线：全部关闭" in html or "全部关闭" in html
 
@@ -164,7 +164,8 @@ def test_a_clear_gain_that_comes_with_a_saving_is_not_called_no_clear_gain():
                        "avoided_low": -3.0, "per_avoided": np.nan, "per_avoided_low": np.nan, "per_avoided_high": np.inf})
     assert ratio_text(-735.0, -830.0, -650.0, 60.0, -50_000.0, "en") == "gain and a saving"
     assert ratio_text(np.nan, np.nan, np.inf, -3.0, -50_000.0, "en") == "no clear gain"  # unresolved avoided: no clear gain
-    assert ratio_text(222.0, 180.0, 270.0, 60.0, 15_000.0, "en") == "222 [180, 270]"
+    assert ratio_text(222.0, 180.0, 270.0, 60.0, 15_000.0, "en") == "222 [180–270]"
+    assert ratio_text(222.0, -180.0, np.inf, 60.0, 15_000.0, "en") == "222 [−180 to ∞]"  # the cost's interval reaches below zero
     sentence = cost_clause(saves, "en")
     assert "saves" in sentence and "more participants at no extra cost" in sentence and "unresolved" not in sentence
     assert "参与者增加而成本不增" in cost_clause(saves, "zh")
