@@ -92,8 +92,7 @@ def unseen_text(item: Mapping[str, Any], days: int) -> str:
 # ---------------------------------------------------------------------- loading
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # -sig: a byte-order mark (Windows Notepad) is not TOML
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found", path) from None
     except tomllib.TOMLDecodeError as exc:
@@ -195,6 +194,9 @@ def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | No
     if dotted == "shocks" and error["type"] == "tuple_type":
         return "key 'shocks': write each shock as its own [[shocks]] table (double brackets)", dotted, file
     shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    if error["type"] == "model_type":  # pydantic's words name our class: `points_incentive = true` for a table
+        where = "" if any(part.isdigit() for part in loc) else f", or [{dotted}] with its keys on the lines below"
+        return f"key '{dotted}': must be a table: {{ key = value, ... }}{where}{shown}", dotted, file
     message = error["msg"].removeprefix("Value error, ")  # a rule of ours: its own words say it
     return f"key '{dotted}': {message}{shown}", dotted, file
 

@@ -37,6 +37,15 @@ def test_different_seeds_differ():
     assert not one.datacollector.get_model_vars_dataframe().equals(two.datacollector.get_model_vars_dataframe())
 
 
+def test_zones_without_residents_run_without_numpy_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning (0/0) reads to a planner like a crash
+        model = run_model(days=5, **{"world.residents": 60, "world.zones": 30, "world.buildings_per_zone": 4})
+    assert (model.zone_size == 0).any()
+
+
 def test_every_agent_kind_is_registered_with_mesa():
     model = run_model(days=1)
     by_type = model.agents_by_type

@@ -174,6 +174,33 @@ def test_validate_checks_scenario_experiment_and_calibration_files(tmp_path):
     assert f"ok: {calibration} (calibration of 2 parameters)" in result.output
 
 
+def test_a_byte_order_mark_is_read_as_utf8(tmp_path):
+    # Windows Notepad writes UTF-8 with a BOM; tomllib calls it "Invalid statement (at line 1, column 1)".
+    bom = b"\xef\xbb\xbf"
+    scenario = tmp_path / "bom.toml"
+    scenario.write_bytes(bom + f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n[world]\nresidents = 700\n'.encode())
+    assert load_scenario(scenario).world.residents == 700
+    experiment = tmp_path / "exp.toml"
+    experiment.write_bytes(bom + '[experiment]\nscenarios = ["bom.toml"]\nreplications = 2\nbase_seed = 1\ndays = 5\n'.encode())
+    result = CliRunner().invoke(main, ["validate", str(scenario), str(experiment)])
+    assert result.exit_code == 0, result.output
+    assert f"ok: {experiment} (experiment: 2 runs of 5 days)" in result.output
+
+
+def test_a_value_where_a_table_belongs_says_so_in_the_files_terms(tmp_path):
+    path = write(tmp_path, "switch.toml", "[mechanisms]\npoints_incentive = true\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "key 'mechanisms.points_incentive': must be a table" in str(err.value) and "[mechanisms.points_incentive]" in str(err.value)
+    assert "PointsIncentiveParams" not in str(err.value)
+    calibration = write(tmp_path, "fit.toml", f'[calibration]\nscenario = "{(SCENARIOS / "baseline.toml").as_posix()}"\n'
+                        'days = 5\nreplications = 1\ntrials = 1\nbase_seed = 1\n[parameters]\n"residents.report_prob" = {}\n'
+                        "[targets]\nparticipation_rate = 0.3\n")
+    result = CliRunner().invoke(main, ["validate", str(calibration)])
+    assert result.exit_code == 2 and "key 'targets.participation_rate': must be a table" in result.output
+    assert "instance of" not in result.output
+
+
 def test_govsim_params_lines_paste_into_a_scenario_file():
     import tomllib
 

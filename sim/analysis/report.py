@@ -128,6 +128,7 @@ def write_report(results_dir: str | Path, lang: str = "zh", out: str | Path | No
         raise ValueError(f"lang must be one of {', '.join(T.LANGS)}, not {lang!r}")
     if out is not None:
         check_writable(Path(out))
+        check_replaceable(Path(out))
     results = load(results_dir)
     path = Path(out) if out else results.folder / "report.html"
     if out is None:
@@ -176,6 +177,21 @@ def check_writable(path: Path) -> None:
     except OSError as exc:
         raise ResultsError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
     probe.unlink(missing_ok=True)
+
+
+def check_replaceable(path: Path) -> None:
+    """``path`` is new or an earlier report (an HTML file): a report replaces it whole, so never
+    a file of another kind (runs.parquet, a scenario, ...). ResultsError if it is one."""
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        head = b""
+    if not head.lstrip().lower().startswith(b"<!doctype html"):
+        raise ResultsError(f"cannot write the report to {path}: it exists and is not a report, and the report would replace it; "
+                           "give a new file name (e.g. report.en.html) or an earlier report's")
 
 
 def staging_folder(figures_dir: Path) -> Path:

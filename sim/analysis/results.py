@@ -32,7 +32,7 @@ class ResultsError(RuntimeError):
 RUNS_COLUMNS = ("key", "scenario", "replication", "seed", "status")  # what the runner always exports
 SERIES_COLUMNS = ("key", "scenario", "replication", "day")
 RERUN = "run the batch again with the same `govsim run` command"
-RERUN_FRESH = RERUN + " and --fresh (without it the runs stored there are not run again)"
+RERUN_PART = RERUN + ", which runs that file's runs again (add --fresh to start over if this message comes back)"
 
 
 def damaged(path: Path, what: str, remedy: str) -> ResultsError:
@@ -208,7 +208,7 @@ class Results:
         if self._series is None:
             files = sorted((self.folder / "series").glob("part-*.parquet"))
             if files:
-                frame = pd.concat([read_parquet(f, SERIES_COLUMNS, RERUN_FRESH) for f in files], ignore_index=True)
+                frame = pd.concat([read_parquet(f, SERIES_COLUMNS, RERUN_PART) for f in files], ignore_index=True)
                 points = self.done[["key", "point"]].drop_duplicates("key")
                 frame = frame.merge(points, on="key", how="inner")  # failed or replaced runs drop out
             else:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from sim.experiment.sampling import Dimension
-from sim.experiment.spec import ExperimentError, Table, closest, dotted, flatten, is_sweep_leaf, read_toml
+from sim.experiment.spec import ExperimentError, Table, closest, dotted, error_text, flatten, is_sweep_leaf, read_toml
 
 
 class CalibrationError(ValueError):
@@ -140,7 +140,7 @@ def parse(data: dict[str, Any], path: Path) -> CalibrationFile:
             else:
                 value = error.get("input")
                 shown = "" if isinstance(value, dict) else f" (got {value!r})"
-                other.append((key, f"{path}: key '{key}': {error['msg'].removeprefix('Value error, ')}{shown}"))
+                other.append((key, f"{path}: key '{key}': {error_text(error, key)}{shown}"))
         # A misspelt key is also a missing one: say it once, as the misspelling.
         errors = unknown + [(key, text) for key, text in other if key not in meant]
         raise CalibrationError("\n".join(text for _, text in errors), path, errors[0][0]) from None

@@ -167,6 +167,8 @@ def _store_round(plan: Plan, store: ResultStore, executor: Executor, *, fresh: b
     """The round itself; the caller closes ``store`` and turns a failed write into a StoreError."""
     folder = store.folder
     store.open(fresh)
+    for warning in store.warnings:
+        (stream or sys.stderr).write(f"warning: {warning}\n")
     stored = store.stored()
     check_same_plan(plan, stored, folder)
     unique = plan.unique_runs()

@@ -118,7 +118,7 @@ class ExperimentFile(Table):
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed file and its text; errors name the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark (Windows Notepad) is not TOML
     except FileNotFoundError:
         raise ExperimentError(f"{path}: file not found", path) from None
     except IsADirectoryError:
@@ -175,6 +175,14 @@ def did_you_mean(word: str, options) -> str:
     return f"; did you mean '{guess}'?" if guess else ""
 
 
+def error_text(error: dict, key: str) -> str:
+    """A pydantic error's message at ``key`` in the file's terms: our own rules say it in their
+    own words, and a value where a table belongs is not named by our class (``instance of Target``)."""
+    if error["type"] == "model_type":
+        return f"must be a table: {{ key = value, ... }}, or [{key}] with its keys on the lines below"
+    return error["msg"].removeprefix("Value error, ")
+
+
 def parse(data: dict[str, Any], path: Path) -> ExperimentFile:
     """Validate the file's shape; raises ExperimentError naming file and key."""
     try:
@@ -198,7 +206,7 @@ def parse(data: dict[str, Any], path: Path) -> ExperimentFile:
             else:
                 value = error.get("input")
                 shown = "" if isinstance(value, dict) else f" (got {value!r})"
-                other.append((key, f"{path}: key '{key}': {error['msg'].removeprefix('Value error, ')}{shown}"))
+                other.append((key, f"{path}: key '{key}': {error_text(error, key)}{shown}"))
         # A misspelt key is also a missing one: say it once, as the misspelling.
         errors = unknown + [(key, text) for key, text in other if key not in meant]
         raise ExperimentError("\n".join(text for _, text in errors), path, errors[0][0]) from None

@@ -8,6 +8,8 @@ renamed, so a file is either whole or absent. Only then are the runs' keys
 committed to the ledger (``store/ledger.sqlite``, WAL mode). A crash between
 the rename and the commit leaves a part no ledger row points to; it is
 deleted the next time the store opens, and its runs are simply run again.
+So are the runs of a committed part whose files can no longer be read (a
+disk error, a half-copied folder), with a warning.
 
 Layout of ``<results root>/<experiment>/``::
 
@@ -127,6 +129,7 @@ class ResultStore:
         self.buffered_since = 0.0
         self.db: sqlite3.Connection | None = None
         self.lock: FolderLock | None = None
+        self.warnings: list[str] = []  # what opening the store had to repair, for the user
 
     @property
     def ledger_path(self) -> Path:
@@ -166,6 +169,7 @@ class ResultStore:
 
     def _remove_leftovers(self) -> None:
         """Temporary files and parts never committed (a crash came in between)."""
+        self._forget_damaged()
         referenced = {part for (part,) in self.db.execute("SELECT DISTINCT part FROM runs")}
         for folder, prefix in ((self.folder / "store", "runs-"), (self.folder / "series", "part-")):
             for path in folder.iterdir():
@@ -173,6 +177,20 @@ class ResultStore:
                     path.unlink()
                 elif path.name.startswith(prefix) and path.suffix == ".parquet" and path.stem[len(prefix) :] not in referenced:
                     path.unlink()
+
+    def _forget_damaged(self) -> None:
+        """Forget the runs of a committed part whose files can no longer be read (a disk error, a
+        half-copied folder): like those of a part never committed, they are run again."""
+        for (part,) in self.db.execute("SELECT DISTINCT part FROM runs").fetchall():
+            rows, series = self.folder / "store" / f"runs-{part}.parquet", self.folder / "series" / f"part-{part}.parquet"
+            why = _unreadable(rows, missing="it is missing") or (_unreadable(series) if series.exists() else None)
+            if why is None:
+                continue
+            n = self.db.execute("SELECT COUNT(*) FROM runs WHERE part = ?", (part,)).fetchone()[0]
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.execute("DELETE FROM runs WHERE part = ?", (part,))
+            self.warnings.append(f"{why}; the {n} run{'s' * (n != 1)} it held will run again")
 
     def close(self) -> None:
         if self.db is not None:
@@ -295,6 +313,17 @@ class ResultStore:
                 header = False
 
         write_atomic(self.folder / "series.csv", write)
+
+
+def _unreadable(path: Path, missing: str | None = None) -> str | None:
+    """Why the Parquet file ``path`` cannot be read, or None if its footer reads (``missing``: what to say if absent)."""
+    if missing and not path.exists():
+        return f"{path} {missing}"
+    try:
+        pq.read_metadata(path)
+    except pa.ArrowInvalid as exc:
+        return f"{path} is damaged (not a readable Parquet file: {exc})"
+    return None
 
 
 def read_series(folder: str | Path) -> pd.DataFrame:

@@ -404,7 +404,8 @@ class GovernanceCore(mesa.Model):
     @property
     def _zone_at_home(self) -> np.ndarray:
         if not hasattr(self, "_zone_at_home_cache"):
-            self._zone_at_home_cache = np.bincount(self.resident_zone, weights=self.residents.at_home, minlength=self.n_zones)
+            at_home = np.bincount(self.resident_zone, weights=self.residents.at_home, minlength=self.n_zones)
+            self._zone_at_home_cache = np.where(self.zone_size > 0, at_home, 1.0)  # a zone without residents: no 0/0, and no one to ask
         return self._zone_at_home_cache
 
     def mobilise(self, prob: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:

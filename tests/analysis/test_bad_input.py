@@ -142,6 +142,25 @@ def test_report_out_unwritable(small_store, tmp_path, monkeypatch):
     assert previous_kept(small_store) and not list((tmp_path / "locked").iterdir())
 
 
+@pytest.mark.parametrize("name", ["runs.parquet", "notes.toml"])
+def test_report_out_never_replaces_a_file_that_is_not_a_report(small_store, tmp_path, name):
+    target = small_store / name if name == "runs.parquet" else tmp_path / name
+    if not target.exists():
+        target.write_bytes(b"[experiment]\n")
+    content = target.read_bytes()
+    result = invoke(report_command, small_store, "--lang", "en", "--out", target)
+    assert result.exit_code == 2 and f"cannot write the report to {target}: it exists and is not a report" in result.output
+    assert target.read_bytes() == content and previous_kept(small_store)
+
+
+def test_report_out_replaces_an_earlier_report(small_store, tmp_path, fast_figures):
+    out = tmp_path / "report.en.html"
+    out.write_text("<!DOCTYPE html>\n<html>an earlier report</html>")
+    result = invoke(report_command, small_store, "--lang", "en", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "an earlier report" not in out.read_text() and "small" in out.read_text()
+
+
 # ---------------------------------------------------------------- 3. results of another model version
 def test_snapshot_of_results_from_another_model_version(tmp_path):
     rows = [run_row("baseline", r) for r in range(2)]

@@ -83,3 +83,31 @@ def test_a_batch_killed_with_sigkill_resumes_and_runs_everything_exactly_once(wr
     for file in folder.rglob("*.parquet"):
         pq.read_table(file)  # every file whole
     assert not list(folder.rglob("*.tmp"))
+
+
+def test_a_damaged_part_is_run_again_on_resume(write_experiment, tmp_path):
+    # A part whose file cannot be read (a disk error, a half-copied folder): its runs run again, the rest are kept.
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    path = write_experiment(experiment_text(replications=2, days=5))
+    out = tmp_path / "results"
+    folder = out / "tiny"
+    command = ["run", str(path), "--out", str(out), "--executor", "serial", "--commit-every", "0", "--no-report"]
+    assert CliRunner().invoke(main, command).exit_code == 0
+    before = pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+    rows, other = sorted((folder / "store").glob("runs-*.parquet"))[:2]
+    rows.write_bytes(b"")  # one part's run rows lost, another's series truncated
+    series = folder / "series" / other.name.replace("runs-", "part-")
+    series.write_bytes(series.read_bytes()[:100])
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and result.output.count("will run again") == 2
+    assert f"{rows} is damaged" in result.output and f"{series} is damaged" in result.output
+    assert "ran 2 runs" in result.output and "2 were already done" in result.output
+    after = pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+    same = [c for c in before.columns if c not in ("seconds", "worker")]
+    assert after[same].equals(before[same])  # the same seeds give the same results
+    days = pd.read_parquet(folder / "series").groupby("key").size()
+    assert len(days) == 4 and (days == 5).all()
