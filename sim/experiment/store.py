@@ -339,7 +339,10 @@ def done_keys(folder: str | Path) -> set[str]:
     ledger = Path(folder) / "store" / LEDGER
     if not ledger.is_file():
         return set()
-    db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    # A read-only connection to a WAL ledger creates its -wal and -shm files and cannot remove them.
+    # Without a -wal file the ledger is whole in itself (checkpointed, no batch writing): read it as is.
+    immutable = "" if ledger.with_name(LEDGER + "-wal").exists() else "&immutable=1"
+    db = sqlite3.connect(f"file:{ledger}?mode=ro{immutable}", uri=True)
     try:
         return {key for (key,) in db.execute("SELECT key FROM runs WHERE status = ?", (DONE,))}
     except sqlite3.Error:

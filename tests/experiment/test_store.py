@@ -48,6 +48,23 @@ def test_dry_run_prints_the_plan_and_writes_nothing(write_experiment, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_a_dry_run_over_stored_results_writes_nothing_there(write_experiment, tmp_path):
+    # In its own process, as a planner runs it: a read-only connection to the WAL ledger
+    # created ledger.sqlite-wal and -shm, and could not remove them.
+    import subprocess
+    import sys
+
+    path = write_experiment(experiment_text(replications=1, days=3))
+    assert run(path, tmp_path / "r").exit_code == 0
+    store = tmp_path / "r" / "tiny" / "store"
+    before = sorted(p.name for p in store.iterdir())
+    dry = subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", "run", str(path), "--out", str(tmp_path / "r"), "--dry-run"],
+                         capture_output=True, text=True, timeout=120)
+    assert dry.returncode == 0, dry.stderr
+    assert "(2 of 2 already done)" in dry.stdout  # it read the ledger
+    assert sorted(p.name for p in store.iterdir()) == before
+
+
 def test_results_stay_inside_the_root_whatever_the_name(write_experiment, tmp_path):
     path = write_experiment(experiment_text(name="my sweep: v2", replications=1))
     assert run(path, tmp_path / "r").exit_code == 0
