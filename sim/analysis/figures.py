@@ -29,7 +29,7 @@ from .stats import bands
 BASELINE_COLOR = "#6b6b6b"
 # No red or green: the charts of changes and the tables say clearly worse / better with them, so an
 # option drawn red in one chart would read as a bad one in the next.
-PALETTE = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#7b4173", "#8c6d31", "#6baed6", "#f0027f"]
+PALETTE = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#7b4173", "#8c6d31", "#252525", "#f0027f"]
 MARKERS, LINES = ["o", "D", "^"], ["-", "--", ":"]  # the first round of colours, the second, the third
 UP, DOWN, UNCLEAR = "#2a8a3e", "#c0392b", "#8a8a8a"
 WIDTH = 10.0  # inches; at 150 dpi a figure fills a laptop-width report column
