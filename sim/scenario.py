@@ -78,6 +78,17 @@ class Scenario(CoreParams):
         out += [{"kind": "shock", "name": shock.kind, "day": shock.day} for shock in core.shocks if shock.day >= days]
         return out
 
+    def scheduled_within(self, days: int) -> list[dict[str, Any]]:
+        """What happens on given days of a run of ``days`` days, where its daily series may step:
+        each switched-on mechanism's scheduled actions (``Mechanism.scheduled_days``) and each
+        shock's first day. Items: ``{"kind": "mechanism" | "shock", "name": ..., "days": [int, ...]}``."""
+        core, classes, out = self.core(), available(), []
+        for name, params in self.mechanism_settings().items():
+            if params.enabled and (scheduled := classes[name].scheduled_days(params, core, days)):
+                out.append({"kind": "mechanism", "name": name, "days": scheduled})
+        out += [{"kind": "shock", "name": shock.kind, "days": [shock.day]} for shock in core.shocks if shock.day < days]
+        return out
+
 
 def unseen_text(item: Mapping[str, Any], days: int) -> str:
     """One item of ``Scenario.unseen_within`` as a planner's warning."""

@@ -7,6 +7,7 @@ decision-maker who sees a bare bar reads it as certain.
 
 from __future__ import annotations
 
+from collections import Counter
 import math
 import re
 import textwrap
@@ -331,8 +332,10 @@ def centre_title_over(fig, axes) -> None:
         title.set_x((min(b.x0 for b in boxes) + max(b.x1 for b in boxes)) / 2)
 
 
-def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metrics: list[str], title: str, name: str = "time_series") -> Path:
-    """Mean over replications per day with its 95% band, one line per arm."""
+def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metrics: list[str], title: str, name: str = "time_series",
+                marks: dict[str, list[int]] | None = None) -> Path:
+    """Mean over replications per day with its 95% band, one line per arm; ``marks``: days to
+    mark with a triangle in the arm's colour on each panel's axis (scheduled events)."""
     metrics = [m for m in metrics if m in series]
     ncols = 2
     nrows = math.ceil(len(metrics) / ncols)
@@ -342,6 +345,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             ax.set_visible(False)
             continue
         metric = metrics[k]
+        stacked: Counter[int] = Counter()
         for arm in order:
             rows = series[series["arm"] == arm]
             if rows.empty:
@@ -352,6 +356,11 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             c = painter.color(arm, order)
             ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)
             ax.plot(b["day"], b["mean"], color=c, ls=painter.line(arm), lw=1.6, label=painter.labels[arm])
+            if (marks or {}).get(arm):
+                lift = [0.04 * stacked.get(day, 0) for day in marks[arm]]  # another arm's mark on the same day stays visible
+                stacked.update(marks[arm])
+                ax.plot(marks[arm], lift, ls="", marker="^", ms=7, color=c, markeredgecolor="white",
+                        transform=ax.get_xaxis_transform(), clip_on=False, zorder=5)  # on the axis line, whatever the scale
         ax.set_title(panel_title(axis_title(metric, painter.lang), ax), fontsize=10.5)
         ax.set_xlabel(capital(T.word("day", painter.lang)))
         ax.grid(color="#ececec")

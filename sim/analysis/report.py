@@ -337,9 +337,11 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
         shown = series_arms(view, effects)
         ids = {(a.scenario, a.point): a.id for a in shown}
         frame = series.assign(arm=[ids.get(k) for k in zip(series["scenario"], series["point"])]).dropna(subset=["arm"])
-        fig = figures.time_series(painter, frame, [a.id for a in shown], SERIES_METRICS, title("series", lang))
+        marks, events = scheduled_events(results, shown, view, lang)
+        fig = figures.time_series(painter, frame, [a.id for a in shown], SERIES_METRICS, title("series", lang), marks=marks)
         patience = glossary.settings([results.manifest.get("configs", {}).get(n, {}) for n in results.scenarios], results.points)["patience_big"]
         cap = caption("series", lang, patience_big=patience) + (caption("series_subset", lang, n=len(shown) - 1) if len(shown) < len(view.arms) else "")
+        cap += caption("series_marks", lang, events=events) if events else ""
         sections.append({"title": T.word("time_series", lang), "figures": [figure(fig, "time_series", title("series", lang), cap)]})
     if set(AGE_METRICS) & set(summary["metric"]):
         # One scale for the three groups, so the gap between old and young shows (seed 003 §2.4).
@@ -411,6 +413,22 @@ def series_arms(view: View, effects: pd.DataFrame) -> list[Arm]:
     gains = effects[effects["metric"] == "participation_rate"].set_index("arm")["effect"]
     others = sorted((a for a in view.arms if a.id not in view.baseline_ids), key=lambda a: -gains.get(a.id, -math.inf))
     return base[:1] + others[: MAX_SERIES_ARMS - 1]
+
+
+def scheduled_events(results: Results, shown: list[Arm], view: View, lang: str) -> tuple[dict[str, list[int]], str]:
+    """Days on which the shown arms' series may step (manifest 'scheduled', from the plan: a drill,
+    a contest, a shock), as marks by arm and the caption's list of what each mark is."""
+    marks: dict[str, list[int]] = {}
+    said = []
+    for arm in shown:
+        items = [i for i in results.manifest.get("scheduled") or [] if i["scenario"] == arm.scenario and arm.point in i["points"]]
+        if not items:
+            continue
+        marks[arm.id] = sorted({d for i in items for d in i["days"]})
+        what = [(T.mechanism_label(i["name"], lang) if i["kind"] == "mechanism" else T.SHOCKS.get(i["name"], T.SHOCKS["other"])[lang != "zh"])
+                + caption("event_days", lang, days=("、" if lang == "zh" else ", ").join(map(str, i["days"])), s="s" * (len(i["days"]) > 1)) for i in items]
+        said.append(f"{view.labels.get(arm.id, arm.id)}{'——' if lang == 'zh' else ' – '}{('、' if lang == 'zh' else ', ').join(what)}")
+    return marks, ("；" if lang == "zh" else "; ").join(said)
 
 
 def spatial_section(results: Results, view: View, painter: figures.Painter, lang: str) -> dict | None:
@@ -621,6 +639,10 @@ CAPTIONS = {
                "Lines: daily mean over replications; bands: 95% confidence interval. A run starts with no open problems and nobody recently active: "
                "participation's quick rise over the first 30 days is the 'active in the last 30 days' window filling, and open problems level off "
                "only once big problems outlast residents' patience ({patience_big} days) and start being given up. This is the run warming up, not problems piling up."),
+    "series_marks": ("横轴上的三角标出按计划发生的事（颜色同方案）：{events}。因此而参与的居民在30天后离开“近30天参与”的统计窗口，参与率可能随之回落。",
+                     " Triangles on the axis mark what happens on given days (in the option's colour): {events}. "
+                     "Residents who take part then leave the 30-day window of participation 30 days later, so the rate may step back down."),
+    "event_days": ("（第{days}天）", " (day{s} {days})"),
     "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
     "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
                 "Each cell is a building; grey is empty ground; black lines are grid-zone boundaries. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),

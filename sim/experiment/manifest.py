@@ -72,6 +72,7 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "runs": len(plan.runs),
         "configs": {s.name: s.config.model_dump(mode="json") for s in plan.scenarios},
         "unseen": plan.unseen,
+        "scheduled": plan.scheduled,
         "versions": versions(),
         "git": git_revision(),
         "command": sys.argv,

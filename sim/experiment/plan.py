@@ -89,6 +89,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     count: int | None = None  # replications planned, if not the file's number (replications = "auto")
     unseen: list[dict[str, Any]] = field(default_factory=list)  # what runs end too soon to see (see unseen_in)
+    scheduled: list[dict[str, Any]] = field(default_factory=list)  # days on which series may step (see scheduled_in)
     model: str = field(default_factory=model_version)  # the code the runs are planned with; workers must run the same
 
     @property
@@ -207,7 +208,8 @@ def build_plan(path: str | Path) -> Plan:
     for item in unseen:
         where = item["scenario"] if len(points) == 1 else f"{item['scenario']} (at {len(item['points'])} of {len(points)} sweep points)"
         warnings.append(f"{where}: {unseen_text(item, exp.days)}")
-    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count, unseen=unseen)
+    return Plan(path, text, spec, name, scenarios, baseline, overrides, sweep, points, runs, configs, metrics, warnings, count,
+                unseen=unseen, scheduled=scheduled_in(resolved, exp.days))
 
 
 def unseen_in(configs: dict[tuple[str, int], Scenario], days: int) -> list[dict[str, Any]]:
@@ -218,6 +220,16 @@ def unseen_in(configs: dict[tuple[str, int], Scenario], days: int) -> list[dict[
         for item in config.unseen_within(days):
             found.setdefault((scenario, item["kind"], item["name"], item["day"]), []).append(point)
     return [{"scenario": s, "kind": kind, "name": name, "day": day, "points": points} for (s, kind, name, day), points in found.items()]
+
+
+def scheduled_in(configs: dict[tuple[str, int], Scenario], days: int) -> list[dict[str, Any]]:
+    """``Scenario.scheduled_within`` of every run configuration, one entry per scenario and
+    schedule with the sweep points it holds at (for the report's daily series)."""
+    found: dict[tuple, list[int]] = {}
+    for (scenario, point), config in configs.items():
+        for item in config.scheduled_within(days):
+            found.setdefault((scenario, item["kind"], item["name"], tuple(item["days"])), []).append(point)
+    return [{"scenario": s, "kind": kind, "name": name, "days": list(d), "points": points} for (s, kind, name, d), points in found.items()]
 
 
 def planned_runs(scenarios: list[ScenarioEntry], points: list, configs: dict, base_seed: int, days: int, replications: int) -> list[PlannedRun]:

@@ -36,6 +36,11 @@ class BurdenReduction(Mechanism):
         """The day the admission list takes effect."""
         return params.start_day
 
+    @classmethod
+    def scheduled_days(cls, params, core, days: int) -> list[int]:
+        """The day the admission list takes effect, if not the first."""
+        return [params.start_day] if 0 < params.start_day < days else []
+
     def setup(self, model) -> None:
         self.daily_cost = self.params.cost_per_community * model.n_communities / 365
 

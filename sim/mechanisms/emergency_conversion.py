@@ -77,6 +77,15 @@ class EmergencyConversion(Mechanism):
             days.append(params.drill_interval_days)
         return min(days, default=None)
 
+    @classmethod
+    def scheduled_days(cls, params, core, days: int) -> list[int]:
+        """The peacetime drills: none while squads are on duty, up to the day they stand down
+        (the squads' response follows a shock, which is marked itself)."""
+        if not params.drill_interval_days:
+            return []
+        on_duty = [(s.day + params.response_days, s.day + s.duration_days) for s in core.shocks if params.response_days < s.duration_days]
+        return [d for d in range(params.drill_interval_days, days, params.drill_interval_days) if not any(lo <= d <= hi for lo, hi in on_duty)]
+
     def setup(self, model) -> None:
         self.model = model
         self.pool = np.array([model.add_pool(f"emergency squads {c}", 0) for c in range(model.n_communities)])

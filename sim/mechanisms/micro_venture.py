@@ -90,6 +90,11 @@ class MicroVenture(Mechanism):
         """The first contest's awards."""
         return params.contest_day
 
+    @classmethod
+    def scheduled_days(cls, params, core, days: int) -> list[int]:
+        """The contests' awards, once a year."""
+        return list(range(params.contest_day, days, YEAR))
+
     def setup(self, model) -> None:
         self.projects: list[Project] = []
         self.own_pool: dict[int, int] = {}  # care pools this mechanism made, by community

@@ -51,6 +51,11 @@ class PartyAssessment(Mechanism):
         """The first assessment round."""
         return params.interval_days
 
+    @classmethod
+    def scheduled_days(cls, params, core, days: int) -> list[int]:
+        """The assessment rounds."""
+        return list(range(params.interval_days, days, params.interval_days))
+
     def setup(self, model) -> None:
         R = self._residents = model.residents
         self.registered = self.converted = self.reminded = self.rounds = 0

@@ -79,6 +79,11 @@ class TieredTraining(Mechanism):
         """The day the first session ends and its trainees' capacities rise."""
         return params.schedule_day + params.session_days - 1
 
+    @classmethod
+    def scheduled_days(cls, params, core, days: int) -> list[int]:
+        """The yearly sessions' last days, when trainees' capacities rise."""
+        return list(range(params.schedule_day + params.session_days - 1, days, YEAR))
+
     def setup(self, model) -> None:
         self.trainees = np.zeros(0, dtype=int)
         self.tiers = np.zeros(0, dtype=np.int8)

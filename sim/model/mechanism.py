@@ -94,5 +94,12 @@ class Mechanism:
         """
         return 0
 
+    @classmethod
+    def scheduled_days(cls, params: MechanismParams, core: "CoreParams", days: int) -> list[int]:
+        """Days before ``days`` on which the mechanism acts on a schedule (a drill, a contest,
+        a training session, an assessment round), where a daily series may step: the report
+        marks them. Mechanisms that act every day, or only in response to events, have none."""
+        return []
+
 
 __all__ = ["Phase", "Mechanism", "MechanismParams"]

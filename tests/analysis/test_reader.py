@@ -225,3 +225,33 @@ def test_maps_of_some_options_say_which_and_why(comparison_store):
     assert "为节省篇幅，只画出基线和积分制的地图（基线与平均参与率最高的方案）。" in zh
     en = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
     assert "To save space only Baseline and Points incentives are mapped (the baseline and the option with the highest mean participation)." in en
+
+
+def test_the_time_series_marks_scheduled_events_and_says_what_they_are(comparison_store, monkeypatch):
+    # Licheng's participation steps up on its drill days and down 30 days later: nothing said why
+    import json
+
+    from matplotlib.figure import Figure
+
+    from sim.analysis import figures
+
+    manifest = json.loads((comparison_store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["scheduled"] = [{"scenario": "points_incentive", "kind": "mechanism", "name": "emergency_conversion", "days": [5, 15], "points": [0]},
+                             {"scenario": "whistle_escalation", "kind": "shock", "name": "flood", "days": [5], "points": [0]}]
+    (comparison_store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    drawn = []
+    original = figures.Painter.save
+
+    def keep(self, fig: Figure, name: str):
+        drawn.append((name, fig))
+        return original(self, fig, name)
+
+    monkeypatch.setattr(figures.Painter, "save", keep)
+    zh = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
+    assert "横轴上的三角标出按计划发生的事（颜色同方案）：积分制——平战转化（第5、15天）；吹哨报到——汛情（第5天）。" in zh
+    ax = dict(drawn)["time_series"].axes[0]
+    triangles = [line for line in ax.lines if line.get_marker() == "^"]
+    assert sorted(list(t.get_xdata()) for t in triangles) == [[5], [5, 15]]
+    assert sorted(y for t in triangles for y in t.get_ydata()) == [0.0, 0.0, 0.04]  # the second mark on day 5 stacked above the first
+    en = write_report(comparison_store, lang="en", out=comparison_store / "report.en.html").read_text(encoding="utf-8")
+    assert "Points incentives – emergency conversion (days 5, 15); Whistle and report – flood (day 5)." in en
