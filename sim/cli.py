@@ -260,7 +260,7 @@ def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
     second-order terms RESULTS/sensitivity_s2.parquet (S2, S2_conf per pair),
     and figures under RESULTS/figures/LANG/sensitivity/ (PNG and SVG).
     """
-    from sim.analysis.sensitivity import SensitivityError, write_sensitivity
+    from sim.analysis.sensitivity import PAIRS_FILE, SensitivityError, write_sensitivity
 
     try:
         parquet, figures, notes = write_sensitivity(results_dir, lang=lang, metrics=list(metrics) or None)
@@ -278,7 +278,7 @@ def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
         top = rows.nlargest(5, key)
         conf = f"{key}_conf"
         click.echo(f"{scenario} / {metric}: " + ", ".join(f"{r['parameter']} {r[key]:.3g}±{r[conf]:.2g}" for _, r in top.iterrows()))
-    second = parquet.with_name("sensitivity_s2.parquet")
+    second = parquet.with_name(PAIRS_FILE)
     also = f", {second}" if second.exists() else ""
     click.echo(f"wrote {parquet}{also} and {len(figures)} figure(s) in {figures[0].parent if figures else results_dir}/")
 

@@ -205,11 +205,17 @@ def _describe(error: dict, data_origin: dict[str, Path], default_file: Path | No
     if dotted == "shocks" and error["type"] == "tuple_type":
         return "key 'shocks': write each shock as its own [[shocks]] table (double brackets)", dotted, file
     shown = "" if isinstance(value, dict) else f" (got {value!r})"
-    if error["type"] == "model_type":  # pydantic's words name our class: `points_incentive = true` for a table
-        where = "" if any(part.isdigit() for part in loc) else f", or [{dotted}] with its keys on the lines below"
-        return f"key '{dotted}': must be a table: {{ key = value, ... }}{where}{shown}", dotted, file
-    message = error["msg"].removeprefix("Value error, ")  # a rule of ours: its own words say it
-    return f"key '{dotted}': {message}{shown}", dotted, file
+    return f"key '{dotted}': {error_text(error, dotted)}{shown}", dotted, file
+
+
+def error_text(error: dict, key: str) -> str:
+    """A pydantic error's message at ``key`` in the file's terms (scenario, experiment and
+    calibration files): a rule of ours says it in its own words, and a value where a table
+    belongs is not named by our class (``instance of PointsIncentiveParams``)."""
+    if error["type"] == "model_type":
+        in_list = any(isinstance(part, int) for part in error["loc"])  # an item of [[shocks]]: no [key] header to offer
+        return "must be a table: { key = value, ... }" + ("" if in_list else f", or [{key}] with its keys on the lines below")
+    return error["msg"].removeprefix("Value error, ")
 
 
 def validate(data: dict[str, Any], *, file: Path | None = None, origin: dict[str, Path] | None = None) -> Scenario:

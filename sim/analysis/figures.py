@@ -7,11 +7,11 @@ decision-maker who sees a bare bar reads it as certain.
 
 from __future__ import annotations
 
-from collections import Counter
 import math
 import re
 import textwrap
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -337,6 +337,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
     """Mean over replications per day with its 95% band, one line per arm; ``marks``: days to
     mark with a triangle in the arm's colour on each panel's axis (scheduled events)."""
     metrics = [m for m in metrics if m in series]
+    marks = marks or {}
     ncols = 2
     nrows = math.ceil(len(metrics) / ncols)
     fig, axes = painter.figure(title, nrows, ncols, height=3.0 * nrows + 1.3)
@@ -356,7 +357,7 @@ def time_series(painter: Painter, series: pd.DataFrame, order: list[str], metric
             c = painter.color(arm, order)
             ax.fill_between(b["day"], b["low"], b["high"], color=c, alpha=0.18, lw=0)
             ax.plot(b["day"], b["mean"], color=c, ls=painter.line(arm), lw=1.6, label=painter.labels[arm])
-            if (marks or {}).get(arm):
+            if marks.get(arm):
                 lift = [0.04 * stacked.get(day, 0) for day in marks[arm]]  # another arm's mark on the same day stays visible
                 stacked.update(marks[arm])
                 ax.plot(marks[arm], lift, ls="", marker="^", ms=7, color=c, markeredgecolor="white",

@@ -394,7 +394,7 @@ def kept_on_notices(results: Results, view: View, lang: str) -> list[str]:
     others = factorial.kept_on(results, view.design)
     if not others:
         return []
-    names = ("、" if lang == "zh" else ", ").join(T.mechanism_label(m, lang) for m in others)
+    names = T.listing((T.mechanism_label(m, lang) for m in others), lang)
     return [caption("kept_on", lang, k=len(view.design.factors), scenario=T.scenario_label(view.design.scenario, lang), others=names)]
 
 
@@ -425,9 +425,9 @@ def scheduled_events(results: Results, shown: list[Arm], view: View, lang: str) 
         if not items:
             continue
         marks[arm.id] = sorted({d for i in items for d in i["days"]})
-        what = [(T.mechanism_label(i["name"], lang) if i["kind"] == "mechanism" else T.SHOCKS.get(i["name"], T.SHOCKS["other"])[lang != "zh"])
-                + caption("event_days", lang, days=("、" if lang == "zh" else ", ").join(map(str, i["days"])), s="s" * (len(i["days"]) > 1)) for i in items]
-        said.append(f"{view.labels.get(arm.id, arm.id)}{'——' if lang == 'zh' else ' – '}{('、' if lang == 'zh' else ', ').join(what)}")
+        what = [(T.mechanism_label(i["name"], lang) if i["kind"] == "mechanism" else T.shock_label(i["name"], lang))
+                + caption("event_days", lang, days=T.listing(map(str, i["days"]), lang), s="s" * (len(i["days"]) > 1)) for i in items]
+        said.append(f"{view.labels.get(arm.id, arm.id)}{'——' if lang == 'zh' else ' – '}{T.listing(what, lang)}")
     return marks, ("；" if lang == "zh" else "; ").join(said)
 
 
@@ -438,14 +438,14 @@ def spatial_section(results: Results, view: View, painter: figures.Painter, lang
     if not snapshots:
         return None
     section = {"title": T.word("spatial", lang)}
+    names = []
     for snap in snapshots:
         arm_id = next((a.id for a in results.arms if a.scenario == snap["scenario"] and a.point == snap["point"]), snap["scenario"])
-        label = view.labels.get(arm_id) or T.scenario_label(snap["scenario"], lang)
-        snap["title"] = caption("snapshot_title", lang, label=label, r=snap["replication"], seed=snap["seed"], day=snap["days"])
+        names.append(view.labels.get(arm_id) or T.scenario_label(snap["scenario"], lang))
+        snap["title"] = caption("snapshot_title", lang, label=names[-1], r=snap["replication"], seed=snap["seed"], day=snap["days"])
     fig = figures.spatial(painter, snapshots, title("spatial", lang))
     cap = caption("spatial", lang)
     if len(snapshots) < len(view.arms):  # else a reader looks for the options not drawn
-        names = [s["title"].split("\n")[0] for s in snapshots]
         why = "" if view.design is not None else caption("spatial_why", lang)  # a factorial maps all off and all on: its names say it
         cap += caption("spatial_some", lang, names=("和" if lang == "zh" else " and ").join(names), why=why)
     if not all(s.get("reproduced", True) for s in snapshots):

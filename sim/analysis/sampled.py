@@ -16,7 +16,7 @@ import pandas as pd
 from . import figures, glossary
 from . import text as T
 from .results import Results
-from .sensitivity import FALLBACK_METRICS, plot as plot_sensitivity, stored_notes
+from .sensitivity import FALLBACK_METRICS, PAIRS_FILE, plot as plot_sensitivity, stored_notes
 from .template import cell, figure
 
 
@@ -35,7 +35,7 @@ def sensitivity_sections(results: Results, lang: str, folder: Path) -> list[dict
                   else "The share of each measure's variance due to each parameter alone (first-order S1) and with its interactions (total ST)."),
     }
     section = {"title": name, "figures": [figure(png, png.stem, name, notes.get(png.stem.split("_")[0], "")) for png in pngs],
-               "tables": [design_table(results, lang), *interaction_table(results.folder / "sensitivity_s2.parquet", lang)]}
+               "tables": [design_table(results, lang), *interaction_table(results.folder / PAIRS_FILE, lang)]}
     if table is not None:
         section["sentences"] = stale_sentences(results, table, lang) + stored_notes(stored)
     sections = [section]

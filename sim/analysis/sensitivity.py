@@ -272,7 +272,7 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), NOTES_KEY: json.dumps(notes, ensure_ascii=False).encode("utf-8")})
     write_parquet(out, arrow)  # the warnings go with the indices, for the report to show
-    second = folder / "sensitivity_s2.parquet"
+    second = folder / PAIRS_FILE
     if pairs is not None:
         write_parquet(second, pa.Table.from_pandas(pairs, preserve_index=False))
     elif second.exists():
@@ -280,6 +280,9 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
     figures = plot(table, figure_folder(folder, lang), lang, manifest.get("experiment", folder.name))
     return out, figures, notes
 
+
+PAIRS_FILE = "sensitivity_s2.parquet"
+"""The second-order indices of a Sobol' design with ``second_order``, one row per pair, beside sensitivity.parquet."""
 
 NOTES_KEY = b"govsim.notes"
 """Key of the analysis's warnings in sensitivity.parquet's schema metadata (see :func:`stored_notes`)."""

@@ -387,12 +387,22 @@ def effect_phrase(name: str, effect: Effect, lang: str, *, with_ci: bool = True)
 SHOCKS = {"flood": ("汛情", "flood"), "epidemic": ("疫情", "epidemic"), "other": ("冲击", "shock")}
 
 
+def shock_label(kind: str, lang: str) -> str:
+    """'汛情' / 'flood': a shock's kind as the text names it."""
+    return SHOCKS.get(kind, (kind, kind))[lang != "zh"]
+
+
+def listing(items, lang: str) -> str:
+    """'a、b、c' in Chinese, 'a, b, c' in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
 def unseen_sentence(where: str, item: dict, days: int, lang: str) -> str:
     """A mechanism or shock of scenario ``where`` that a run of ``days`` days does not reach."""
     zh = lang == "zh"
     where = where if zh else capital(where)
     if item["kind"] == "shock":
-        what = SHOCKS.get(item["name"], (item["name"], item["name"]))[0 if zh else 1]
+        what = shock_label(item["name"], lang)
         return (f"{where}：第{item['day']}天的{what}在运行结束（共{days}天）之后，没有发生。" if zh else
                 f"{where}: the {what} on day {item['day']} comes after the run's {days} days and does not happen.")
     name = mechanism_label(item["name"], lang)

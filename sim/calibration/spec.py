@@ -34,7 +34,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from sim.experiment.sampling import Dimension
-from sim.experiment.spec import ExperimentError, Table, closest, dotted, error_text, flatten, is_sweep_leaf, read_toml
+from sim.experiment.spec import ExperimentError, Table, closest, dotted, flatten, is_sweep_leaf, read_toml
+from sim.scenario import error_text
 
 
 class CalibrationError(ValueError):

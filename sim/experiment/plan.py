@@ -215,21 +215,24 @@ def build_plan(path: str | Path) -> Plan:
 def unseen_in(configs: dict[tuple[str, int], Scenario], days: int) -> list[dict[str, Any]]:
     """``Scenario.unseen_within`` of every run configuration (a sweep may move a schedule or
     switch a mechanism on), one entry per scenario and finding with the sweep points it holds at."""
-    found: dict[tuple, list[int]] = {}
-    for (scenario, point), config in configs.items():
-        for item in config.unseen_within(days):
-            found.setdefault((scenario, item["kind"], item["name"], item["day"]), []).append(point)
-    return [{"scenario": s, "kind": kind, "name": name, "day": day, "points": points} for (s, kind, name, day), points in found.items()]
+    return by_scenario(configs, lambda config: config.unseen_within(days))
 
 
 def scheduled_in(configs: dict[tuple[str, int], Scenario], days: int) -> list[dict[str, Any]]:
     """``Scenario.scheduled_within`` of every run configuration, one entry per scenario and
     schedule with the sweep points it holds at (for the report's daily series)."""
-    found: dict[tuple, list[int]] = {}
+    return by_scenario(configs, lambda config: config.scheduled_within(days))
+
+
+def by_scenario(configs: dict[tuple[str, int], Scenario], findings) -> list[dict[str, Any]]:
+    """``findings(config)`` (a list of dicts) of every run configuration, each finding once per
+    scenario with ``points``, the sweep points it holds at."""
+    found: dict[tuple, dict[str, Any]] = {}
     for (scenario, point), config in configs.items():
-        for item in config.scheduled_within(days):
-            found.setdefault((scenario, item["kind"], item["name"], tuple(item["days"])), []).append(point)
-    return [{"scenario": s, "kind": kind, "name": name, "days": list(d), "points": points} for (s, kind, name, d), points in found.items()]
+        for item in findings(config):
+            key = (scenario, repr(sorted(item.items())))
+            found.setdefault(key, {"scenario": scenario, **item, "points": []})["points"].append(point)
+    return list(found.values())
 
 
 def planned_runs(scenarios: list[ScenarioEntry], points: list, configs: dict, base_seed: int, days: int, replications: int) -> list[PlannedRun]:

@@ -36,6 +36,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.scenario import error_text
+
 EXPERIMENT_TABLE = "experiment"
 """The table that makes a TOML file an experiment file."""
 
@@ -173,14 +175,6 @@ def closest(word: str, options) -> str | None:
 def did_you_mean(word: str, options) -> str:
     guess = closest(word, options)
     return f"; did you mean '{guess}'?" if guess else ""
-
-
-def error_text(error: dict, key: str) -> str:
-    """A pydantic error's message at ``key`` in the file's terms: our own rules say it in their
-    own words, and a value where a table belongs is not named by our class (``instance of Target``)."""
-    if error["type"] == "model_type":
-        return f"must be a table: {{ key = value, ... }}, or [{key}] with its keys on the lines below"
-    return error["msg"].removeprefix("Value error, ")
 
 
 def parse(data: dict[str, Any], path: Path) -> ExperimentFile:

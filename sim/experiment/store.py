@@ -183,7 +183,7 @@ class ResultStore:
         half-copied folder): like those of a part never committed, they are run again."""
         for (part,) in self.db.execute("SELECT DISTINCT part FROM runs").fetchall():
             rows, series = self.folder / "store" / f"runs-{part}.parquet", self.folder / "series" / f"part-{part}.parquet"
-            why = _unreadable(rows, missing="it is missing") or (_unreadable(series) if series.exists() else None)
+            why = _unreadable(rows) or (_unreadable(series) if series.exists() else None)  # a part of failed runs has no series
             if why is None:
                 continue
             n = self.db.execute("SELECT COUNT(*) FROM runs WHERE part = ?", (part,)).fetchone()[0]
@@ -315,10 +315,10 @@ class ResultStore:
         write_atomic(self.folder / "series.csv", write)
 
 
-def _unreadable(path: Path, missing: str | None = None) -> str | None:
-    """Why the Parquet file ``path`` cannot be read, or None if its footer reads (``missing``: what to say if absent)."""
-    if missing and not path.exists():
-        return f"{path} {missing}"
+def _unreadable(path: Path) -> str | None:
+    """Why the Parquet file ``path`` cannot be read, or None if its footer reads."""
+    if not path.exists():
+        return f"{path} is missing"
     try:
         pq.read_metadata(path)
     except pa.ArrowInvalid as exc:

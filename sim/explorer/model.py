@@ -87,10 +87,11 @@ def parse_seed(seed: Any) -> int | None:
     if not text:
         return None
     try:
-        number = int(text)
+        if (number := int(text)) >= 0:
+            return number
     except ValueError:
-        number = -1
-    return number if number >= 0 else zlib.crc32(text.encode("utf-8"))
+        pass
+    return zlib.crc32(text.encode("utf-8"))
 
 
 def _is_mesa_scenario(value: Any) -> bool:
