@@ -38,6 +38,8 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, object]:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             fail(f"--set expects KEY=VALUE, got {pair!r}")
+        if key.strip() in out:  # which one was meant cannot be told
+            fail(f"--set {key.strip()} is given twice; give it once")
         try:
             out[key.strip()] = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
@@ -160,7 +162,7 @@ def run_experiment(
     from sim.experiment.executors import default_workers
     from sim.experiment.plan import estimate_seconds
     from sim.experiment.progress import duration
-    from sim.experiment.store import done_keys
+    from sim.experiment.store import LEDGER, done_keys, ledger_damage
 
     try:
         plan = build_plan(file)
@@ -173,8 +175,14 @@ def run_experiment(
     done = set() if fresh else done_keys(folder)
     todo = [r for r in plan.unique_runs() if r.key not in done]
     already = len(plan.unique_runs()) - len(todo)
+    if executor != "serial" and not scheduler:
+        most = len(todo) if plan.precision is None else len(plan.with_replications(plan.precision.max).unique_runs())  # rounds may add runs
+        workers = local_workers(workers, most)
     if dry_run:
         click.echo(plan.describe(already, folder))
+        damage = ledger_damage(folder)
+        if damage:
+            click.echo(f"warning       {folder}/store/{LEDGER} is damaged ({damage}): the run will rebuild it from the stored results")
         foreign = done - plan.keys_it_may_hold()
         if foreign:
             click.echo(f"warning       {folder}/ holds {len(foreign)} runs that are not in this plan: the run will be refused (see --fresh)")
@@ -207,6 +215,17 @@ def run_experiment(
         fail(f"interrupted while writing the report; every run is stored. {first}`govsim report {folder}` writes it", 130)
     if not session.failures.empty:
         fail(f"{len(session.failures)} of {session.planned} runs failed (see above)", 1)
+
+
+def local_workers(asked: int | None, runs: int) -> int:
+    """Worker processes for ``runs`` runs on this machine: no more than there are runs to do
+    (a Dask cluster starts them all at once), with a warning for more than there are cores."""
+    from sim.experiment.executors import default_workers
+
+    cores = default_workers()
+    if asked and asked > cores and runs > cores:
+        click.echo(f"warning: --workers {asked} on {cores} core{'s' * (cores > 1)}: the runs will take turns on the cores, and each worker holds its own model in memory", err=True)
+    return max(1, min(asked or cores, runs))
 
 
 def metric_text(metric: str, value: float, lang: str = "en") -> str:

@@ -145,6 +145,7 @@ def test_cli_run_keeps_the_default_folder_inside_the_results_root(tmp_path, monk
         (["--out", "{tmp}/afile/sub"], "not a folder this user can write to"),
         (["--set", "mechanisms.burden_reduction.enabled=yes"], "--set: key 'mechanisms.burden_reduction.enabled'"),
         (["--set", "world=3"], "error: --set: key 'world'"),  # a whole table replaced: the option, not the file, is at fault
+        (["--set", "gridworkers.admin_share=0.2", "--set", " gridworkers.admin_share=0.3"], "--set gridworkers.admin_share is given twice"),
     ],
 )
 def test_cli_run_refuses_bad_options_before_running(tmp_path, args, fragment):

@@ -32,6 +32,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -157,15 +158,53 @@ class ResultStore:
         except OSError as exc:
             raise StoreError(f"cannot write results to {folder}/: {exc.strerror or exc}; choose another --out") from None
         self.lock = FolderLock(folder / "store" / ".lock", folder)
-        self.db = sqlite3.connect(self.ledger_path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, status TEXT NOT NULL, part TEXT NOT NULL, "
-            "scenario TEXT, replication INTEGER, seed INTEGER, seconds REAL, finished TEXT, error TEXT)"
-        )
+        try:
+            self.db = self._connect(new=not self.ledger_path.is_file())
+        except sqlite3.DatabaseError as exc:
+            self._rebuild_ledger(exc)
         self._remove_leftovers()
         return self
+
+    def _connect(self, new: bool) -> sqlite3.Connection:
+        """The ledger, created if ``new``; raises ``sqlite3.DatabaseError`` if it is damaged."""
+        db = sqlite3.connect(self.ledger_path, isolation_level=None)
+        try:
+            if not new and db.execute("SELECT name FROM sqlite_master WHERE name = 'runs'").fetchone() is None:
+                # emptied, or another database: creating the table afresh would forget every stored run
+                raise sqlite3.DatabaseError("it holds no ledger")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, status TEXT NOT NULL, part TEXT NOT NULL, "
+                "scenario TEXT, replication INTEGER, seed INTEGER, seconds REAL, finished TEXT, error TEXT)"
+            )
+            (check,) = db.execute("PRAGMA quick_check").fetchone()
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _rebuild_ledger(self, damage: sqlite3.DatabaseError) -> None:
+        """A new ledger from the parts it indexed: the parts hold the results, the ledger only
+        says which are committed. A part is renamed into place whole, its run rows before its
+        series, so a part whose files all read was committed, or was about to be when the run stopped."""
+        ledger = self.ledger_path
+        aside = ledger.with_name(f"{LEDGER}.damaged-{time.strftime('%Y%m%d%H%M%S')}")
+        ledger.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            ledger.with_name(LEDGER + suffix).unlink(missing_ok=True)
+        self.db = self._connect(new=True)
+        rows = runs_in_parts(self.folder)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO runs (key, status, part, seconds, error) VALUES (?, ?, ?, ?, ?)", rows)
+        n = len({row[0] for row in rows})
+        self.warnings.append(
+            f"{ledger} was damaged ({damage}); it was rebuilt from the {n} run{'s' * (n != 1)} stored in {ledger.parent}/, "
+            f"and any others will run again (the damaged file is kept as {aside.name})"
+        )
 
     def _remove_leftovers(self) -> None:
         """Temporary files and parts never committed (a crash came in between)."""
@@ -326,6 +365,21 @@ def _unreadable(path: Path) -> str | None:
     return None
 
 
+def runs_in_parts(folder: Path) -> list[tuple[str, str, str, float, str | None]]:
+    """(key, status, part, seconds, error) of every run in the parts whose files all read, oldest
+    part first: what the ledger of ``folder`` holds, read from the results themselves."""
+    rows = []
+    for path in sorted((folder / "store").glob("runs-*.parquet"), key=lambda path: (path.stat().st_mtime_ns, path.name)):
+        part = path.stem[len("runs-") :]
+        series = folder / "series" / f"part-{part}.parquet"
+        if _unreadable(path) is not None:
+            continue
+        frame = pd.read_parquet(path, columns=["key", "status", "seconds", "error"])
+        if series.exists() and _unreadable(series) is None or not series.exists() and (frame["status"] == FAILED).all():
+            rows += [(key, status, part, seconds, error) for key, status, seconds, error in zip(*(frame[c].tolist() for c in frame))]
+    return rows
+
+
 def read_series(folder: str | Path) -> pd.DataFrame:
     """All daily series of an experiment's results folder, in one frame."""
     files = sorted((Path(folder) / "series").glob("part-*.parquet"))
@@ -334,18 +388,36 @@ def read_series(folder: str | Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
+def _read_only(ledger: Path) -> sqlite3.Connection:
+    # A read-only connection to a WAL ledger creates its -wal and -shm files and cannot remove them.
+    # Without a -wal file the ledger is whole in itself (checkpointed, no batch writing): read it as is.
+    immutable = "" if ledger.with_name(LEDGER + "-wal").exists() else "&immutable=1"
+    return sqlite3.connect(f"file:{ledger}?mode=ro{immutable}", uri=True)
+
+
 def done_keys(folder: str | Path) -> set[str]:
     """Keys of the runs done in a results folder, read without writing anything."""
     ledger = Path(folder) / "store" / LEDGER
     if not ledger.is_file():
         return set()
-    # A read-only connection to a WAL ledger creates its -wal and -shm files and cannot remove them.
-    # Without a -wal file the ledger is whole in itself (checkpointed, no batch writing): read it as is.
-    immutable = "" if ledger.with_name(LEDGER + "-wal").exists() else "&immutable=1"
-    db = sqlite3.connect(f"file:{ledger}?mode=ro{immutable}", uri=True)
     try:
-        return {key for (key,) in db.execute("SELECT key FROM runs WHERE status = ?", (DONE,))}
-    except sqlite3.Error:
-        return set()
-    finally:
-        db.close()
+        with closing(_read_only(ledger)) as db:
+            return {key for (key,) in db.execute("SELECT key FROM runs WHERE status = ?", (DONE,))}
+    except sqlite3.DatabaseError:  # damaged: what the next run will rebuild it with
+        latest = {key: status for key, status, *_ in runs_in_parts(Path(folder))}
+        return {key for key, status in latest.items() if status == DONE}
+
+
+def ledger_damage(folder: str | Path) -> str | None:
+    """Why the ledger of a results folder is damaged, or None if it is whole or absent (writes nothing)."""
+    ledger = Path(folder) / "store" / LEDGER
+    if not ledger.is_file():
+        return None
+    try:
+        with closing(_read_only(ledger)) as db:
+            (check,) = db.execute("PRAGMA quick_check").fetchone()
+            if db.execute("SELECT name FROM sqlite_master WHERE name = 'runs'").fetchone() is None:
+                return "it holds no ledger"
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if check == "ok" else check

@@ -94,3 +94,13 @@ def test_an_edit_that_drops_stored_runs_is_refused_and_the_dry_run_says_so(write
     more = write_experiment(scenarios=("baseline",), replications=3, days=3)  # grows: no warning, runs the new one
     assert "not in this plan" not in govsim_run(more, out, "--dry-run").output
     assert govsim_run(more, out).exit_code == 0
+
+
+def test_workers_are_no_more_than_the_runs_and_too_many_for_the_cores_are_flagged(write_experiment, tmp_path, monkeypatch):
+    monkeypatch.setattr("sim.experiment.executors.default_workers", lambda: 2)
+    path = write_experiment(replications=3)  # 6 runs
+    many = govsim_run(path, tmp_path / "results", "--dry-run", "--executor", "processes", "--workers", "500")
+    assert many.exit_code == 0 and "for 6 runs on 6 workers" in many.output
+    assert "warning: --workers 500 on 2 cores: the runs will take turns" in many.output
+    default = govsim_run(path, tmp_path / "results", "--dry-run", "--executor", "processes")
+    assert "for 6 runs on 2 workers" in default.output and "warning" not in default.output

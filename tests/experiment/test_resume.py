@@ -111,3 +111,31 @@ def test_a_damaged_part_is_run_again_on_resume(write_experiment, tmp_path):
     assert after[same].equals(before[same])  # the same seeds give the same results
     days = pd.read_parquet(folder / "series").groupby("key").size()
     assert len(days) == 4 and (days == 5).all()
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x13 not a database " * 40], ids=["emptied", "garbage"])
+def test_a_damaged_ledger_is_rebuilt_from_the_stored_runs(write_experiment, tmp_path, damage):
+    # The ledger only indexes the parts; losing it must not cost the runs they hold.
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    path = write_experiment(experiment_text(replications=2, days=5))
+    out = tmp_path / "results"
+    folder = out / "tiny"
+    command = ["run", str(path), "--out", str(out), "--executor", "serial", "--commit-every", "0", "--no-report"]
+    assert CliRunner().invoke(main, command).exit_code == 0
+    before = pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+    parts = sorted(p.name for p in (folder / "store").glob("runs-*.parquet"))
+    (folder / "store" / "ledger.sqlite").write_bytes(damage)
+    dry = CliRunner().invoke(main, [*command, "--dry-run"])
+    assert dry.exit_code == 0 and "ledger.sqlite is damaged" in dry.output and "(4 of 4 already done)" in dry.output
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "rebuilt from the 4 runs" in result.output
+    assert "ran 0 runs" in result.output and "4 were already done" in result.output
+    assert sorted(p.name for p in (folder / "store").glob("runs-*.parquet")) == parts  # nothing thrown away
+    assert len(list((folder / "store").glob("ledger.sqlite.damaged-*"))) == 1
+    after = pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+    assert after.equals(before)
+    assert committed(folder) == 4
