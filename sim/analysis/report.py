@@ -364,11 +364,17 @@ def caveat(results: Results, view: View, lang: str) -> str:
     n = int(done.groupby(["scenario", "point"]).size().median())
     communities = int((results.manifest.get("configs", {}).get(results.baseline, {}).get("world") or {}).get("communities", 1))
     where = f"一个约{people}名成年居民的社区" if communities == 1 else f"{communities}个社区、共约{people}名成年居民"
+    entry = next((s for s in results.manifest.get("scenarios") or [] if s.get("name") == results.baseline), {})
+    own_residents, own_communities = entry.get("own_size") or (None, None)
     if lang == "zh":
-        return (f"这些数字来自模拟，不是预测：模拟{where}，运行{results.days}天，每个方案重复{n}次；"
+        resized = (f"（实验文件的 [overrides] 改动了方案文件自身的规模：{own_communities}个社区、{own_residents:,}名成年居民；按原规模，结果可能不同）"
+                   if own_residents else "")
+        return (f"这些数字来自模拟，不是预测：模拟{where}{resized}，运行{results.days}天，每个方案重复{n}次；"
                 "多数参数依据资料或假设设定（见模型文档 docs/ODD.md 与 govsim params）。请用它比较方案之间的差别和代价，而不是预计某个真实社区的数值。")
     place = "a community" if communities == 1 else f"{communities} communities"
-    return (f"These numbers come from a simulation, not a forecast: {place} of about {people} adults over {results.days} days, "
+    resized = (f" (the experiment's [overrides] changed the scenario file's own size of {own_residents:,} adults in "
+               f"{own_communities} communit{'y' if own_communities == 1 else 'ies'}; at that size the results may differ)" if own_residents else "")
+    return (f"These numbers come from a simulation, not a forecast: {place} of about {people} adults{resized} over {results.days} days, "
             f"{n} runs per option; most parameters are set from the source documents or assumed (see docs/ODD.md and govsim params). "
             "Use them to compare options and what they cost, not to predict a real community's figures.")
 

@@ -60,7 +60,7 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "file_text": plan.text,
         "model_version": model_version(),
         "baseline": plan.baseline,
-        "scenarios": [{"name": s.name, "path": s.written, "file": str(s.file)} for s in plan.scenarios],
+        "scenarios": [{"name": s.name, "path": s.written, "file": str(s.file), **({"own_size": list(s.own_size)} if s.own_size else {})} for s in plan.scenarios],
         "replications": plan.replications,
         "base_seed": exp.base_seed,
         "seeds": [seed_for(exp.base_seed, r) for r in range(plan.replications)],

@@ -61,6 +61,7 @@ class ScenarioEntry:
     written: str  # the path as the experiment file wrote it (after {mechanism} expansion)
     file: Path
     config: Scenario  # with the experiment's overrides, before any sweep point
+    own_size: tuple[int, int] | None = None  # (residents, communities) of the file's own world, where [overrides] change them
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ class Plan:
         for entry in self.scenarios:
             on = ", ".join(entry.config.enabled_mechanisms()) or "no mechanism"
             mark = "  <- baseline" if entry.name == self.baseline else ""
-            lines.append(f"scenario      {entry.name:<24} {entry.written}  ({entry.config.world.residents:,} residents; {on}){mark}")
+            own = f" by [overrides]; the file has {entry.own_size[0]:,} in {entry.own_size[1]} communit{'y' if entry.own_size[1] == 1 else 'ies'}" if entry.own_size else ""
+            lines.append(f"scenario      {entry.name:<24} {entry.written}  ({entry.config.world.residents:,} residents{own}; {on}){mark}")
         if self.overrides:
             lines.append("overrides     " + ", ".join(f"{k} = {v!r}" for k, v in self.overrides.items()))
         if self.sweep:
@@ -351,8 +353,18 @@ def _load_scenarios(spec: ExperimentFile, path: Path, overrides: dict[str, Any])
                 path,
                 "experiment.scenarios",
             )
-        entries.append(ScenarioEntry(config.name, written, target, config))
+        entries.append(ScenarioEntry(config.name, written, target, config, _own_size(target, config, overrides)))
     return entries
+
+
+def _own_size(file: Path, config: Scenario, overrides: dict[str, Any]) -> tuple[int, int] | None:
+    """The file's own (residents, communities) where the experiment's [overrides] changed them:
+    a smaller world for speed is a choice the report must state."""
+    if not any(key == "world" or key.startswith("world.") for key in overrides):
+        return None
+    own = load_scenario(file).world
+    size = (own.residents, own.communities)
+    return size if size != (config.world.residents, config.world.communities) else None
 
 
 def _baseline(spec: ExperimentFile, path: Path, scenarios: list[ScenarioEntry]) -> str:

@@ -212,3 +212,13 @@ def test_a_swept_comparison_says_what_each_arm_is_compared_with(tmp_path):
     folder = write_store(tmp_path / "swept", pd.DataFrame(rows), manifest_for("swept", ["baseline", "points_incentive"], 3, points=points, sweep=sweep))
     html = write_report(folder, lang="en").read_text(encoding="utf-8")
     assert "each scenario is compared with the baseline at the same swept setting" in html
+
+
+def test_the_caveat_says_when_the_experiment_changed_the_scenarios_size(comparison_store):
+    from sim.analysis.report import caveat
+
+    results = load(comparison_store)
+    assert "[overrides]" not in caveat(results, None, "en")
+    results.manifest["scenarios"][0]["own_size"] = [12000, 3]
+    assert "changed the scenario file's own size of 12,000 adults in 3 communities" in caveat(results, None, "en")
+    assert "3个社区、12,000名成年居民" in caveat(results, None, "zh")

@@ -12,6 +12,8 @@ from sim.experiment import ExperimentError, build_plan, seed_for
 from sim.experiment.plan import results_name, run_key
 from tests.conftest import ROOT
 
+from .conftest import experiment_text
+
 
 GRID = """
 [sweep]
@@ -149,3 +151,11 @@ def test_shipped_experiment_files_are_valid(path):
     assert plan.runs and plan.warnings == EXPECTED_WARNINGS.get(path.stem, [])
     assert plan.name == path.stem
     assert plan.spec.experiment.description_zh  # the Chinese report says what the experiment asks in Chinese
+
+
+def test_a_world_changed_by_overrides_is_stated_with_the_files_own_size(write_experiment):
+    plan = build_plan(write_experiment())  # the test experiments shrink the 6,000-resident community
+    assert [entry.own_size for entry in plan.scenarios] == [(6000, 1), (6000, 1)]
+    assert "by [overrides]; the file has 6,000 in 1 community" in plan.describe()
+    unchanged = build_plan(write_experiment(experiment_text().split("[overrides]")[0]))
+    assert [entry.own_size for entry in unchanged.scenarios] == [None, None]
