@@ -52,9 +52,10 @@ def format_value(name: str, value: float) -> str:
         return "n/a"
     if name == "satisfaction":  # a 0–100 score, as the report gives it, not a share
         return f"{100 * value:6.1f} /100"
-    if "rate" in name or name.startswith("share") or name == "resolved_within_1_day":
+    # turnover is quits a year per post, a rate as the report gives it; a mechanism's yearly cost is yuan like the total
+    if "rate" in name or name.startswith("share") or name in ("resolved_within_1_day", "gridworker_turnover"):
         return f"{100 * value:6.1f} %"
-    if name.endswith("cost"):
+    if name.endswith("cost") or "yuan" in name:
         return f"{value:,.0f} yuan"
     if isinstance(value, float) and not float(value).is_integer():
         return f"{value:,.2f}"
@@ -127,6 +128,7 @@ def run(target: Path, days: int, seed: int, overrides: tuple[str, ...], out: Pat
 def run_scenario(scenario: Path, days: int, seed: int, out: Path | None, overrides: tuple[str, ...]) -> None:
     """One run of one scenario: series.parquet and summary.json in ``out``."""
     from sim import GovernanceModel
+    from sim.experiment.progress import DayProgress
 
     try:
         config = load_scenario(scenario, parse_overrides(overrides), overrides_from="--set")
@@ -140,12 +142,18 @@ def run_scenario(scenario: Path, days: int, seed: int, out: Path | None, overrid
     for item in config.unseen_within(days):
         click.echo(f"warning: {unseen_text(item, days)}", err=True)
     started = time.perf_counter()
+    progress = DayProgress(days)
     try:
+        progress.building(f"the world ({config.world.residents:,} residents)")
         model = GovernanceModel(scenario=config, rng=seed)
-        for _ in range(days):
+        progress.start()
+        for day in range(1, days + 1):
             model.step()
+            progress.update(day)
     except KeyboardInterrupt:
+        progress.close()
         fail("interrupted; nothing was written", 130)
+    progress.close()
     summary = model.summary()
     elapsed = time.perf_counter() - started
     write_run(out, model, summary, {"scenario": str(scenario), "name": config.name, "seed": seed, "days": days, "overrides": dict(parse_overrides(overrides)), "seconds": round(elapsed, 3)})
@@ -160,8 +168,6 @@ def run_experiment(
     """A batch: every run of the experiment's plan not yet stored under <root>/<name>/."""
     from sim.experiment import ExecutorUnavailable, StoreError, build_plan, make_executor, report, run_plan
     from sim.experiment.executors import default_workers
-    from sim.experiment.plan import estimate_seconds
-    from sim.experiment.progress import duration
     from sim.experiment.store import LEDGER, done_keys, ledger_damage
 
     try:
@@ -186,11 +192,8 @@ def run_experiment(
         foreign = done - plan.keys_it_may_hold()
         if foreign:
             click.echo(f"warning       {folder}/ holds {len(foreign)} runs that are not in this plan: the run will be refused (see --fresh)")
-        per_run = estimate_seconds(plan)
         n = 1 if executor == "serial" and not scheduler else workers or default_workers()
-        total = sum(per_run[r.scenario] for r in todo)
-        each = ", ".join(f"{name} {seconds:.2g} s" for name, seconds in per_run.items())
-        click.echo(f"estimate      about {duration(total / n)} for {len(todo)} runs on {n} worker{'s' * (n > 1)} (a run: {each}; timed on 5 model-days)")
+        click.echo(estimate_text(plan, todo, n))
         if foreign:  # checked like the run itself: a script sees the refusal coming
             sys.exit(2)
         return
@@ -228,6 +231,28 @@ def local_workers(asked: int | None, runs: int) -> int:
     return max(1, min(asked or cores, runs))
 
 
+def estimate_text(plan, todo: list, workers: int) -> str:
+    """The dry run's time estimate, timing only the scenarios with runs left.
+
+    Timing builds each scenario's world (seconds apiece for a district), so
+    it says so first, and Ctrl-C there ends like any other interruption.
+    """
+    from sim.experiment.plan import estimate_seconds
+    from sim.experiment.progress import duration
+
+    if not todo:
+        return "estimate      nothing left to run"
+    left = {r.scenario for r in todo}
+    click.echo(f"timing one run of {len(left)} scenario{'s' * (len(left) > 1)} (its build and 5 model-days) for the estimate ...", err=True)
+    try:
+        per_run = estimate_seconds(plan, only=left)
+    except KeyboardInterrupt:
+        fail("interrupted while timing the scenarios; nothing was written", 130)
+    total = sum(per_run[r.scenario] for r in todo)
+    each = ", ".join(f"{name} {seconds:.2g} s" for name, seconds in per_run.items())
+    return f"estimate      about {duration(total / workers)} for {len(todo)} runs on {workers} worker{'s' * (workers > 1)} (a run: {each}; timed on 5 model-days)"
+
+
 def metric_text(metric: str, value: float, lang: str = "en") -> str:
     """A value as the report writes it: 27.3%, 1.56M yuan (156 万元), 4.2 days."""
     from sim.analysis import text as T
@@ -240,12 +265,17 @@ def write_batch_report(folder: Path, lang: str, maps: bool = True) -> None:
 
     ``maps``: False for a sampled design, whose report has no maps to show.
     """
-    from sim.analysis import write_report
-    from sim.snapshot import spatial_snapshot
+    from sim.analysis import load, write_report
+    from sim.snapshot import snapshot_arms, spatial_snapshot
 
     try:
+        # Said first: at district scale the maps' re-runs and the figures take tens of seconds.
         if maps:
-            spatial_snapshot(folder)
+            arms = snapshot_arms(load(folder))
+            click.echo(f"report: re-running {len(arms)} run{'s' * (len(arms) != 1)} for the maps (each as long as a run of the batch), then drawing the figures ...", err=True)
+            spatial_snapshot(folder, arms)
+        else:
+            click.echo("report: drawing the figures ...", err=True)
         path = write_report(folder, lang=lang)
     except Exception as exc:  # noqa: BLE001 - the runs are stored; say what failed and go on
         click.echo(f"warning: the report could not be written ({type(exc).__name__}: {exc}); the runs are stored, try `govsim report {folder}`", err=True)
@@ -383,6 +413,13 @@ def check_run_folder(out: Path) -> None:
         fail(f"cannot write results to {out}: {parent} is not a folder this user can write to")
 
 
+def folder_mode() -> int:
+    """The mode ``mkdir`` gives a new folder under this process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 def write_run(out: Path, model, summary: dict, meta: dict) -> None:
     """Write series and summary into ``out`` atomically: all files or none.
 
@@ -395,6 +432,7 @@ def write_run(out: Path, model, summary: dict, meta: dict) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        tmp.chmod(folder_mode())  # mkdtemp's owner-only mode would stay with the results, hidden from colleagues
     except OSError as exc:
         fail(f"cannot write results to {out}: {exc.strerror or exc}", 1)
     earlier = None

@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never open a window (reports run on servers and in CI)
 
 import matplotlib.pyplot as plt
+from matplotlib.collections import LineCollection
 import numpy as np
 import pandas as pd
 
@@ -423,10 +424,15 @@ def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "sp
 
 
 def _zone_edges(ax, zone: np.ndarray) -> None:
-    """Thin lines where neighbouring buildings belong to different grid zones (网格)."""
+    """Thin lines where neighbouring buildings belong to different grid zones (网格).
+
+    One collection for every segment: a district has some 16,000 of them, and one
+    line artist each made its maps take a minute to draw.
+    """
     z = zone.T
-    for (i, j) in zip(*np.nonzero(z[:, 1:] != z[:, :-1])):
-        ax.plot([j + 0.5, j + 0.5], [i - 0.5, i + 0.5], color="#333333", lw=0.8)
-    for (i, j) in zip(*np.nonzero(z[1:, :] != z[:-1, :])):
-        ax.plot([j - 0.5, j + 0.5], [i + 0.5, i + 0.5], color="#333333", lw=0.8)
+    rows, cols = np.nonzero(z[:, 1:] != z[:, :-1])
+    upright = [((j + 0.5, i - 0.5), (j + 0.5, i + 0.5)) for i, j in zip(rows, cols)]
+    rows, cols = np.nonzero(z[1:, :] != z[:-1, :])
+    level = [((j - 0.5, i + 0.5), (j + 0.5, i + 0.5)) for i, j in zip(rows, cols)]
+    ax.add_collection(LineCollection(upright + level, colors="#333333", linewidths=0.8, capstyle="projecting", zorder=2), autolim=False)
 

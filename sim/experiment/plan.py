@@ -34,7 +34,7 @@ from sim.scenario import Scenario, ScenarioError, load_scenario, unseen_text, wi
 
 from . import sampling
 from .spec import MECHANISM_PLACEHOLDER, ExperimentError, PrecisionTable, ExperimentFile, closest, did_you_mean, flatten, is_sweep_leaf, load
-from .worker import RunTask
+from .worker import RunTask, release
 
 # Keys left out of the run key: they do not change what a run computes.
 NOT_HASHED = ("description",)
@@ -145,11 +145,12 @@ class Plan:
         lines = [f"experiment    {self.name}  ({self.file})"]
         if self.spec.experiment.description:
             lines.append(f"              {self.spec.experiment.description}")
+        width = max([24] + [len(entry.name) for entry in self.scenarios])  # a planner's own names run longer
         for entry in self.scenarios:
             on = ", ".join(entry.config.enabled_mechanisms()) or "no mechanism"
             mark = "  <- baseline" if entry.name == self.baseline else ""
             own = f" by [overrides]; the file has {entry.own_size[0]:,} in {entry.own_size[1]} communit{'y' if entry.own_size[1] == 1 else 'ies'}" if entry.own_size else ""
-            lines.append(f"scenario      {entry.name:<24} {entry.written}  ({entry.config.world.residents:,} residents{own}; {on}){mark}")
+            lines.append(f"scenario      {entry.name:<{width}} {entry.written}  ({entry.config.world.residents:,} residents{own}; {on}){mark}")
         if self.overrides:
             lines.append("overrides     " + ", ".join(f"{k} = {v!r}" for k, v in self.overrides.items()))
         if self.sweep:
@@ -526,10 +527,15 @@ def summary_metrics(scenario) -> tuple[str, ...] | None:
 
     try:
         model = GovernanceModel(scenario=with_overrides(scenario, TINY_WORLD), rng=0)
-        model.step()
-        return tuple(model.summary())
     except Exception:  # noqa: BLE001 - a probe only; a real run reports its own errors
         return None
+    try:
+        model.step()
+        return tuple(model.summary())
+    except Exception:  # noqa: BLE001 - as above
+        return None
+    finally:
+        release(model)
 
 
 @cache
@@ -561,16 +567,20 @@ def _check_metrics(metrics: list[str], path: Path, table: str = "experiment.metr
 
 
 # ------------------------------------------------------------------ estimate
-def estimate_seconds(plan: Plan, sample_days: int = 5) -> dict[str, float]:
-    """Seconds one run of each scenario takes: its build plus ``days`` x a timed model-day.
+def estimate_seconds(plan: Plan, sample_days: int = 5, only: set[str] | None = None) -> dict[str, float]:
+    """Seconds one run of each scenario (of those named in ``only``) takes: its build plus ``days`` x a timed model-day.
 
     Only the first point of each scenario is timed; later days can cost more
     than the first few as problems pile up, so read it as a rough guide.
+    ``only`` spares the scenarios with nothing left to run: at district
+    scale each one timed costs seconds of building its world.
     """
     from sim.governance import GovernanceModel
 
     per_run = {}
     for entry in plan.scenarios:
+        if only is not None and entry.name not in only:
+            continue
         config = Scenario.model_validate(plan.configs[(entry.name, 0)])
         started = time.perf_counter()
         model = GovernanceModel(scenario=config, rng=plan.runs[0].seed)
@@ -582,4 +592,5 @@ def estimate_seconds(plan: Plan, sample_days: int = 5) -> dict[str, float]:
             model.step()
         per_day = (time.perf_counter() - timed) / days
         per_run[entry.name] = (built - started) + per_day * plan.days
+        release(model)  # else every scenario's world stays in memory: gigabytes for a district batch
     return per_run

@@ -1,7 +1,8 @@
 """Progress of a batch: a live bar on a terminal, a plain line now and then in a log.
 
 Both show runs done and failed out of the total, the rate of this session
-and the time left at that rate.
+and the time left at that rate. :class:`DayProgress` does the same for the
+days of one long run (a district year runs for tens of seconds).
 """
 
 from __future__ import annotations
@@ -67,5 +68,50 @@ class Progress:
     def close(self) -> None:
         self.show()
         if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class DayProgress:
+    """Days done of one run, as :class:`Progress` shows runs: live on a terminal, a line every ``every`` seconds in a log."""
+
+    def __init__(self, days: int, stream: TextIO | None = None, live: bool | None = None, every: float = 10.0) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.days, self.day = days, 0
+        self.every = every if not self.live else 0.2
+        self.started = self.last = time.monotonic()
+
+    def building(self, what: str) -> None:
+        """Say what is being built before the first day: a district's world takes seconds."""
+        self._write(f"building {what} ...")
+
+    def start(self) -> None:
+        """The first day begins: the rate and the time left count days only, not the build."""
+        self.started = self.last = time.monotonic()
+
+    def update(self, day: int) -> None:
+        self.day = day
+        if time.monotonic() - self.last >= self.every:
+            self.show()
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        rate = self.day / elapsed if elapsed > 0 else 0.0
+        eta = "0s" if self.day >= self.days else duration((self.days - self.day) / rate) if rate else "?"
+        return f"day {self.day}/{self.days}, {rate:.1f} days/s, ETA {eta}"
+
+    def show(self) -> None:
+        self.last = time.monotonic()
+        self._write(self.line())
+
+    def _write(self, text: str) -> None:
+        self.stream.write(f"\r{text}   " if self.live else f"{time.strftime('%H:%M:%S')} {text}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the live line, so what follows starts on its own; a log needs no last line."""
+        if self.live:
+            self.show()
             self.stream.write("\n")
             self.stream.flush()

@@ -76,6 +76,24 @@ def test_english_report_without_spatial_snapshot(comparison_store):
     assert not re.search(r"[\u4e00-\u9fff]", html.split("<body>")[1].replace("积分制", ""))  # no Chinese in the English report
 
 
+def test_zone_borders_are_one_artist_however_many_zones():
+    """A district's maps have some 16,000 border segments: one line artist each took a minute to draw."""
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.figures import _zone_edges
+
+    fig, (ax, big) = plt.subplots(1, 2)
+    _zone_edges(ax, np.arange(4).reshape(2, 2))  # four zones of one building each: a cross of four segments
+    _zone_edges(big, np.arange(400).reshape(20, 20))
+    try:
+        assert not ax.lines and not big.lines and len(ax.collections) == len(big.collections) == 1
+        drawn = {tuple(map(tuple, np.round(s, 6))) for s in ax.collections[0].get_segments()}
+        assert drawn == {((0.5, -0.5), (0.5, 0.5)), ((0.5, 0.5), (0.5, 1.5)), ((-0.5, 0.5), (0.5, 0.5)), ((0.5, 0.5), (1.5, 0.5))}
+        assert len(big.collections[0].get_segments()) == 2 * 19 * 20
+    finally:
+        plt.close(fig)
+
+
 def test_factorial_report_shows_contributions(tmp_path):
     factors = ["party_network", "points_incentive"]
     shift = [0.0, 0.01, -0.01]

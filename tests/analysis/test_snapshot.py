@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pandas as pd
 
 from sim.analysis.results import read_spatial
@@ -13,6 +15,11 @@ from .conftest import manifest_for, write_store
 
 TINY = {"world.communities": 1, "world.zones": 2, "world.buildings_per_zone": 3, "world.residents": 80}
 DAYS = 8
+
+
+def models_alive() -> int:
+    gc.collect()
+    return sum(isinstance(o, GovernanceModel) for o in gc.get_objects())
 
 
 def test_snapshot_reproduces_the_stored_runs(tmp_path):
@@ -30,7 +37,9 @@ def test_snapshot_reproduces_the_stored_runs(tmp_path):
     manifest["days"] = DAYS
     folder = write_store(tmp_path / "tiny", pd.DataFrame(rows), manifest, days=DAYS)
 
+    alive = models_alive()
     spatial_snapshot(folder)
+    assert models_alive() == alive  # each re-run is freed: two district models side by side took 860 MB, not 550
     snaps = read_spatial(folder)
     assert [s["scenario"] for s in snaps][0] == "baseline" and len(snaps) == 2
     assert snaps[0]["seed"] == snaps[1]["seed"]  # one replication for every map: differences are the scenarios'

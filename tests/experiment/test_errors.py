@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -72,9 +74,24 @@ def test_scenario_options_are_refused_for_an_experiment(write_experiment, tmp_pa
 
 def test_a_scenario_file_still_runs_once(tmp_path, scenarios_dir):
     out = tmp_path / "one"
-    result = CliRunner().invoke(main, ["run", str(scenarios_dir / "baseline.toml"), "--days", "3", "--out", str(out), "--set", "world.residents=300"])
+    mask = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(main, ["run", str(scenarios_dir / "baseline.toml"), "--days", "3", "--out", str(out), "--set", "world.residents=300"])
+    finally:
+        os.umask(mask)
     assert result.exit_code == 0, result.output
     assert (out / "series.parquet").is_file() and (out / "summary.json").is_file()
+    assert "building the world (300 residents) ..." in result.output  # a district's build takes seconds: say so
+    if os.name == "posix":  # readable by others like any folder mkdir makes, not owner-only as a temporary folder is
+        assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+def test_the_summary_table_gives_turnover_and_mechanism_costs_their_units():
+    from sim.cli import format_value
+
+    assert format_value("gridworker_turnover", 0.13).strip() == "13.0 %"  # not 0.13: the report's 13.0% a year
+    assert format_value("points_incentive.cost_yuan_per_year", 10000.0).strip() == "10,000 yuan"
+    assert format_value("points_incentive.points_earned", 1880.0).strip() == "1,880"
 
 
 def test_experiment_options_are_refused_for_a_scenario(tmp_path, scenarios_dir):
@@ -88,7 +105,7 @@ def test_an_edit_that_drops_stored_runs_is_refused_and_the_dry_run_says_so(write
     fewer = write_experiment(scenarios=("baseline",), replications=1, days=3)
     dry = govsim_run(fewer, out, "--dry-run")
     assert dry.exit_code == 2 and "1 runs that are not in this plan: the run will be refused" in dry.output
-    assert "estimate      about" in dry.output  # the plan is still shown whole
+    assert "estimate      nothing left to run" in dry.output  # the plan is still shown whole; its one run is stored
     result = govsim_run(fewer, out)
     assert result.exit_code == 2 and "not in this plan" in result.output
     more = write_experiment(scenarios=("baseline",), replications=3, days=3)  # grows: no warning, runs the new one

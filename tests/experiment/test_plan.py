@@ -35,6 +35,17 @@ def test_same_replication_same_seed_across_scenarios_and_points(write_experiment
     assert all(run.seed == seed_for(11, run.replication) for run in plan.runs)
 
 
+def test_the_plan_keeps_its_columns_for_long_scenario_names(write_experiment, tmp_path):
+    from tests.conftest import SCENARIOS
+
+    (tmp_path / "long.toml").write_text(f'extends = "{(SCENARIOS / "whistle_escalation.toml").as_posix()}"\nname = "district_whistle_escalation"\n', encoding="utf-8")
+    text = experiment_text().replace("scenarios = [", f'scenarios = ["{(tmp_path / "long.toml").as_posix()}", ', 1)
+    lines = [line for line in build_plan(write_experiment(text)).describe().splitlines() if line.startswith("scenario ")]
+    assert len(lines) == 3
+    starts = {line.index(" " + line.split()[2]) for line in lines}  # where each line's file column begins
+    assert len(starts) == 1, lines
+
+
 def test_seeds_depend_on_base_seed_and_replication_only():
     # Stable across versions: changing this would silently change every stored result.
     assert [seed_for(20240601, r) for r in range(3)] == [seed_for(20240601, 0), seed_for(20240601, 1), seed_for(20240601, 2)]

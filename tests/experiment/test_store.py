@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.experiment import StoreError, build_plan, make_executor, run_plan
-from sim.experiment.progress import Progress
+from sim.experiment.progress import DayProgress, Progress
 from sim.experiment.store import ResultStore
 
 from .conftest import experiment_text
@@ -38,6 +38,7 @@ def test_outputs_manifest_and_csv(write_experiment, tmp_path):
     assert manifest["versions"]["mesa"] and manifest["started"] and manifest["finished"]
     assert manifest["sessions"][-1]["done"] == 6
     assert "participation_rate" in result.output and "satisfaction" in result.output  # the metrics table
+    assert "report: re-running 2 runs for the maps" in result.output  # before the silent minute a district's report takes
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(write_experiment, tmp_path):
@@ -63,6 +64,31 @@ def test_a_dry_run_over_stored_results_writes_nothing_there(write_experiment, tm
     assert dry.returncode == 0, dry.stderr
     assert "(2 of 2 already done)" in dry.stdout  # it read the ledger
     assert sorted(p.name for p in store.iterdir()) == before
+
+
+def test_a_dry_run_times_only_the_scenarios_with_runs_left(write_experiment, tmp_path, monkeypatch):
+    # Timing a scenario builds its world: seconds apiece at district scale, for runs that are already stored.
+    from sim.experiment import plan as plan_module
+
+    timed = []
+    real = plan_module.estimate_seconds
+    monkeypatch.setattr(plan_module, "estimate_seconds", lambda plan, **kw: timed.append(kw.get("only")) or real(plan, **kw))
+    assert run(write_experiment(experiment_text(scenarios=("baseline",), replications=1, days=3)), tmp_path / "r").exit_code == 0
+    grown = run(write_experiment(experiment_text(replications=1, days=3)), tmp_path / "r", "--dry-run")
+    assert grown.exit_code == 0, grown.output
+    assert timed == [{"burden_reduction"}] and "for 1 runs" in grown.output
+    done = run(write_experiment(experiment_text(scenarios=("baseline",), replications=1, days=3)), tmp_path / "r", "--dry-run")
+    assert done.exit_code == 0 and "nothing left to run" in done.output and len(timed) == 1
+
+
+def test_ctrl_c_while_a_dry_run_times_the_scenarios(write_experiment, tmp_path, monkeypatch):
+    def interrupted(plan, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.experiment.plan.estimate_seconds", interrupted)
+    result = run(write_experiment(), tmp_path / "r", "--dry-run")
+    assert result.exit_code == 130 and "interrupted while timing" in result.output
+    assert "Aborted" not in result.output and not (tmp_path / "r").exists()
 
 
 def test_results_stay_inside_the_root_whatever_the_name(write_experiment, tmp_path):
@@ -111,6 +137,25 @@ def test_one_batch_at_a_time_per_results_folder(write_experiment, tmp_path):
             run_plan(plan, tmp_path, make_executor("serial"), live=False)
     finally:
         holder.close()
+
+
+def test_day_progress_of_one_long_run():
+    log = io.StringIO()
+    progress = DayProgress(10, stream=log, live=False, every=0)
+    progress.building("the world (300 residents)")
+    progress.start()
+    progress.update(4)
+    progress.close()
+    lines = log.getvalue().splitlines()
+    assert lines[0].endswith("building the world (300 residents) ...") and "day 4/10" in lines[1] and "ETA" in lines[1]
+    assert len(lines) == 2 and "\r" not in log.getvalue()
+    tty = io.StringIO()
+    live = DayProgress(10, stream=tty, live=True)
+    live.start()
+    for day in range(1, 11):
+        live.update(day)
+    live.close()
+    assert tty.getvalue().startswith("\r") and "day 10/10" in tty.getvalue() and "ETA 0s" in tty.getvalue() and tty.getvalue().endswith("\n")
 
 
 def test_progress_writes_plain_lines_to_a_log():
