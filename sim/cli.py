@@ -337,13 +337,15 @@ def sensitivity(results_dir: Path, metrics: tuple[str, ...], lang: str) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Results root [results]; results go to <root>/<calibration name>/.")
 @click.option("--workers", type=click.IntRange(1, 1024), default=1, show_default=True, help="Processes running the replications of a trial.")
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would run; run nothing.")
-def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None:
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the convergence chart.")
+def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool, lang: str) -> None:
     """Fit a scenario's free parameters to target statistics (optuna).
 
     The study is stored in <root>/<name>/study.sqlite: running the same
     command again continues it up to `trials`. Writes calibrated.toml (a
     scenario that extends the original with the best values),
-    calibration.json and figures/convergence.png/.svg; warns when the best
+    calibration.json, trials.csv (every trial) and
+    figures/LANG/convergence.png/.svg; warns when the best
     trial misses a target by more than its tolerance or sits at a bound.
     Exit status 2: invalid file (nothing is written); 130: interrupted
     (finished trials are kept).
@@ -378,15 +380,37 @@ def calibrate(file: Path, out: Path | None, workers: int, dry_run: bool) -> None
         click.echo(f"stored        {stored} finished trials; {max(0, s.trials - stored)} to run", err=True)
         return
     try:
-        result = run_calibration(calibration, out or RESULTS_ROOT, workers=workers, echo=lambda line: click.echo(line, err=True))
+        result = run_calibration(calibration, out or RESULTS_ROOT, workers=workers, echo=lambda line: click.echo(line, err=True), lang=lang)
     except (ImportError, CalibrationError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted; finished trials are stored. Run the same command again to continue", 130)
+        fail(interrupted_calibration(calibration, folder, file), 130)
     click.echo(f"best: trial {result['best_trial']} (of {result['trials']} finished), loss {result['best_loss']:.4g}: " + ", ".join(f"{k} = {v:.4g}" for k, v in result["best_parameters"].items()))
     for metric, value in result["best_metrics"].items():
-        click.echo(f"  {metric}: simulated {value:.4g}, target {result['targets'][metric]['value']:g}")
-    click.echo(f"wrote {folder}/calibrated.toml, calibration.json, figures/convergence.png")
+        target = result["targets"][metric]
+        scale = f" (tolerance {target['tolerance']:g})" if target["tolerance"] is not None else ""
+        click.echo(f"  {metric}: simulated {value:.4g}, target {target['value']:g}{scale}")
+    click.echo(f"wrote {folder}/calibrated.toml, calibration.json, trials.csv, {result['figure']}")
+    click.echo(f"use it: govsim run {folder}/calibrated.toml --days {s.days}" + ("  (read the warnings above first)" if result["warnings"] else ""))
+
+
+def interrupted_calibration(calibration, folder: Path, file: Path) -> str:
+    """What Ctrl-C kept: the finished trials, how to go on, and how to get calibrated.toml from them now."""
+    import optuna
+
+    from sim.calibration import CalibrationError
+    from sim.calibration.study import stored_trials
+
+    try:
+        stored = stored_trials(optuna, calibration, folder)
+    except (CalibrationError, KeyboardInterrupt):  # a second Ctrl-C, or a study that cannot be read back
+        return f"interrupted; the finished trials are stored in {folder}/study.sqlite. Run the same command again to continue"
+    wanted = calibration.settings.trials
+    if not stored:
+        return f"interrupted before any trial finished; nothing was kept in {folder}/. Run the same command again to start"
+    return (f"interrupted; {stored} of {wanted} trials finished and are stored in {folder}/study.sqlite "
+            f"(calibrated.toml is written when a session ends). Run the same command again to continue, "
+            f"or set trials = {stored} under [calibration] in {file} to write the results of these {stored} now")
 
 
 def check_run_folder(out: Path) -> None:

@@ -59,8 +59,9 @@ class CalibrationTable(Table):
 
 class Target(Table):
     value: float = Field(allow_inf_nan=False)
-    tolerance: float | None = Field(None, gt=0, description="Scale of an acceptable miss (same unit as the metric).")
-    weight: float = Field(1.0, ge=0)
+    # Finite: an infinite tolerance scores every trial 0, an infinite weight every trial inf.
+    tolerance: float | None = Field(None, gt=0, allow_inf_nan=False, description="Scale of an acceptable miss (same unit as the metric).")
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False, description="0 keeps a target as watched, not fitted.")
     source: str = Field("", description="Where the figure comes from.")
 
 
@@ -189,6 +190,7 @@ def load_calibration(path: str | Path) -> Calibration:
         _check_mechanisms_on(dims, base, path)
         _check_targets(list(spec.targets), base, path)
         _check_target_values(spec.targets, path)
+        _check_weights(spec.targets, path)
     except ExperimentError as exc:  # the checks shared with experiment files
         raise CalibrationError(_as_calibration(str(exc)), exc.file or path, _as_calibration(exc.key) if exc.key else None) from None
     return Calibration(path, text, spec, name, scenario_file, overrides, dims, dict(spec.targets), short_run_warnings(corners, settings.days))
@@ -260,6 +262,21 @@ def _check_target_values(targets: dict[str, Target], path: Path) -> None:
             key = f'targets."{metric}".value'
             what = "a share from 0 to 1 (write 0.8 for 80%)" if (low, high) == (0.0, 1.0) else f"never below {low:g}"
             raise CalibrationError(f"{path}: key '{key}' = {target.value:g}: {metric} is {what}", path, key)
+
+
+def _check_weights(targets: dict[str, Target], path: Path) -> None:
+    """With every weight 0 every trial's loss is 0: the study would run and 'find' its first trial."""
+    if any(target.weight > 0 for target in targets.values()):
+        return
+    first = next(iter(targets))
+    key = f'targets."{first}".weight' if len(targets) == 1 else "targets"
+    every = f"target {first!r} has" if len(targets) == 1 else f"all {len(targets)} targets have"
+    raise CalibrationError(
+        f"{path}: key '{key}': {every} weight 0, so every trial's loss is 0 and nothing is fitted; "
+        "give at least one target a weight above 0 (weight 0 keeps a target as watched only)",
+        path,
+        key,
+    )
 
 
 def _metric_problem(metric: str, names: tuple[str, ...], scenario) -> str | None:

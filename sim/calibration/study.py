@@ -4,7 +4,9 @@ Every trial runs the scenario ``replications`` times with the seeds an
 experiment would use (common random numbers: trials differ by their
 parameters, not by their draws) and scores the mean of each target metric.
 At the end ``calibrated.toml`` (a scenario file that ``extends`` the
-calibrated one) and ``figures/convergence.png``/``.svg`` are written.
+calibrated one), ``calibration.json``, ``trials.csv`` (every trial, for
+readers without optuna) and ``figures/<lang>/convergence.png``/``.svg`` are
+written.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import hashlib
 import json
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +60,9 @@ def evaluate(calibration: Calibration, values: dict[str, Any], map_runs: Callabl
     return {m: sum(o.summary.get(m, math.nan) for o in outcomes) / len(outcomes) for m in calibration.targets}
 
 
-def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run the missing trials of the study, then write calibrated.toml and the plot.
+def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Callable[[str], None] = print, lang: str = "zh") -> dict[str, Any]:
+    """Run the missing trials of the study, then write calibrated.toml, trials.csv and the plot
+    (``figures/<lang>/convergence.png``, in Chinese or English as the reports).
 
     Raises CalibrationError, before any trial runs, if the results folder
     cannot be used: not writable, not a calibration folder, holding trials
@@ -65,18 +71,19 @@ def calibrate(calibration: Calibration, root: Path, workers: int = 1, echo: Call
     """
     optuna = _optuna()
     folder = Path(root) / calibration.name
-    study = open_study(optuna, calibration, folder)
+    with ctrl_c_held():  # reads and writes the study (see ctrl_c_held)
+        study = open_study(optuna, calibration, folder)
     try:  # two sessions on one study would each run every missing trial, overshooting `trials`
         lock = FolderLock(folder / LOCK_FILE, folder)
     except StoreError:
         raise CalibrationError(f"{calibration.file}: another govsim calibrate is running on {folder}/ right now; wait for it, or choose another --out", calibration.file) from None
     try:
-        return _run_trials(optuna, calibration, folder, study, workers, echo)
+        return _run_trials(optuna, calibration, folder, study, workers, echo, lang)
     finally:
         lock.release()
 
 
-def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: int, echo: Callable[[str], None]) -> dict[str, Any]:
+def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: int, echo: Callable[[str], None], lang: str) -> dict[str, Any]:
     settings = calibration.settings
     complete = optuna.trial.TrialState.COMPLETE
     finished = [t for t in study.trials if t.state == complete]
@@ -84,14 +91,11 @@ def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: 
     drawn = sum(1 for t in study.trials if counts_for_sampler(optuna, t))
     echo(f"calibration {calibration.name}: {len(finished)} trials stored, {todo} to run ({settings.replications} runs of {settings.days} days each)")
 
-    def objective(trial) -> tuple[float, dict[str, float]]:
+    def suggest(trial) -> dict[str, Any]:
         values = {}
         for d in calibration.dimensions:
             values[d.path] = trial.suggest_int(d.path, math.ceil(d.low), math.floor(d.high)) if d.integer else trial.suggest_float(d.path, d.low, d.high)
-        means = evaluate(calibration, values, map_runs)
-        for metric, mean in means.items():
-            trial.set_user_attr(metric, mean)
-        return calibration.loss(means), means
+        return values
 
     pool = _start_pool(workers, settings.replications)
     map_runs: Callable = pool.map if pool is not None else map
@@ -99,30 +103,40 @@ def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: 
     try:
         # Ask and tell, not study.optimize: optuna logs a trial that raises
         # (Ctrl-C included) with its traceback; here a run's failure is one
-        # line and Ctrl-C reaches the caller untouched.
+        # line and Ctrl-C reaches the caller untouched. Every write to the
+        # study holds Ctrl-C until it is done (ctrl_c_held).
         for _ in range(todo):
-            # A sampler seeded afresh for every trial, from the base seed and the
-            # trials drawn before it: a resumed study goes on where it stopped
-            # instead of drawing its first points again (a sampler's random
-            # state is not stored in the study), and an interrupted and resumed
-            # study draws the same points as one that ran straight through.
-            study.sampler = make_sampler(optuna, settings.sampler, sampler_seed(settings.base_seed, drawn))
-            trial = study.ask()
+            with ctrl_c_held():
+                # A sampler seeded afresh for every trial, from the base seed and the
+                # trials drawn before it: a resumed study goes on where it stopped
+                # instead of drawing its first points again (a sampler's random
+                # state is not stored in the study), and an interrupted and resumed
+                # study draws the same points as one that ran straight through.
+                study.sampler = make_sampler(optuna, settings.sampler, sampler_seed(settings.base_seed, drawn))
+                trial = study.ask()
+                values = suggest(trial)
             try:
-                loss, means = objective(trial)
+                means = evaluate(calibration, values, map_runs)
             except RuntimeError as exc:  # a run failed: skip this trial, keep its error in the study
                 drawn += 1
-                _tell_failed(optuna, study, trial, str(exc))
+                with ctrl_c_held():
+                    _tell_failed(optuna, study, trial, str(exc))
                 last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
                 echo(f"  trial {trial.number}: failed, skipped ({last}); the error is stored in study.sqlite")
                 continue
             except BaseException:  # Ctrl-C (or a bug): no trial is left 'running' in the study
                 interrupted = True
-                _tell_failed(optuna, study, trial, INTERRUPTED)
+                with ctrl_c_held():
+                    _tell_failed(optuna, study, trial, INTERRUPTED)
                 raise
-            study.tell(trial, loss)
+            loss = calibration.loss(means)
+            with ctrl_c_held():
+                for metric, mean in means.items():
+                    trial.set_user_attr(metric, mean)
+                study.tell(trial, loss)
             drawn += 1
-            echo(f"  trial {trial.number}: loss {loss:.4g}  " + ", ".join(f"{m} {v:.4g}" for m, v in means.items()))
+            echo(f"  trial {trial.number}: loss {loss:.4g}  " + ", ".join(f"{m} {v:.4g}" for m, v in means.items())
+                 + "  at " + ", ".join(f"{k} = {v:.4g}" for k, v in values.items()))
     finally:
         _stop_pool(pool, interrupted)
     finished = [t for t in study.trials if t.state == complete]
@@ -132,16 +146,21 @@ def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: 
     if not math.isfinite(best.value):
         missing = [m for m in calibration.targets if not math.isfinite(best.user_attrs.get(m, math.nan))]
         why = f"no trial gave every target a value (a NaN mean for {', '.join(missing)})" if missing else "every trial's loss overflowed"
-        echo(f"warning: {why}; the best loss is inf, so the 'best' parameters mean nothing")
-        warnings = []
+        warnings = [f"{why}; the best loss is inf, so the 'best' parameters mean nothing"]
     else:
         warnings = fit_warnings(calibration, best.params, {m: best.user_attrs.get(m, math.nan) for m in calibration.targets})
     for warning in warnings:
         echo(f"warning: {warning}")
+    lang = figure_lang(lang, echo)
+    figure = Path("figures") / lang / "convergence.png"
     result = {
         "calibration": calibration.name,
         "file": str(calibration.file),
         "scenario": str(calibration.scenario_file),
+        "days": settings.days,
+        "replications": settings.replications,
+        "base_seed": settings.base_seed,
+        "bounds": {d.path: {"low": d.low, "high": d.high} for d in calibration.dimensions},
         "trials": len(finished),
         "best_trial": best.number,
         "best_loss": best.value,
@@ -149,11 +168,15 @@ def _run_trials(optuna, calibration: Calibration, folder: Path, study, workers: 
         "best_metrics": {m: best.user_attrs.get(m, math.nan) for m in calibration.targets},
         "targets": {m: t.model_dump() for m, t in calibration.targets.items()},
         "warnings": warnings,
+        "figure": figure.as_posix(),  # relative to the results folder
         "finished": now(),
     }
     write_json(folder / "calibration.json", result)
+    write_trials(calibration, study.trials, folder / TRIALS_FILE)
     write_scenario(calibration, best.params, folder / "calibrated.toml", result)
-    convergence_plot([t.value for t in finished], folder / "figures" / "convergence", calibration.name, numbers=[t.number for t in finished])
+    convergence_plot([t.value for t in finished], folder / figure.with_suffix(""), calibration.name,
+                     numbers=[t.number for t in finished], lang=lang, notes=fit_notes(calibration, result, lang),
+                     one_off=sum(t.weight for t in calibration.targets.values()))
     return result
 
 
@@ -179,6 +202,32 @@ def fit_warnings(calibration: Calibration, params: dict[str, Any], metrics: dict
 
 
 INTERRUPTED = "interrupted"
+
+
+@contextmanager
+def ctrl_c_held():
+    """Hold Ctrl-C until the block (a write to the study) is done, then deliver it.
+
+    Ctrl-C inside SQLAlchemy's reading or writing of study.sqlite made it
+    print tracebacks of its own ('Error closing cursor') and could leave a
+    finished trial untold (*measured*: 3 of 60 Ctrl-Cs at random moments of
+    a study of fast trials). The runs, which take nearly all the time, stay
+    interruptible at once.
+    """
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        if callable(previous):
+            previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 def counts_for_sampler(optuna, trial) -> bool:
@@ -216,18 +265,17 @@ def _tell_failed(optuna, study, trial, why: str) -> None:
 def _start_pool(workers: int, replications: int):
     """Processes for the replications of a trial, or None to run them here.
 
-    The workers ignore Ctrl-C (the main process stops them), as in batches;
-    otherwise every one of them would print its own traceback.
+    The workers ignore Ctrl-C (the main process stops them), as in batches,
+    from the moment they start (QuietSpawnContext); otherwise every one of
+    them would print its own traceback.
     """
     if workers <= 1 or replications <= 1:
         return None
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from sim.experiment.executors import _init_worker
+    from sim.experiment.executors import QuietSpawnContext, _init_worker
 
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(min(workers, replications), mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(min(workers, replications), mp_context=QuietSpawnContext(), initializer=_init_worker, initargs=(os.getpid(),))
 
 
 def _stop_pool(pool, interrupted: bool) -> None:
@@ -396,6 +444,42 @@ def _refuse_other_settings(calibration: Calibration, folder: Path, trials: int, 
 
 
 # ---------------------------------------------------------------- outputs
+TRIALS_FILE = "trials.csv"
+
+
+def trial_rows(calibration: Calibration, trials: list) -> list[dict[str, Any]]:
+    """One row per stored trial, numbered as printed: its state, loss, values and simulated means.
+
+    The same table as study.sqlite, for a reader without optuna: a spreadsheet,
+    pandas or R. The state is finished, failed (a run failed or the scenario
+    refused the values; error says why), interrupted (Ctrl-C) or running (a
+    session killed mid-trial).
+    """
+    rows = []
+    for t in trials:
+        error = str(t.user_attrs.get("error", ""))
+        state = {"COMPLETE": "finished", "RUNNING": "running"}.get(t.state.name, "interrupted" if error == INTERRUPTED else "failed")
+        row: dict[str, Any] = {"trial": t.number, "state": state, "loss": t.value if state == "finished" else ""}
+        row.update({d.path: t.params.get(d.path, "") for d in calibration.dimensions})
+        row.update({m: t.user_attrs.get(m, "") for m in calibration.targets})
+        lines = error.strip().splitlines()
+        row["error"] = lines[-1] if lines and state == "failed" else ""
+        rows.append(row)
+    return rows
+
+
+def write_trials(calibration: Calibration, trials: list, path: Path) -> None:
+    import csv
+    import io
+
+    columns = ["trial", "state", "loss", *(d.path for d in calibration.dimensions), *calibration.targets, "error"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(trial_rows(calibration, trials))
+    write_atomic(path, lambda fh: fh.write(buffer.getvalue().encode("utf-8")))
+
+
 def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -438,6 +522,9 @@ def write_scenario(calibration: Calibration, best: dict[str, Any], path: Path, r
         got = result["best_metrics"].get(metric)
         shown = f"{got:.4g}" if isinstance(got, float) else "n/a"
         lines.append(f"# {metric}: target {target.value:g}, simulated {shown}" + (f"  ({target.source})" if target.source else ""))
+    # The file travels without calibration.json: what the run warned stays with the values.
+    lines += [f"# WARNING: {warning}" for warning in result["warnings"]]
+    lines.append(f"# Use it: govsim run {path.as_posix()} --days {settings.days} (one run; each trial averaged {settings.replications}), or name it in an experiment's [[scenarios]].")
     lines += [f"extends = {toml_value(extends)}", f"name = {toml_value(base.name + '_calibrated')}", f"description = {toml_value('Calibrated: ' + base.description)}"]
     values = {k: v for k, v in {**calibration.overrides, **best}.items() if k not in NAMED}
     tables: dict[str, list[str]] = {}
@@ -455,47 +542,124 @@ def write_scenario(calibration: Calibration, best: dict[str, Any], path: Path, r
     write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-def convergence_figure(losses: list[float], name: str, numbers: list[int] | None = None):
-    """The figure of :func:`convergence_plot`; x is the trial's number, as printed and in calibration.json."""
+def figure_lang(lang: str, echo: Callable[[str], None]) -> str:
+    """``lang``, or English where Chinese was asked for and no Chinese font is installed (as the report does)."""
+    from sim.analysis.fonts import chinese_family
+
+    if lang == "zh" and chinese_family() is None:
+        echo("warning: no Chinese font was found (govsim's dependency pylopdf-fonts-zh-cn is not installed), so the chart is in English")
+        return "en"
+    return lang
+
+
+# The chart's words, Chinese first, as in sim.analysis.text.WORDS.
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("校准 {name}：收敛过程（已完成 {n} 次试验{skipped}）", "Calibration {name}: convergence ({n} finished trials{skipped})"),
+    "skipped": ("；{k} 次失败或中断，未显示", "; {k} failed or interrupted, not shown"),
+    "trial": ("试验", "trial"),
+    "x": ("试验序号", "trial"),
+    "y": ("损失：Σ 权重 × ((模拟值 − 目标值) / 容差)²", "loss: Σ weight × ((simulated − target) / tolerance)²"),
+    "best_so_far": ("当前最佳", "best so far"),
+    "best": ("最佳：试验 {number}，损失 {loss}", "best: trial {number}, loss {loss}"),
+    "one_off": ("各目标均偏离一个容差（损失 {loss}）", "every target one tolerance off (loss {loss})"),
+    "values": ("最佳试验 {number} 的参数：{values}", "Best trial {number}: {values}"),
+    "runs": ("每次试验：情景 {scenario} 运行 {n} 次 × {days} 天，取均值", "Each trial: the mean of {n} run(s) of {days} days of scenario {scenario}"),
+    "target": ("{label}：模拟 {got}，目标 {value}{scale}", "{label}: simulated {got}, target {value}{scale}"),
+    "tolerance": ("（容差 {tolerance}，偏离 {miss} 个容差）", " (tolerance {tolerance}; off by {miss} tolerances)"),
+    "no_tolerance": ("（未给容差，偏离目标值的 {miss} 倍）", " (no tolerance; off by {miss} × |target|)"),
+    "watched": ("（权重 0：仅观察，不参与拟合）", " (weight 0: watched, not fitted)"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    zh, en = WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def fit_notes(calibration: Calibration, result: dict[str, Any], lang: str) -> list[str]:
+    """The chart's footer: what was fitted, to what, and how close the best trial came."""
+    from sim.analysis import text as T
+
+    settings = calibration.settings
+    values = "，".join if lang == "zh" else ", ".join
+    notes = [
+        word("values", lang).format(number=result["best_trial"], values=values(f"{k} = {v:.4g}" for k, v in result["best_parameters"].items())),
+        word("runs", lang).format(scenario=calibration.scenario_file.stem, n=settings.replications, days=settings.days),
+    ]
+    for metric, target in calibration.targets.items():
+        got = result["best_metrics"].get(metric, math.nan)
+        miss = abs(got - target.value) / calibration.scale(metric) if math.isfinite(got) else math.nan
+        if target.weight == 0:
+            scale = word("watched", lang)
+        elif not math.isfinite(miss):  # no value to measure the miss by
+            scale = ""
+        elif target.tolerance is not None:
+            scale = word("tolerance", lang).format(tolerance=T.value_text(metric, target.tolerance, lang), miss=f"{miss:.2g}")
+        else:
+            scale = word("no_tolerance", lang).format(miss=f"{miss:.2g}")
+        label = T.capital(T.metric_label(metric, lang)) if lang == "en" else T.metric_label(metric, lang)
+        shown = T.value_text(metric, got, lang) if math.isfinite(got) else "–"
+        notes.append(word("target", lang).format(label=label, got=shown, value=T.value_text(metric, target.value, lang), scale=scale))
+    return notes
+
+
+def convergence_figure(losses: list[float], name: str, numbers: list[int] | None = None, lang: str = "en", notes: list[str] = (), one_off: float | None = None):
+    """The figure of :func:`convergence_plot`; x is the trial's number, as printed and in calibration.json.
+
+    ``notes`` go under the chart (fit_notes); ``one_off`` is the loss of a
+    trial that misses every target by one tolerance (the sum of the weights),
+    drawn as a dashed line so that a loss reads as near or far.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
+    from sim.analysis.fonts import rc_for
+
     numbers = list(range(len(losses))) if numbers is None else list(numbers)
     best, running = [], math.inf
     for value in losses:
         running = min(running, value)
         best.append(running)
-    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
-    ax.plot(numbers, losses, "o", ms=3.5, color="#9ecae1", label="trial")
-    ax.step(numbers, best, where="post", color="#1f77b4", label="best so far")
-    finite = [(v, n) for v, n in zip(losses, numbers) if math.isfinite(v)]
-    if finite:
-        value, number = min(finite)
-        ax.plot([number], [value], "*", ms=11, color="#d62728", label=f"best: trial {number}, loss {value:.3g}")
-    # Log scale only where the losses span a decade or more: over a narrow span its ticks read '5.4×10¹'.
-    if finite and min(v for v, _ in finite) > 0 and max(v for v, _ in finite) / min(v for v, _ in finite) >= 10:
-        ax.set_yscale("log")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # trials are whole numbers
-    ax.set_xlabel("trial")
-    ax.set_ylabel("loss: Σ weight × ((simulated − target) / tolerance)²")
-    skipped = (numbers[-1] + 1 - len(numbers)) if numbers else 0
-    ax.set_title(f"Calibration {name}: convergence ({len(losses)} finished trials" + (f"; {skipped} failed or interrupted, not shown)" if skipped else ")"))
-    ax.legend(frameon=False)
-    ax.grid(alpha=0.3)
+    with plt.rc_context(rc_for(lang)):
+        fig, ax = plt.subplots(figsize=(8, 4.2 + 0.2 * len(notes)), layout="constrained")
+        ax.plot(numbers, losses, "o", ms=3.5, color="#9ecae1", label=word("trial", lang))
+        ax.step(numbers, best, where="post", color="#1f77b4", label=word("best_so_far", lang))
+        finite = [(v, n) for v, n in zip(losses, numbers) if math.isfinite(v)]
+        if finite:
+            value, number = min(finite)
+            ax.plot([number], [value], "*", ms=11, color="#d62728", label=word("best", lang).format(number=number, loss=f"{value:.3g}"))
+        if one_off is not None and finite:
+            ax.axhline(one_off, color="#555555", ls="--", lw=1, label=word("one_off", lang).format(loss=f"{one_off:g}"))
+        # Log scale only where the losses span a decade or more: over a narrow span its ticks read '5.4×10¹'.
+        if finite and min(v for v, _ in finite) > 0 and max(v for v, _ in finite) / min(v for v, _ in finite) >= 10:
+            ax.set_yscale("log")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # trials are whole numbers
+        ax.set_xlabel(word("x", lang))
+        ax.set_ylabel(word("y", lang), fontsize=9)
+        skipped = (numbers[-1] + 1 - len(numbers)) if numbers else 0
+        ax.set_title(word("title", lang).format(name=name, n=len(losses), skipped=word("skipped", lang).format(k=skipped) if skipped else ""))
+        ax.legend(frameon=False, fontsize=9)
+        ax.grid(alpha=0.3)
+        if notes:
+            fig.supxlabel("\n".join(notes), fontsize=8, color="#333333", x=0.005, ha="left")
     return fig
 
 
-def convergence_plot(losses: list[float], stem: Path, name: str, numbers: list[int] | None = None) -> Path:
+def convergence_plot(losses: list[float], stem: Path, name: str, numbers: list[int] | None = None, lang: str = "en",
+                     notes: list[str] = (), one_off: float | None = None) -> Path:
     """Loss of every finished trial (dots), the best so far (line) and the best (star), by trial number."""
     import matplotlib.pyplot as plt
 
-    fig = convergence_figure(losses, name, numbers)
+    from sim.analysis.fonts import rc_for
+
+    fig = convergence_figure(losses, name, numbers, lang, notes, one_off)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_suffix(".png")
-    fig.savefig(png, dpi=130)
-    fig.savefig(stem.with_suffix(".svg"))
+    with plt.rc_context(rc_for(lang)):  # the SVG keeps its text as paths, drawn in the same font
+        fig.savefig(png, dpi=130)
+        fig.savefig(stem.with_suffix(".svg"))
     plt.close(fig)
     return png

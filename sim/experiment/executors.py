@@ -105,6 +105,33 @@ def _init_worker(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
 
 
+class _QuietSpawnProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process that starts with Ctrl-C already ignored.
+
+    ``_init_worker`` ignores it too, but only once the worker has imported
+    the package (seconds on a busy machine): a Ctrl-C before then printed
+    one traceback per worker. An ignored signal stays ignored in the child,
+    and Python keeps it so. The parent ignores Ctrl-C only while it starts
+    the process (milliseconds), and only from the main thread, where
+    signal handlers can be set.
+    """
+
+    def start(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return super().start()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super().start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+class QuietSpawnContext(multiprocessing.context.SpawnContext):
+    """The spawn context, with workers deaf to Ctrl-C from their first instant (see _QuietSpawnProcess)."""
+
+    Process = _QuietSpawnProcess
+
+
 def describe_exit(exitcodes: list[int | None]) -> str:
     """How a worker died, from the exit codes of the pool's processes."""
     codes = [c for c in exitcodes if c not in (None, 0)]

@@ -61,7 +61,7 @@ def test_recovers_known_parameters(tmp_path):
     assert best["gridworkers.admin_share"] == pytest.approx(TRUE["gridworkers.admin_share"], abs=0.05)
     assert best["residents.logit_intercept"] == pytest.approx(TRUE["residents.logit_intercept"], abs=0.6)
     folder = tmp_path / "results" / "recover"
-    assert (folder / "study.sqlite").is_file() and (folder / "figures" / "convergence.png").is_file()
+    assert (folder / "study.sqlite").is_file() and (folder / "figures" / "zh" / "convergence.png").is_file()
     # calibrated.toml is a valid scenario extending the original, with the best values.
     scenario = load_scenario(folder / "calibrated.toml")
     assert tomllib.loads((folder / "calibrated.toml").read_text())["extends"].endswith("baseline.toml")

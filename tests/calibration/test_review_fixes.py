@@ -69,7 +69,7 @@ def drawn(folder: Path) -> list[float]:
 def fast(monkeypatch):
     plots = []
     monkeypatch.setattr(study_module, "evaluate", fake_evaluate)
-    monkeypatch.setattr(study_module, "convergence_plot", lambda losses, stem, name, numbers=None: plots.append((losses, numbers)))
+    monkeypatch.setattr(study_module, "convergence_plot", lambda losses, stem, name, numbers=None, **kw: plots.append((losses, numbers)))
     return plots
 
 
@@ -146,7 +146,7 @@ def test_a_point_the_scenario_refuses_is_a_skipped_trial(tmp_path, monkeypatch):
         return RunOutcome(task.key, True, {"participation_rate": 0.1})
 
     monkeypatch.setattr(study_module, "simulate", fake_simulate)
-    monkeypatch.setattr(study_module, "convergence_plot", lambda losses, stem, name, numbers=None: None)
+    monkeypatch.setattr(study_module, "convergence_plot", lambda losses, stem, name, numbers=None, **kw: None)
     parameters = '"world.zones" = { low = 1, high = 4 }\n"world.communities" = { low = 1, high = 4 }'
     path = write(tmp_path, text(trials=12, sampler="random", parameters=parameters, **{'"world.zones" = 1\n': ""}))
     lines: list[str] = []
@@ -161,7 +161,7 @@ def test_a_point_the_scenario_refuses_is_a_skipped_trial(tmp_path, monkeypatch):
 def test_integer_bounds_are_kept(tmp_path, monkeypatch):
     """Before: suggest_int(int(1.5), int(3.5)) also drew 1, below the file's low bound."""
     monkeypatch.setattr(study_module, "evaluate", lambda calibration, values, map_runs=map: {"participation_rate": values["world.buildings_per_zone"] / 10})
-    monkeypatch.setattr(study_module, "convergence_plot", lambda losses, stem, name, numbers=None: None)
+    monkeypatch.setattr(study_module, "convergence_plot", lambda losses, stem, name, numbers=None, **kw: None)
     path = write(tmp_path, text(trials=20, sampler="random", parameters='"world.buildings_per_zone" = { low = 1.5, high = 3.5 }', **{'"world.buildings_per_zone" = 2\n': ""}))
     calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
     values = {t.params["world.buildings_per_zone"] for t in stored(tmp_path / "out")}

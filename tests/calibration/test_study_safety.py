@@ -73,7 +73,7 @@ def interrupted_at(trial: int):
     return evaluate
 
 
-def no_plot(losses, stem, name, numbers=None):
+def no_plot(losses, stem, name, numbers=None, **kw):
     return stem.with_suffix(".png")
 
 
