@@ -156,7 +156,7 @@ class ProcessExecutor(Executor):
     def __init__(self, workers: int | None = None, max_deaths: int = 2) -> None:
         self.workers = workers or default_workers()
         self.max_deaths = max_deaths
-        self.context = multiprocessing.get_context("spawn")
+        self.context = QuietSpawnContext()
         self._pool: ProcessPoolExecutor | None = None
 
     def _start(self) -> ProcessPoolExecutor:
