@@ -342,6 +342,13 @@ def test_layer_picker_names_every_layer(solara_available):
     assert all("_" not in name for name in LAYER_NAMES.values())
 
 
+def kept_by_mesa(model) -> bool:
+    """Whether Mesa holds on to ``model`` (Mesa 3.3's per-model agent id counters, mesa#3179)."""
+    import mesa
+
+    return model in (getattr(mesa.Agent, "_ids", None) or {})
+
+
 def test_picking_another_scenario_stops_the_model_on_screen(solara_available, monkeypatch):
     # Mesa's Play thread steps the model while it runs; picking another scenario
     # while it played left that thread stepping the old model until the server stopped.
@@ -372,8 +379,9 @@ def test_picking_another_scenario_stops_the_model_on_screen(solara_available, mo
     _box, rc = solara.render(Host(), handle_error=False)
     try:
         rc.find(v.Btn, children=["Reset"]).widget.click()  # Mesa's Reset: a new model on screen
-        assert len(built) == 1 and first.running and built[0].running
+        assert len(built) == 1 and built[0].running
+        assert first.running is False and not kept_by_mesa(first)  # the replaced model can be freed
         picked.set("")  # another scenario (or none) replaces the explorer
-        assert built[0].running is False
+        assert built[0].running is False and not kept_by_mesa(built[0])
     finally:
         rc.close()
