@@ -1,7 +1,8 @@
 """Calibration: fit free parameters to target statistics with an optuna study.
 
-- :mod:`.spec`   the calibration file (TOML) and its validation
-- :mod:`.study`  the objective, the resumable study (SQLite), calibrated.toml and the convergence plot
+- :mod:`.spec`     the calibration file (TOML) and its validation
+- :mod:`.study`    the objective and the resumable study (SQLite)
+- :mod:`.outputs`  what it writes for its reader: trials.csv, calibrated.toml and the convergence chart
 """
 
 from .spec import CalibrationError, load_calibration

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 optuna = pytest.importorskip("optuna")
 
 from sim.calibration import CalibrationError, calibrate, load_calibration
+from sim.calibration import outputs
 from sim.calibration import study as study_module
 from sim.cli import main
 from tests.calibration.test_study_safety import fake_evaluate, interrupted_at, no_plot, quiet, text, write
@@ -147,7 +148,7 @@ def test_the_chart_names_the_best_values_and_each_targets_miss(tmp_path, lang, t
     watched = ONE_TARGET + "\nresolution_rate = { value = 0.5, weight = 0 }"
     calibration = load_calibration(write(tmp_path, text(**{ONE_TARGET: watched})))
     result = {"best_trial": 0, "best_parameters": {"gridworkers.admin_share": 0.3}, "best_metrics": {"participation_rate": 0.4, "resolution_rate": 0.6}}
-    fig = study_module.convergence_figure([4.0, 9.0], "x", lang=lang, notes=study_module.fit_notes(calibration, result, lang), one_off=1.0)
+    fig = outputs.convergence_figure([4.0, 9.0], "x", lang=lang, notes=outputs.fit_notes(calibration, result, lang), one_off=1.0)
     try:
         footer = fig.get_supxlabel()
         assert fig.axes[0].get_title().startswith(title)

@@ -119,7 +119,7 @@ def test_a_killed_session_is_drawn_again(tmp_path, fast):
 
 # ------------------------------------------------------------------ the chart
 def test_the_chart_plots_trials_at_their_numbers():
-    from sim.calibration.study import convergence_figure
+    from sim.calibration.outputs import convergence_figure
 
     fig = convergence_figure([3.0, 1.0, 2.0], "x", numbers=[0, 2, 5])
     try:
