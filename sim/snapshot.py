@@ -93,21 +93,17 @@ def stored_config(results: Results, arm: Arm):
 
 def rerun(results: Results, arm: Arm, run, config=None) -> dict:
     """Build and run the model of one stored run; its last day's per-building layers."""
-    from sim.experiment.worker import release
     from sim.governance import GovernanceModel
 
     config = config if config is not None else stored_config(results, arm)
     model = GovernanceModel(scenario=config, rng=int(run["seed"]))
-    try:
-        for _ in range(results.days):
-            model.step()
-        stored = float(run["participation_rate"])
-        again = float(model.summary()["participation_rate"])
-        meta = {"scenario": arm.scenario, "point": arm.point, "replication": int(run["replication"]), "seed": int(run["seed"]),
-                "days": results.days, "key": str(run["key"]), "reproduced": abs(stored - again) <= REPRODUCED_TOLERANCE}
-        layers = {name: np.asarray(model.layers[name].data).copy() for name in ("participation", "open_problems", "building", "zone")}
-    finally:
-        release(model)  # the next map's district run must not sit beside this one in memory
+    for _ in range(results.days):
+        model.step()
+    stored = float(run["participation_rate"])
+    again = float(model.summary()["participation_rate"])
+    meta = {"scenario": arm.scenario, "point": arm.point, "replication": int(run["replication"]), "seed": int(run["seed"]),
+            "days": results.days, "key": str(run["key"]), "reproduced": abs(stored - again) <= REPRODUCED_TOLERANCE}
+    layers = {name: np.asarray(model.layers[name].data).copy() for name in ("participation", "open_problems", "building", "zone")}
     return {"meta": meta, **layers}
 
 

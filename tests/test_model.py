@@ -183,3 +183,23 @@ def test_shock_raises_arrivals_while_it_lasts():
     # outside the shock the same problems arise: arrivals have their own random stream
     before = lambda m: m.problems.view("arose")[m.problems.view("arose") < 10]  # noqa: E731
     assert np.array_equal(before(calm), before(flood))
+
+
+def test_a_model_nothing_holds_is_freed_and_agent_ids_still_count_per_model():
+    # Mesa 3.3 kept every model alive through its class-level agent id counters (mesa#3179).
+    import gc
+
+    from tests.conftest import SCENARIOS
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, GovernanceModel) for o in gc.get_objects())
+
+    before = alive()
+    ids = []
+    for seed in (1, 2):
+        model = GovernanceModel(scenario=SCENARIOS / "baseline.toml", rng=seed)
+        ids.append(sorted(a.unique_id for a in model.agents)[:3])
+        del model
+    assert alive() == before
+    assert ids == [[1, 2, 3], [1, 2, 3]]

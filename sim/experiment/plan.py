@@ -34,7 +34,7 @@ from sim.scenario import Scenario, ScenarioError, load_scenario, unseen_text, wi
 
 from . import sampling
 from .spec import MECHANISM_PLACEHOLDER, ExperimentError, PrecisionTable, ExperimentFile, closest, did_you_mean, flatten, is_sweep_leaf, load
-from .worker import RunTask, release
+from .worker import RunTask
 
 # Keys left out of the run key: they do not change what a run computes.
 NOT_HASHED = ("description",)
@@ -527,15 +527,10 @@ def summary_metrics(scenario) -> tuple[str, ...] | None:
 
     try:
         model = GovernanceModel(scenario=with_overrides(scenario, TINY_WORLD), rng=0)
-    except Exception:  # noqa: BLE001 - a probe only; a real run reports its own errors
-        return None
-    try:
         model.step()
         return tuple(model.summary())
-    except Exception:  # noqa: BLE001 - as above
+    except Exception:  # noqa: BLE001 - a probe only; a real run reports its own errors
         return None
-    finally:
-        release(model)
 
 
 @cache
@@ -592,5 +587,4 @@ def estimate_seconds(plan: Plan, sample_days: int = 5, only: set[str] | None = N
             model.step()
         per_day = (time.perf_counter() - timed) / days
         per_run[entry.name] = (built - started) + per_day * plan.days
-        release(model)  # else every scenario's world stays in memory: gigabytes for a district batch
     return per_run

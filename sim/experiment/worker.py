@@ -51,22 +51,6 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def release(model) -> None:
-    """Let a finished model be freed with its agents.
-
-    Mesa 3.3 counts agent ids in a class-level dict keyed by model
-    (``Agent._ids``; mesa#3179, fixed upstream by mesa#3180), which keeps every
-    model a process builds alive: a worker grew by some 290 MB with each
-    district run it made. Forgetting the finished model's counter changes no
-    run, since a model's ids are drawn while it is built and run.
-    """
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-
-
 def simulate(task: RunTask) -> RunOutcome:
     """Run one task; a model that raises gives a failed outcome with its traceback."""
     started = time.perf_counter()
@@ -80,14 +64,11 @@ def simulate(task: RunTask) -> RunOutcome:
         from sim.scenario import Scenario
 
         model = GovernanceModel(scenario=Scenario.model_validate(task.config), rng=task.seed)
-        try:
-            for _ in range(task.days):
-                model.step()
-            summary = {name: float(value) for name, value in model.summary().items()}
-            frame = model.datacollector.get_model_vars_dataframe()
-            series = {str(name): frame[name].to_numpy(dtype=np.float64) for name in frame.columns}
-        finally:
-            release(model)
+        for _ in range(task.days):
+            model.step()
+        summary = {name: float(value) for name, value in model.summary().items()}
+        frame = model.datacollector.get_model_vars_dataframe()
+        series = {str(name): frame[name].to_numpy(dtype=np.float64) for name in frame.columns}
     except Exception:  # noqa: BLE001 - any model error is this run's failure, not the batch's
         return RunOutcome(task.key, False, seconds=time.perf_counter() - started, error=traceback.format_exc(), worker=worker_name())
     return RunOutcome(task.key, True, summary, series, time.perf_counter() - started, worker=worker_name())

@@ -40,7 +40,6 @@ from sim.explorer.model import (
     scenario_files,
     scenario_label,
 )
-from sim.experiment.worker import release
 from sim.scenario import ScenarioError
 
 log = logging.getLogger(__name__)
@@ -121,8 +120,6 @@ def Explorer(model, current: Path | None):
     controls but not that thread, which went on stepping the old model (CPU
     and memory) until the server stopped. Reset replaces the model in ``shown``:
     the one it replaces is stopped then, and the last one when the explorer goes.
-    Each is also released, or Mesa 3.3 keeps it in memory for good (about
-    285 MB a district world, see :func:`sim.experiment.worker.release`).
     """
     shown = solara.use_reactive(model)
 
@@ -131,7 +128,6 @@ def Explorer(model, current: Path | None):
 
         def stop() -> None:
             on_screen.running = False  # Mesa's play loop ends after its next step
-            release(on_screen)
 
         return stop
 

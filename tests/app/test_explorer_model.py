@@ -343,10 +343,14 @@ def test_layer_picker_names_every_layer(solara_available):
 
 
 def kept_by_mesa(model) -> bool:
-    """Whether Mesa holds on to ``model`` (Mesa 3.3's per-model agent id counters, mesa#3179)."""
+    """Whether Mesa holds on to ``model`` for good: Mesa 3.3's per-model agent id counters
+    (mesa#3179) keyed by the model itself, not the ones the model core puts in their place."""
+    from collections import defaultdict
+
     import mesa
 
-    return model in (getattr(mesa.Agent, "_ids", None) or {})
+    ids = getattr(mesa.Agent, "_ids", None)
+    return isinstance(ids, defaultdict) and model in ids
 
 
 def test_picking_another_scenario_stops_the_model_on_screen(solara_available, monkeypatch):
