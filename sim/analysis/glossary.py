@@ -132,14 +132,14 @@ def table(metrics: list[str], lang: str, configs: Iterable[dict[str, Any]] = (),
     values = settings(configs, points)
     rows = []
     wanted = set(metrics)
-    for metric, (zh, en) in DEFINITIONS.items():
+    for metric, definition in DEFINITIONS.items():
         if metric not in wanted:
             continue
         unit = UNITS.get(T.metric_kind(metric), ("", ""))
         rows.append([
             {"text": T.capital(T.metric_label(metric, lang)), "cls": ""},
-            {"text": (unit[0] if lang == "zh" else unit[1]), "cls": ""},
-            {"text": (zh if lang == "zh" else en).format(**values), "cls": ""},
+            {"text": T.in_lang(unit, lang), "cls": ""},
+            {"text": T.in_lang(definition, lang).format(**values), "cls": ""},
         ])
     header = ["指标", "单位", "含义"] if lang == "zh" else ["measure", "unit", "what it counts"]
     return {"title": "", "header": header, "rows": rows, "cls": "glossary"}

@@ -660,13 +660,11 @@ CAPTIONS = {
 
 
 def title(key: str, lang: str) -> str:
-    zh, en = TITLES[key]
-    return zh if lang == "zh" else en
+    return T.in_lang(TITLES[key], lang)
 
 
 def caption(key: str, lang: str, **values) -> str:
-    zh, en = CAPTIONS[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return T.in_lang(CAPTIONS[key], lang).format(**values)
 
 
 def method_notes(results: Results, view: View, lang: str) -> list[str]:

@@ -160,15 +160,18 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+def in_lang(texts: tuple[str, ...], lang: str) -> str:
+    """The Chinese (first) or the English (second) of a pair of texts, as ``lang`` asks."""
+    return texts[0] if lang == "zh" else texts[1]
+
+
 def word(key: str, lang: str) -> str:
-    zh, en = WORDS[key]
-    return zh if lang == "zh" else en
+    return in_lang(WORDS[key], lang)
 
 
 def metric_label(name: str, lang: str) -> str:
     if name in METRICS:
-        zh, en, _ = METRICS[name]
-        return zh if lang == "zh" else en
+        return in_lang(METRICS[name], lang)
     mechanism, dot, rest = name.partition(".")
     if dot and rest == "cost_yuan_per_year":
         return f"{mechanism_label(mechanism, lang)}{'年成本' if lang == 'zh' else ': cost a year'}"
@@ -183,8 +186,7 @@ def metric_kind(name: str) -> str:
 
 def mechanism_label(name: str, lang: str) -> str:
     if name in MECHANISMS:
-        zh, en = MECHANISMS[name]
-        return zh if lang == "zh" else en
+        return in_lang(MECHANISMS[name], lang)
     if lang == "zh":
         title = registry_title(name)
         if title:
@@ -204,8 +206,7 @@ def registry_title(name: str) -> str | None:
 
 def scenario_label(name: str, lang: str) -> str:
     if name in PRESETS:
-        zh, en = PRESETS[name]
-        return zh if lang == "zh" else en
+        return in_lang(PRESETS[name], lang)
     if name in MECHANISMS or registry_title(name):
         return mechanism_label(name, lang)
     return name.replace("_", " ")

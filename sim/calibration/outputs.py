@@ -145,8 +145,9 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(key: str, lang: str) -> str:
-    zh, en = WORDS[key]
-    return zh if lang == "zh" else en
+    from sim.analysis.text import in_lang
+
+    return in_lang(WORDS[key], lang)
 
 
 def fit_notes(calibration: Calibration, result: dict[str, Any], lang: str) -> list[str]:

@@ -21,24 +21,14 @@ from click.testing import CliRunner
 
 optuna = pytest.importorskip("optuna")
 
-from sim.calibration import CalibrationError, calibrate, load_calibration
+from sim.calibration import calibrate, load_calibration
 from sim.calibration import outputs
 from sim.calibration import study as study_module
 from sim.cli import main
+from tests.calibration.test_review_fixes import refused
 from tests.calibration.test_study_safety import fake_evaluate, interrupted_at, no_plot, quiet, text, write
 
 ONE_TARGET = 'participation_rate = { value = 0.3, tolerance = 0.05, source = "a" }'
-
-
-def refused(tmp_path, content: str) -> str:
-    path = write(tmp_path, content)
-    result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2, result.output
-    assert str(path) in result.output and "Traceback" not in result.output
-    assert not (tmp_path / "out").exists()
-    with pytest.raises(CalibrationError):
-        load_calibration(path)
-    return result.output
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from sim.cli import main
 from sim.experiment import build_plan
 
 from .conftest import experiment_text
@@ -85,18 +87,19 @@ def test_a_batch_killed_with_sigkill_resumes_and_runs_everything_exactly_once(wr
     assert not list(folder.rglob("*.tmp"))
 
 
-def test_a_damaged_part_is_run_again_on_resume(write_experiment, tmp_path):
-    # A part whose file cannot be read (a disk error, a half-copied folder): its runs run again, the rest are kept.
-    from click.testing import CliRunner
-
-    from sim.cli import main
-
+def stored_batch(write_experiment, tmp_path):
+    """A finished 4-run batch, one part per run: the command that ran it, its folder and its runs."""
     path = write_experiment(experiment_text(replications=2, days=5))
     out = tmp_path / "results"
-    folder = out / "tiny"
     command = ["run", str(path), "--out", str(out), "--executor", "serial", "--commit-every", "0", "--no-report"]
     assert CliRunner().invoke(main, command).exit_code == 0
-    before = pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+    folder = out / "tiny"
+    return command, folder, pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+
+
+def test_a_damaged_part_is_run_again_on_resume(write_experiment, tmp_path):
+    # A part whose file cannot be read (a disk error, a half-copied folder): its runs run again, the rest are kept.
+    command, folder, before = stored_batch(write_experiment, tmp_path)
     rows, other = sorted((folder / "store").glob("runs-*.parquet"))[:2]
     rows.write_bytes(b"")  # one part's run rows lost, another's series truncated
     series = folder / "series" / other.name.replace("runs-", "part-")
@@ -116,16 +119,7 @@ def test_a_damaged_part_is_run_again_on_resume(write_experiment, tmp_path):
 @pytest.mark.parametrize("damage", [b"", b"\x13 not a database " * 40], ids=["emptied", "garbage"])
 def test_a_damaged_ledger_is_rebuilt_from_the_stored_runs(write_experiment, tmp_path, damage):
     # The ledger only indexes the parts; losing it must not cost the runs they hold.
-    from click.testing import CliRunner
-
-    from sim.cli import main
-
-    path = write_experiment(experiment_text(replications=2, days=5))
-    out = tmp_path / "results"
-    folder = out / "tiny"
-    command = ["run", str(path), "--out", str(out), "--executor", "serial", "--commit-every", "0", "--no-report"]
-    assert CliRunner().invoke(main, command).exit_code == 0
-    before = pd.read_parquet(folder / "runs.parquet").set_index("key").sort_index()
+    command, folder, before = stored_batch(write_experiment, tmp_path)
     parts = sorted(p.name for p in (folder / "store").glob("runs-*.parquet"))
     (folder / "store" / "ledger.sqlite").write_bytes(damage)
     dry = CliRunner().invoke(main, [*command, "--dry-run"])
