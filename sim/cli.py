@@ -16,8 +16,6 @@ from pathlib import Path
 import click
 
 from sim.experiment.executors import EXECUTORS
-from sim.experiment.spec import ExperimentError, is_experiment_file, read_toml
-from sim.scenario import OTHER_FILES, ScenarioError, load_scenario, unseen_text
 
 RESULTS_ROOT = Path("results")
 RUN_FILES = frozenset({"series.parquet", "summary.json"})
@@ -67,7 +65,17 @@ def summary_table(summary: dict[str, float]) -> str:
     return "\n".join(f"  {k:<{width}}  {format_value(k, v):>18}" for k, v in summary.items())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Govsim(click.Group):
+    """The command group; a Ctrl-C no command catches itself exits 130, as the commands' own do."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # e.g. while a command imports the model: click would say "Aborted!" and exit 1
+            fail("interrupted", 130)
+
+
+@click.group(cls=Govsim, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="govsim")
 def main() -> None:
     """govsim: simulate community governance mechanisms (社区治理) on Mesa."""
@@ -108,6 +116,8 @@ def run(target: Path, days: int, seed: int, overrides: tuple[str, ...], out: Pat
     is run again. Exit status: 0 all runs done, 1 some runs failed,
     2 invalid input, 130 interrupted.
     """
+    from sim.experiment.spec import ExperimentError, is_experiment_file
+
     try:
         experiment = is_experiment_file(target)
     except ExperimentError as exc:
@@ -129,6 +139,7 @@ def run_scenario(scenario: Path, days: int, seed: int, out: Path | None, overrid
     """One run of one scenario: series.parquet and summary.json in ``out``."""
     from sim import GovernanceModel
     from sim.experiment.progress import DayProgress
+    from sim.scenario import ScenarioError, load_scenario, unseen_text
 
     try:
         config = load_scenario(scenario, parse_overrides(overrides), overrides_from="--set")
@@ -166,7 +177,7 @@ def run_experiment(
     csv_export: bool, fresh: bool, commit_every: float, make_report: bool, lang: str,
 ) -> None:
     """A batch: every run of the experiment's plan not yet stored under <root>/<name>/."""
-    from sim.experiment import ExecutorUnavailable, StoreError, build_plan, make_executor, report, run_plan
+    from sim.experiment import ExecutorUnavailable, ExperimentError, StoreError, build_plan, make_executor, report, run_plan
     from sim.experiment.executors import default_workers
     from sim.experiment.store import LEDGER, done_keys, ledger_damage
 
@@ -481,6 +492,8 @@ def write_run(out: Path, model, summary: dict, meta: dict) -> None:
 def validate(files: tuple[Path, ...]) -> None:
     """Check scenario, experiment and calibration files; exit status 2 if any is invalid."""
     from sim.calibration.spec import CalibrationError
+    from sim.experiment.spec import ExperimentError
+    from sim.scenario import ScenarioError
 
     bad = 0
     for path in files:
@@ -510,6 +523,8 @@ def checked(path: Path) -> str:
         for warning in calibration.warnings:
             click.echo(f"warning: {path}: {warning}", err=True)
         return f"calibration of {len(calibration.dimensions)} parameters"
+    from sim.scenario import load_scenario
+
     config = load_scenario(path)
     on = ", ".join(config.enabled_mechanisms()) or "none"
     n = config.world.communities
@@ -518,6 +533,9 @@ def checked(path: Path) -> str:
 
 def file_kind(path: Path) -> str:
     """'experiment' or 'calibration' if the TOML file has that table, else 'scenario' (also for a broken file)."""
+    from sim.experiment.spec import ExperimentError, read_toml
+    from sim.scenario import OTHER_FILES
+
     try:
         data, _ = read_toml(path)
     except ExperimentError:  # unreadable, not UTF-8, not TOML: load_scenario says which
@@ -551,6 +569,20 @@ def toml_value(value) -> str:
     return repr(value)
 
 
+@main.command("snapshot")
+@click.argument("results_dir", metavar="RESULTS", type=click.Path(file_okay=False, path_type=Path))
+def snapshot(results_dir: Path) -> None:
+    """Re-run representative runs of RESULTS to store per-building maps (spatial.npz) for the report."""
+    from sim.analysis.results import ResultsError
+    from sim.snapshot import spatial_snapshot
+
+    try:
+        path = spatial_snapshot(results_dir)
+    except ResultsError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {path}")
+
+
 @main.command()
 def mechanisms() -> None:
     """List the governance mechanisms with description and sources."""
@@ -567,7 +599,6 @@ def _register_commands() -> None:
     """Commands that live next to what they drive (analysis, explorer)."""
     from sim.analysis.cli import report
     from sim.app import app
-    from sim.snapshot import snapshot
 
     for command in (report, snapshot, app, sensitivity, calibrate):
         main.add_command(command)

@@ -16,10 +16,8 @@ replication whose participation is closest to its arm's median.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-import click
 import numpy as np
 
 from sim.analysis import factorial
@@ -135,14 +133,3 @@ def spatial_snapshot(results_dir: str | Path, arms: list[Arm] | None = None) -> 
         raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
-
-@click.command("snapshot")
-@click.argument("results_dir", metavar="RESULTS", type=click.Path(file_okay=False, path_type=Path))
-def snapshot(results_dir: Path) -> None:
-    """Re-run representative runs of RESULTS to store per-building maps (spatial.npz) for the report."""
-    try:
-        path = spatial_snapshot(results_dir)
-    except ResultsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo(f"wrote {path}")

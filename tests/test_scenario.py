@@ -222,3 +222,25 @@ def test_govsim_params_lines_paste_into_a_scenario_file():
     assert only.exit_code == 0 and only.output.count("\n") == sum(p.path.startswith("mechanisms.points_incentive.") for p in registry)
     none = CliRunner().invoke(main, ["params", "nosuch"])
     assert none.exit_code == 2 and "no parameter path starts with 'nosuch'" in none.output
+
+
+def test_ctrl_c_where_no_command_catches_it_exits_130_without_a_traceback(monkeypatch):
+    import sim.scenario
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.scenario, "load_scenario", interrupted)
+    result = CliRunner().invoke(main, ["validate", str(SCENARIOS / "baseline.toml")])
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.output and "Aborted" not in result.output
+
+
+def test_the_command_starts_without_the_model_or_the_plotting_libraries():
+    # `govsim --help` took 3.3 s when these came in at start-up; now each command imports what it uses.
+    import subprocess
+    import sys
+
+    probe = "import sys, sim.cli; print(sorted(m for m in ('mesa', 'matplotlib', 'scipy', 'pandas', 'pydantic') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"

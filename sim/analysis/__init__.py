@@ -14,7 +14,16 @@ never the model's internals.
 - :mod:`.text`, :mod:`.fonts`  Chinese and English words; a CJK font
 """
 
-from .report import write_report
-from .results import Results, ResultsError, load
+from importlib import import_module
+
+_HOMES = {"write_report": "report", "Results": "results", "ResultsError": "results", "load": "results"}
+
+
+def __getattr__(name: str):
+    # Lazy, so that `govsim --help` does not pay for matplotlib and SciPy.
+    if name in _HOMES:
+        return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Results", "ResultsError", "load", "write_report"]

@@ -12,11 +12,24 @@
 Nothing in :mod:`sim.model` imports this package.
 """
 
-from .executors import EXECUTORS, ExecutorUnavailable, make_executor
-from .plan import Plan, build_plan, seed_for
-from .runner import Session, report, run_plan
-from .spec import ExperimentError, is_experiment_file
-from .store import StoreError, read_series
+from importlib import import_module
+
+_HOMES = {
+    "EXECUTORS": "executors", "ExecutorUnavailable": "executors", "make_executor": "executors",
+    "Plan": "plan", "build_plan": "plan", "seed_for": "plan",
+    "Session": "runner", "report": "runner", "run_plan": "runner",
+    "ExperimentError": "spec", "is_experiment_file": "spec",
+    "StoreError": "store", "read_series": "store",
+}
+
+
+def __getattr__(name: str):
+    # Lazy, so that `govsim --help` and a worker's `executors` import do not pay
+    # for the model, Mesa and SciPy that the plan and the runner bring in.
+    if name in _HOMES:
+        return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXECUTORS",

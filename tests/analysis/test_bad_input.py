@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sim.analysis import figures
 from sim.analysis.cli import report as report_command
 from sim.analysis.results import SPATIAL
-from sim.snapshot import snapshot as snapshot_command
+from sim.cli import snapshot as snapshot_command
 
 from .conftest import manifest_for, run_row, write_store
 
