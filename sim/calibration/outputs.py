@@ -198,7 +198,7 @@ def convergence_figure(losses: list[float], name: str, numbers: list[int] | None
         running = min(running, value)
         best.append(running)
     with plt.rc_context(rc_for(lang)):
-        fig, ax = plt.subplots(figsize=(8, 4.2 + 0.2 * len(notes)), layout="constrained")
+        fig, ax = plt.subplots(figsize=(9.5, 4.2 + 0.2 * len(notes)), layout="constrained")
         ax.plot(numbers, losses, "o", ms=3.5, color="#9ecae1", label=word("trial", lang))
         ax.step(numbers, best, where="post", color="#1f77b4", label=word("best_so_far", lang))
         finite = [(v, n) for v, n in zip(losses, numbers) if math.isfinite(v)]
@@ -215,7 +215,7 @@ def convergence_figure(losses: list[float], name: str, numbers: list[int] | None
         ax.set_ylabel(word("y", lang), fontsize=9)
         skipped = (numbers[-1] + 1 - len(numbers)) if numbers else 0
         ax.set_title(word("title", lang).format(name=name, n=len(losses), skipped=word("skipped", lang).format(k=skipped) if skipped else ""))
-        ax.legend(frameon=False, fontsize=9)
+        fig.legend(loc="outside right upper", frameon=False, fontsize=9)  # beside the chart: inside, it can cover a trial
         ax.grid(alpha=0.3)
         if notes:
             fig.supxlabel("\n".join(notes), fontsize=8, color="#333333", x=0.005, ha="left")

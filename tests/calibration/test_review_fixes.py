@@ -298,3 +298,19 @@ def test_a_second_session_on_the_same_study_is_refused(tmp_path, fast):
         held.release()
     calibrate(load_calibration(path), tmp_path / "out", echo=quiet)  # once it is done, the study goes on
     assert len(drawn(tmp_path / "out")) == 4
+
+
+def test_the_legend_sits_beside_the_chart_so_it_covers_no_trial():
+    from sim.calibration.outputs import convergence_figure
+
+    fig = convergence_figure([9.0, 8.5, 9.2, 8.8, 0.5], "x", one_off=2.0)  # trials crowd the upper corners, where a legend went
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (legend,) = fig.legends
+        assert fig.axes[0].get_legend() is None
+        assert not legend.get_window_extent(renderer).overlaps(fig.axes[0].get_window_extent(renderer))
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
