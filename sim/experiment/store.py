@@ -375,7 +375,8 @@ def runs_in_parts(folder: Path) -> list[tuple[str, str, str, float, str | None]]
         if _unreadable(path) is not None:
             continue
         frame = pd.read_parquet(path, columns=["key", "status", "seconds", "error"])
-        if series.exists() and _unreadable(series) is None or not series.exists() and (frame["status"] == FAILED).all():
+        # a part's done runs need their series; a part of failures alone has none
+        if _unreadable(series) is None if series.exists() else (frame["status"] == FAILED).all():
             rows += [(key, status, part, seconds, error) for key, status, seconds, error in zip(*(frame[c].tolist() for c in frame))]
     return rows
 
