@@ -104,6 +104,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     "licheng": ("鲤城“1+4+N”", "Licheng (1+4+N)"),
     "licheng_proposals": ("鲤城“1+4+N”（含对策建议）", "Licheng with its proposals"),
     "district": ("全区", "district"),
+    "all_mechanisms": ("全部机制", "all mechanisms"),
     "shocks": ("疫情与汛情冲击", "epidemic and flood only"),
 }
 

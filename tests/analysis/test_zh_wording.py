@@ -28,6 +28,14 @@ def test_place_and_mechanism_names_follow_the_seeds():
     assert "及对策" not in T.scenario_label("licheng_proposals", "zh") and "对策建议" in T.scenario_label("licheng_proposals", "zh")
 
 
+def test_every_shipped_scenario_has_a_chinese_name():
+    # a file name left in a Chinese sentence ("在all mechanisms方案下") reads as a slip to a decision-maker
+    from tests.conftest import SCENARIOS
+
+    for path in SCENARIOS.glob("*.toml"):
+        assert not T.scenario_label(path.stem, "zh").isascii(), path.name
+
+
 def test_the_35_to_59_group_is_middle_aged_in_both_languages():
     assert T.metric_label("participation_rate_working_age", "zh") == "中年参与率"
     assert T.metric_label("participation_rate_working_age", "en") == "middle-aged participation"
