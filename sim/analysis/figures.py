@@ -34,6 +34,7 @@ BASELINE_COLOR = "#6b6b6b"
 PALETTE = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#7b4173", "#8c6d31", "#252525", "#f0027f"]
 MARKERS, LINES = ["o", "D", "^"], ["-", "--", ":"]  # the first round of colours, the second, the third
 UP, DOWN, UNCLEAR = "#2a8a3e", "#c0392b", "#8a8a8a"
+SLIGHTLY_UP, SLIGHTLY_DOWN = "#9fd3a8", "#eba69e"  # clear, but smaller than the change that matters (text.MATTERS)
 WIDTH = 10.0  # inches; at 150 dpi a figure fills a laptop-width report column
 
 
@@ -176,9 +177,11 @@ def dot_panel(ax, painter: Painter, rows: pd.DataFrame, order: list[str], metric
 
 
 def change_colors(metric: str, rows: pd.DataFrame) -> dict[str, str]:
-    """Each arm's colour for a change of ``metric``: green clearly better, red clearly worse, grey
-    otherwise (the tables' rule, ``text.change_class``)."""
-    return {r.arm: {"better": UP, "worse": DOWN}.get(T.change_class(metric, r.low, r.high), UNCLEAR) for r in rows.itertuples()}
+    """Each arm's colour for a change of ``metric``: green clearly better, red clearly worse, pale
+    green or red where that change is smaller than what matters, grey otherwise (the tables'
+    rule, ``text.change_class``)."""
+    palette = {"better": UP, "worse": DOWN, "slightly_better": SLIGHTLY_UP, "slightly_worse": SLIGHTLY_DOWN}
+    return {r.arm: palette.get(T.change_class(metric, r.low, r.high), UNCLEAR) for r in rows.itertuples()}
 
 
 def _signed(metric: str, value: float, lang: str, low: float = math.nan, high: float = math.nan) -> str:

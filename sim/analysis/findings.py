@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from . import text as T
@@ -23,6 +24,11 @@ def shown(metric: str, row) -> T.Effect:
     return T.Effect(row["effect"] * f, row["low"] * f, row["high"] * f)
 
 
+def matters(metric: str, row) -> bool:
+    """A clear change that may be as large as the change that matters (text.MATTERS): worth a clause."""
+    return shown(metric, row).clear and not T.too_small(metric, row["low"], row["high"])
+
+
 def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series | None, lang: str, against: str | None = None) -> str:
     """'With points incentives, participation rises by ...; it costs ...'.
 
@@ -35,7 +41,7 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     """
     by_metric = {r["metric"]: r for _, r in effects.iterrows()}
     main = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in HEADLINE if m in by_metric]
-    other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and shown(m, by_metric[m]).clear]
+    other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and matters(m, by_metric[m])]
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
         lead = {"mechanism": f"引入“{label}”后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，", "setting": f"取{label}时，"}.get(kind, f"在{label}方案下，")
@@ -67,18 +73,28 @@ def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> 
     """
     out = []
     for metric in HEADLINE:
-        rows = effects[(effects["metric"] == metric) & (effects["low"] > 0)].sort_values("effect", ascending=False)
+        raised = effects[(effects["metric"] == metric) & (effects["low"] > 0)]
+        small = np.array([T.too_small(metric, low, high) for low, high in zip(raised["low"], raised["high"])], dtype=bool)
+        rows = raised[~small].sort_values("effect", ascending=False)
         label = T.sentence_label(metric, lang)
+        slight = len(raised) - len(rows)
         if rows.empty:
-            out.append(f"没有方案使{label}明确提高。" if lang == "zh" else f"No option clearly raises {label}.")
+            least = T.matters_text(metric, lang)
+            if lang == "zh":
+                out.append(f"没有方案使{label}明确提高" + (f"{least}以上（{slight}个方案明确提高，但都不到{least}）。" if slight else "。"))
+            else:
+                out.append(f"No option clearly raises {label}" + (f" by {least} or more ({slight} raise it clearly, each by less)." if slight else "."))
             continue
         named = [f"{labels[r.arm]}（{_signed(metric, r, lang)}）" if lang == "zh" else f"{labels[r.arm]} ({_signed(metric, r, lang)})"
                  for r in rows.head(TOP).itertuples()]
         more = len(rows) - len(named)
+        least = T.matters_text(metric, lang)
         if lang == "zh":
-            out.append(f"{label}提高最多的是：{'、'.join(named)}" + (f"；另有{more}个方案也明确提高。" if more else "。"))
+            out.append(f"{label}提高最多的是：{'、'.join(named)}" + (f"；另有{more}个方案也明确提高。" if more else "。")
+                       + (f"还有{slight}个方案的提高明确但不到{least}。" if slight else ""))
         else:
-            out.append(f"{T.capital(label)} rises most with: {', '.join(named)}" + (f"; {more} more {'raises' if more == 1 else 'raise'} it clearly." if more else "."))
+            out.append(f"{T.capital(label)} rises most with: {', '.join(named)}" + (f"; {more} more {'raises' if more == 1 else 'raise'} it clearly." if more else ".")
+                       + (f" {slight} more {'raises' if slight == 1 else 'raise'} it clearly but by less than {least}." if slight else ""))
     worse = []
     for arm in dict.fromkeys(effects["arm"]):
         rows = effects[effects["arm"] == arm].set_index("metric")
@@ -144,7 +160,7 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
         out.append(f"{name}：对其他机制的各种开关组合取平均，{phrase}。" if lang == "zh" else f"{T.capital(name)}: averaged over every on/off setting of the others, {phrase}.")
     for _, r in rows[rows["kind"] == "synergy"].iterrows():
         e = shown(metric, r)
-        if not e.clear:
+        if not matters(metric, r):  # a sure but small synergy is in the table; a sentence would oversell it
             continue
         a, b = (labels.get(f, f) for f in r["factors"])
         d = T.digits_for(metric, e.value, e.low, e.high)

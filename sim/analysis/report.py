@@ -307,7 +307,7 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
                     else "situation" if arm.scenario in results.situations else "scenario")
             sentences.append(findings.arm_sentence(view.labels[arm.id], kind, rows, cost, lang, against=view.against.get(arm.id)))
         fig = figures.effects(relabelled(painter, view), effects, view.order, EFFECT_METRICS, title("effects", lang))
-        cap = caption("effects", lang) + (caption("effects_swept", lang) if len(results.points) > 1 and view.design is None else "")
+        cap = caption("effects", lang, matters=T.matters_rule(lang)) + (caption("effects_swept", lang) if len(results.points) > 1 and view.design is None else "")
         sections.append({"title": T.word("effects", lang), "figures": [figure(fig, "effects", title("effects", lang), cap)],
                          "tables": [effects_html(effects, view, lang)]})
 
@@ -328,7 +328,7 @@ def main_sections(results: Results, view: View, painter: figures.Painter, lang: 
             pairs = int(((table["kind"] == "synergy") & (table["metric"] == table["metric"].iloc[0])).sum())  # none where the design cannot separate them
             intro = caption("contributions_intro", lang, n=2 ** len(view.design.factors)) + (caption("contributions_synergy", lang, pairs=pairs) if pairs else "")
             sections.append({"title": T.word("contributions", lang), "intro": intro,
-                             "sentences": said, "figures": [figure(fig, "contributions", title("contributions", lang), caption("contributions", lang))],
+                             "sentences": said, "figures": [figure(fig, "contributions", title("contributions", lang), caption("contributions", lang, matters=T.matters_rule(lang)))],
                              "tables": [contributions_html(table, labels, lang)]})
 
     # Over time and by age group
@@ -612,8 +612,10 @@ CAPTIONS = {
     "comparison": ("圆点为全部重复运行的均值，横线为95%置信区间（t分布），虚线为基线均值。区间重叠不代表没有差别：各方案与基线的差别按重复配对比较，更为精确，见“相对基线的变化”一节。",
                    "Dots: mean over replications; lines: 95% confidence interval (t); dashed line: the baseline's mean. Overlapping intervals do not mean no difference: "
                    "the change against the baseline, paired by replication and so more precise, is in the section on changes."),
-    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示明确改善/变差（区间不含零），灰色表示无明显变化。",
-                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: clearly better/worse (the interval excludes zero), grey: no clear change."),
+    "effects": ("各方案与基线在同一随机种子下的差值的均值及95%置信区间（注明“对照”的方案与其对照方案相比）；绿色/红色表示明确改善/变差（区间不含零），"
+                "浅绿/浅红表示变化明确但幅度很小（整个区间都小于有实际意义的幅度：{matters}），灰色表示无明显变化。",
+                "Mean of the per-replication differences from the baseline (same seeds) with 95% intervals (an arm marked 'vs' against the reference it names); green/red: clearly better/worse (the interval excludes zero), "
+                "pale green/red: clear but small (the whole interval is under the change that matters: {matters}), grey: no clear change."),
     "effects_swept": ("扫描设计中，每个方案与同一扫描取值下的基线相比；基线在其他取值下的一行，与第一个取值下的基线相比。",
                       " With a sweep, each scenario is compared with the baseline at the same swept setting; the baseline's own rows at other settings, with the baseline at the first."),
     "not_run": ("{label}：本方案或其对照方案没有完成的运行，未作比较。", "{label}: no finished runs of it or of what it is compared with; not compared."),
@@ -636,9 +638,9 @@ CAPTIONS = {
                               "Synergies are less precise than average effects, and with no synergy at all about 1 pair in 20 would still look clear by chance "
                               "at 95% confidence ({pairs} tested here), so confirm one with more replications before acting on it."),
     "contributions": ("虚线上方为各机制的平均效果，下方为两两协同。点为效果估计，横线为95%置信区间；绿色/红色表示明确改善/变差（区间不含零）；"
-                      "协同为红色表示两项作用重叠（同时开启比各自效果之和少），并不表示同时开启有害。",
+                      "浅绿/浅红表示变化明确但幅度很小（整个区间都小于有实际意义的幅度：{matters}）；协同为红色表示两项作用重叠（同时开启比各自效果之和少），并不表示同时开启有害。",
                       "Above the dotted line: each mechanism's average effect; below: pairwise synergies. Dots: estimated effect; lines: 95% intervals; "
-                      "green/red: clearly better/worse (the interval excludes zero); a red synergy means the two overlap (together they add less than "
+                      "green/red: clearly better/worse (the interval excludes zero); pale green/red: clear but small (the whole interval is under the change that matters: {matters}); a red synergy means the two overlap (together they add less than "
                       "the sum of each alone), not that switching both on does harm."),
     "series": ("实线为每日在全部重复运行上的均值，色带为95%置信区间。模拟从没有积压问题、没有人近期参与的状态开始：参与率在头30天的快速上升是"
                "“近30天参与”的统计窗口逐渐填满；积压问题数要到大事的耐心期（{patience_big}天）满、开始有问题被搁置后才趋于平稳。这些是起步过程，并非问题越积越多。",
@@ -677,12 +679,14 @@ def method_notes(results: Results, view: View, lang: str) -> list[str]:
         return [
             "每个方案用不同随机种子重复运行多次；均值的95%置信区间按 t 分布计算（n 为成功完成的重复次数）。",
             "同一重复编号在各方案中使用同一随机种子（共同随机数），因此与基线的差值按重复配对计算，区间更窄、更可靠。",
+            f"区间不含零的变化称为“明确”。重复次数多时，很小的变化也会明确；整个区间都不到有实际意义的幅度（{T.matters_rule(lang)}；为本报告的假定）的变化，标为幅度很小，以浅色显示，不列入“提高最多”和“副作用”。",
             f"配置哈希 {results.config_hash} 概括了本实验全部方案的完整配置、扫描点、天数和模型版本" + (f"；各方案的配置哈希：{hashes}。" if hashes else "。"),
             f"复现：govsim run {file} --out {results.folder.parent}（结果存于 {results.folder}）。",
         ]
     return [
         "Each scenario is run several times with different seeds; 95% confidence intervals of means are t intervals (n = replications that finished).",
         "Replication r uses the same seed in every scenario (common random numbers), so differences from the baseline are paired by replication, which gives narrower, more reliable intervals.",
+        f"A change is clear when its interval excludes zero. With many replications a tiny change can be clear, so one whose whole interval is under the change that matters ({T.matters_rule(lang)}; an assumption of this report) is called small, drawn pale, and left out of 'rises most' and 'side effects'.",
         f"Config hash {results.config_hash} covers every scenario's full configuration, the sweep points, the days and the model version" + (f"; per scenario: {hashes}." if hashes else "."),
         f"To reproduce: govsim run {file} --out {results.folder.parent} (results in {results.folder}).",
     ]

@@ -54,6 +54,8 @@ REPORT = """<!DOCTYPE html>
   th { background: #f6f6f6; }
   td.better { color: #2a8a3e; font-weight: 600; }
   td.worse { color: #c0392b; font-weight: 600; }
+  td.slightly_better { color: #5f9e6c; }
+  td.slightly_worse { color: #c2776e; }
   /* numbers keep their unit: a cell breaks only where it has a plain space, before its interval */
   table:not(.glossary) td:not(:first-child) { word-break: keep-all; }
   table.glossary th, table.glossary td { text-align: left; vertical-align: top; }

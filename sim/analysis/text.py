@@ -65,12 +65,30 @@ def possible_range(metric: str) -> tuple[float, float]:
     return (0.0, math.inf) if kind in ("count", "days") else (-math.inf, math.inf)
 
 
+# The smallest change a decision would turn on, in stored units (assumption; docs/user_guide.md,
+# "Reading a report"). With 30 replications a change of 0.04 percentage points can be clear,
+# and green beside +5.6 it read as a success. Counts and money have none: they scale with the world.
+MATTERS: dict[str, float] = {
+    **{m: 0.01 for m, (_, _, kind) in METRICS.items() if kind in ("rate", "score", "index")},  # 1 percentage point, 1 point of 100
+    **{m: 0.5 for m, (_, _, kind) in METRICS.items() if kind == "days"},  # half a day
+}
+
+
+def too_small(name: str, low: float, high: float) -> bool:
+    """Whether a change of ``name`` with interval [low, high] (stored units) is, whatever its sign,
+    surely smaller than the change that matters: its whole interval lies closer to zero."""
+    least = MATTERS.get(name)
+    return least is not None and -least < low and high < least
+
+
 def change_class(name: str, low: float, high: float) -> str:
     """A table cell's class for a change of ``name`` with interval [low, high]: "better" or
-    "worse" where the interval excludes zero and the measure has a better direction, else ""."""
+    "worse" where the interval excludes zero and the measure has a better direction, "slightly_"
+    before either where the whole interval is smaller than the change that matters, else ""."""
     direction = BETTER.get(name, 0)
     sign = 1 if low > 0 else -1 if high < 0 else 0
-    return {1: "better", -1: "worse"}.get(direction * sign, "")
+    found = {1: "better", -1: "worse"}.get(direction * sign, "")
+    return f"slightly_{found}" if found and too_small(name, low, high) else found
 
 
 # Short names for charts; the registry's titles are sometimes a whole slogan.
@@ -376,14 +394,35 @@ def effect_phrase(name: str, effect: Effect, lang: str, *, with_ci: bool = True)
     u = unit(name, lang, difference=True)
     if effect.clear:  # after 'falls by 3.6', the interval of the fall
         ci = size_interval(effect.low, effect.high, lang, d)
+    slight = effect.clear and too_small(name, effect.low / scale(name), effect.high / scale(name))
     if lang == "zh":
         if not effect.clear:
             return f"{label}{word('no_clear', 'zh')}（{signed_number(effect.value, d)}{u}，95%置信区间 {ci}）"
-        return f"{label}{change_verb(name, effect.value > 0)}{size}{u}" + (f"（95%置信区间 {ci}）" if with_ci else "")
+        notes = ([f"95%置信区间 {ci}"] if with_ci else []) + ([f"幅度很小，不到{matters_text(name, lang)}"] if slight else [])
+        return f"{label}{change_verb(name, effect.value > 0)}{size}{u}" + (f"（{'；'.join(notes)}）" if notes else "")
     if not effect.clear:
         return f"{label} shows no clear change ({signed_number(effect.value, d)}{u}, 95% CI {ci})"
     verb = "rises" if effect.value > 0 else "falls"
-    return f"{label} {verb} by {size}{u}" + (f" (95% CI {ci})" if with_ci else "")
+    notes = ([f"95% CI {ci}"] if with_ci else []) + ([f"small: under the {matters_text(name, lang)} that matters"] if slight else [])
+    return f"{label} {verb} by {size}{u}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def matters_rule(lang: str) -> str:
+    """Every kind of measure's change that matters, in one phrase: for captions and method notes."""
+    kinds = (("participation_rate", "比率", "rates"), ("satisfaction", "满意度", "satisfaction"),
+             ("mean_days_in_system", "天数", "times"), ("mean_efficacy", "指数", "indices"))
+    if lang == "zh":
+        return "、".join(f"{what}{matters_text(m, lang)}" for m, what, _ in kinds)
+    return ", ".join(f"{matters_text(m, lang)} for {what}" for m, _, what in kinds)
+
+
+def matters_text(name: str, lang: str) -> str:
+    """The change that matters for ``name``, as text says it: '1个百分点', '1 percentage point', '0.5 days'."""
+    least = MATTERS[name] * scale(name)
+    u = unit(name, lang, difference=True)
+    if lang != "zh" and least == 1:
+        u = u.removesuffix("s")  # '1 percentage point', '1 point'
+    return f"{number(least, 0 if least >= 1 else -math.floor(math.log10(least)))}{u}"
 
 
 SHOCKS = {"flood": ("汛情", "flood"), "epidemic": ("疫情", "epidemic"), "other": ("冲击", "shock")}

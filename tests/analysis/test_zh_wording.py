@@ -70,15 +70,39 @@ def test_times_shorten_and_counts_fall():
 
 def test_a_clear_change_never_shows_a_bound_of_zero():
     # was '问题解决率降低0.2个百分点（95%置信区间 −0.3 至 0.0）': a clear fall read as one that may be none
-    assert zh(T.Effect(-0.17, -0.30, -0.04), "resolution_rate") == "问题解决率降低0.17个百分点（95%置信区间 0.04–0.30）"
-    assert zh(T.Effect(0.2, 0.03, 0.37), "resolution_rate") == "问题解决率提高0.20个百分点（95%置信区间 0.03–0.37）"
+    assert zh(T.Effect(-0.17, -0.30, -0.04), "resolution_rate") == "问题解决率降低0.17个百分点（95%置信区间 0.04–0.30；幅度很小，不到1个百分点）"
+    assert zh(T.Effect(0.2, 0.03, 0.37), "resolution_rate") == "问题解决率提高0.20个百分点（95%置信区间 0.03–0.37；幅度很小，不到1个百分点）"
 
 
 def test_two_different_bounds_are_not_shown_alike():
     # was '缩短0.1天（95%置信区间 −0.1 至 −0.1）'
-    assert zh(T.Effect(-0.093, -0.12, -0.07), "median_resolution_days") == "解决用时中位数缩短0.09天（95%置信区间 0.07–0.12）"
+    assert zh(T.Effect(-0.093, -0.12, -0.07), "median_resolution_days") == "解决用时中位数缩短0.09天（95%置信区间 0.07–0.12；幅度很小，不到0.5天）"
     # but rounding noise of an exact effect adds no digits
     assert zh(T.Effect(5.5, 5.5 - 1e-12, 5.5 + 1e-12), "participation_rate") == "居民参与率提高5.5个百分点（95%置信区间 5.5–5.5）"
+
+
+def test_a_clear_change_smaller_than_what_matters_says_so_and_is_drawn_pale():
+    # 30 replications made +0.044 percentage points of participation 'clearly better', green beside +5.6
+    assert T.change_class("participation_rate", 0.00003, 0.00084) == "slightly_better"
+    assert T.change_class("participation_rate", 0.008, 0.012) == "better"  # the interval reaches 1 point: it may matter
+    assert T.change_class("mean_days_in_system", 0.1, 0.4) == "slightly_worse"
+    assert T.change_class("problems_open", 0.1, 0.4) == "worse"  # counts scale with the world: no threshold
+    assert T.effect_phrase("participation_rate", T.Effect(0.044, 0.003, 0.084), "en").endswith("(95% CI 0.003–0.084; small: under the 1 percentage point that matters)")
+    assert zh(T.Effect(1.4, 1.3, 1.5), "participation_rate") == "居民参与率提高1.4个百分点（95%置信区间 1.3–1.5）"
+
+
+def test_lead_sentences_rank_only_changes_that_matter():
+    import pandas as pd
+
+    from sim.analysis.findings import lead_sentences
+
+    effects = pd.DataFrame([("big", "participation_rate", 0.05, 0.04, 0.06), ("tiny", "participation_rate", 0.0004, 0.0001, 0.0008),
+                            ("tiny", "resolution_rate", -0.002, -0.003, -0.001)], columns=["arm", "metric", "effect", "low", "high"])
+    first, second = lead_sentences(effects, {"big": "Big", "tiny": "Tiny"}, "en")  # no side effects: the fall is too small to weigh
+    assert first == "Participation rises most with: Big (+5.0 percentage points). 1 more raises it clearly but by less than 1 percentage point."
+    assert second == "No option clearly raises resolution rate."
+    only_tiny = lead_sentences(effects[effects["arm"] == "tiny"], {"tiny": "Tiny"}, "zh")[0]
+    assert only_tiny == "没有方案使居民参与率明确提高1个百分点以上（1个方案明确提高，但都不到1个百分点）。"
 
 
 def test_an_interval_takes_the_dash_unless_a_bound_is_shown_negative():
