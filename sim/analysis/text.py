@@ -8,6 +8,8 @@ shown as percentages; their differences are percentage points (百分点).
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 LANGS = ("zh", "en")
@@ -66,18 +68,34 @@ def possible_range(metric: str) -> tuple[float, float]:
 
 
 # The smallest change a decision would turn on, in stored units (assumption; docs/user_guide.md,
-# "Reading a report"). With 30 replications a change of 0.04 percentage points can be clear,
+# "Reading the report"). With 30 replications a change of 0.04 percentage points can be clear,
 # and green beside +5.6 it read as a success. Counts and money have none: they scale with the world.
 MATTERS: dict[str, float] = {
     **{m: 0.01 for m, (_, _, kind) in METRICS.items() if kind in ("rate", "score", "index")},  # 1 percentage point, 1 point of 100
     **{m: 0.5 for m, (_, _, kind) in METRICS.items() if kind == "days"},  # half a day
 }
+_OWN_MATTERS: ContextVar[dict[str, float]] = ContextVar("own_matters", default={})
+
+
+@contextmanager
+def experiment_matters(own: dict[str, float]):
+    """Within: an experiment's own changes that matter ([experiment] matters) replace the defaults."""
+    token = _OWN_MATTERS.set(dict(own))
+    try:
+        yield
+    finally:
+        _OWN_MATTERS.reset(token)
+
+
+def matters(name: str) -> float | None:
+    """The change of ``name`` that matters (stored units): the experiment's own, else the default."""
+    return _OWN_MATTERS.get().get(name, MATTERS.get(name))
 
 
 def too_small(name: str, low: float, high: float) -> bool:
     """Whether a change of ``name`` with interval [low, high] (stored units) is, whatever its sign,
     surely smaller than the change that matters: its whole interval lies closer to zero."""
-    least = MATTERS.get(name)
+    least = matters(name)
     return least is not None and -least < low and high < least
 
 
@@ -408,21 +426,26 @@ def effect_phrase(name: str, effect: Effect, lang: str, *, with_ci: bool = True)
 
 
 def matters_rule(lang: str) -> str:
-    """Every kind of measure's change that matters, in one phrase: for captions and method notes."""
+    """Every kind of measure's change that matters, in one phrase: for captions and method notes.
+    The experiment's own follow, by measure ('；本实验设定：居民参与率2个百分点')."""
     kinds = (("participation_rate", "比率", "rates"), ("satisfaction", "满意度", "satisfaction"),
              ("mean_days_in_system", "天数", "times"), ("mean_efficacy", "指数", "indices"))
+    own = _OWN_MATTERS.get()
     if lang == "zh":
-        return "、".join(f"{what}{matters_text(m, lang)}" for m, what, _ in kinds)
-    return ", ".join(f"{matters_text(m, lang)} for {what}" for m, _, what in kinds)
+        rule = "、".join(f"{what}{matters_text(m, lang, MATTERS[m])}" for m, what, _ in kinds)
+        return rule + (f"；本实验设定：{'、'.join(f'{metric_label(m, lang)}{matters_text(m, lang)}' for m in own)}" if own else "")
+    rule = ", ".join(f"{matters_text(m, lang, MATTERS[m])} for {what}" for m, _, what in kinds)
+    return rule + (f"; set by this experiment: {', '.join(f'{matters_text(m, lang)} for {metric_label(m, lang)}' for m in own)}" if own else "")
 
 
-def matters_text(name: str, lang: str) -> str:
-    """The change that matters for ``name``, as text says it: '1个百分点', '1 percentage point', '0.5 days'."""
-    least = MATTERS[name] * scale(name)
+def matters_text(name: str, lang: str, least: float | None = None) -> str:
+    """The change that matters for ``name`` (or ``least``, stored units), as text says it: '1个百分点',
+    '1 percentage point', '0.5 days'."""
+    least = (matters(name) if least is None else least) * scale(name)
     u = unit(name, lang, difference=True)
     if lang != "zh" and least == 1:
         u = u.removesuffix("s")  # '1 percentage point', '1 point'
-    return f"{number(least, 0 if least >= 1 else -math.floor(math.log10(least)))}{u}"
+    return f"{least:,.10g}{u}"  # as set: '0.5', '2', '10,000' (ten digits drop the float noise of x 100)
 
 
 SHOCKS = {"flood": ("汛情", "flood"), "epidemic": ("疫情", "epidemic"), "other": ("冲击", "shock")}

@@ -66,6 +66,7 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "seeds": [seed_for(exp.base_seed, r) for r in range(plan.replications)],
         "days": exp.days,
         "metrics": plan.metrics,
+        "matters": dict(plan.spec.experiment.matters),
         "overrides": plan.overrides,
         "sweep": plan.sweep,
         "points": plan.points,

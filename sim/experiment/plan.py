@@ -198,6 +198,7 @@ def build_plan(path: str | Path) -> Plan:
     resolved = _resolve(path, scenarios, points)
     configs = {key: config.model_dump(mode="json") for key, config in resolved.items()}
     metrics = _check_metrics(exp.metrics, path)
+    _check_metrics(list(exp.matters), path, "experiment.matters")
     count = None
     if exp.precision is not None:
         _check_metrics(list(exp.precision.metrics), path, "experiment.precision.metrics")

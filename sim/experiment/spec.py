@@ -81,6 +81,12 @@ class ExperimentTable(Table):
     days: int = Field(ge=1, le=36_500, description="Days to simulate in every run.")
     metrics: list[str] = Field(default_factory=list, description="Summary metrics of interest, shown at the end.")
     precision: PrecisionTable | None = Field(None, description="With replications = \"auto\": target half-widths, first round, cap and step.")
+    matters: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict,
+        description="Summary metric -> the smallest change that matters to the decision, in the metric's stored unit (a share for rates: "
+                    "0.02 is 2 percentage points); a clear change whose whole 95% interval is smaller is reported as small. "
+                    "Replaces the report's default for that metric (1 percentage point for rates, 1 point of satisfaction, half a day, "
+                    "0.01 for indices; assumption). Report only: runs are not affected.")
 
     @field_validator("replications")
     @classmethod

@@ -240,3 +240,19 @@ def test_the_caveat_says_when_the_experiment_changed_the_scenarios_size(comparis
     results.manifest["scenarios"][0]["own_size"] = [12000, 3]
     assert "changed the scenario file's own size of 12,000 adults in 3 communities" in caveat(results, None, "en")
     assert "3个社区、12,000名成年居民" in caveat(results, None, "zh")
+
+
+def test_an_experiments_own_change_that_matters_decides_what_is_small(comparison_store):
+    # points incentives raise participation by 4-5 points: clear and large by default, small where 10 points matter
+    def participation_cell(html: str) -> str:
+        rows = re.findall(r"<tr><td>Points incentives</td>.*?</tr>", html, re.S)  # the effects table's row has signed cells
+        return next(re.findall(r'<td(?: class="([a-z_]+)")?>[+−]', row) for row in rows if re.search(r"<td[^>]*>[+−]", row))[0]
+
+    assert participation_cell(write_report(comparison_store, lang="en").read_text(encoding="utf-8")) == "better"
+    manifest = json.loads((comparison_store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["matters"] = {"participation_rate": 0.1}
+    (comparison_store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    html = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
+    assert participation_cell(html) == "slightly_better"
+    assert "set by this experiment: 10 percentage points for participation" in html
+    assert "No option clearly raises participation by 10 percentage points or more" in html

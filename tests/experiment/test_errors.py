@@ -42,6 +42,8 @@ def govsim_run(path: Path, out: Path, *args: str):
         pytest.param(lambda t: t.replace("baseline.toml", "baselin.toml"), ["experiment.scenarios[0]", "does not exist", "did you mean 'baseline.toml'?"], id="missing-scenario"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nmetrics = [\"participaton_rate\"]"), ["experiment.metrics[0]", "did you mean 'participation_rate'?"], id="metric"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nmetrics = [\"burden_reduction.cost_yuan_per_yer\"]"), ["experiment.metrics[0]", "did you mean 'burden_reduction.cost_yuan_per_year'?"], id="mechanism-metric"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nmatters = { participaton_rate = 0.02 }"), ["experiment.matters.\"participaton_rate\"", "did you mean 'participation_rate'?"], id="matters-metric"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nmatters = { participation_rate = -0.02 }"), ["experiment.matters.participation_rate", "greater than 0"], id="matters-negative"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nbaseline = \"basline\""), ["experiment.baseline", "did you mean 'baseline'?"], id="baseline"),
         pytest.param(lambda t: t.replace('name = "tiny"', 'name = "../../escape"'), ["experiment.name", "plain name"], id="name-is-a-path"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20 20"), ["not valid TOML"], id="toml-syntax"),
