@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis import factorial
-from sim.analysis.results import RERUN, SPATIAL, Arm, Results, ResultsError, load
+from sim.analysis.results import RERUN, SPATIAL, SPATIAL_EXTRA, SPATIAL_LAYERS, Arm, Results, ResultsError, load
 
 REPRODUCED_TOLERANCE = 1e-9
 
@@ -101,7 +101,7 @@ def rerun(results: Results, arm: Arm, run, config=None) -> dict:
     again = float(model.summary()["participation_rate"])
     meta = {"scenario": arm.scenario, "point": arm.point, "replication": int(run["replication"]), "seed": int(run["seed"]),
             "days": results.days, "key": str(run["key"]), "reproduced": abs(stored - again) <= REPRODUCED_TOLERANCE}
-    layers = {name: np.asarray(model.layers[name].data).copy() for name in ("participation", "open_problems", "building", "zone")}
+    layers = {name: np.asarray(model.layers[name].data).copy() for name in SPATIAL_LAYERS + SPATIAL_EXTRA}
     return {"meta": meta, **layers}
 
 

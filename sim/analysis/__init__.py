@@ -10,6 +10,7 @@ never the model's internals.
 - :mod:`.factorial` main effects and synergies of mechanisms in a 2^k experiment
 - :mod:`.findings`  plain-language sentences
 - :mod:`.figures`   matplotlib figures (PNG + SVG)
+- :mod:`.communities` communities side by side in the map runs (a district's report)
 - :mod:`.report`    ``write_report``: figures/ and report.html
 - :mod:`.text`, :mod:`.fonts`  Chinese and English words; a CJK font
 """

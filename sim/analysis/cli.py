@@ -22,6 +22,7 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
     The maps need `govsim snapshot RESULTS` first (`govsim run` makes them).
     """
     from sim.analysis import ResultsError, load, write_report
+    from sim.analysis.communities import predates_communities
     from sim.analysis.report import SAMPLED
     from sim.analysis.results import SPATIAL
 
@@ -40,6 +41,9 @@ def report(results_dir: Path, lang: str, out: Path | None) -> None:
     results = load(results_dir)
     if not (results.folder / SPATIAL).exists() and (results.sweep or {}).get("method") not in SAMPLED:
         click.echo(f"note: the report has no maps; `govsim snapshot {results_dir}`, then the report again, adds them", err=True)
+    elif predates_communities(results):
+        click.echo(f"note: the maps were made before snapshots kept communities, so they have no community borders and the report no table "
+                   f"by community; `govsim snapshot {results_dir}`, then the report again, adds them", err=True)
     pending = len(results.pending)
     if pending:
         click.echo(f"warning: {pending} runs of this batch have not run yet; the report covers the finished ones. "

@@ -24,6 +24,7 @@ from matplotlib.collections import LineCollection
 import numpy as np
 import pandas as pd
 
+from . import communities
 from . import text as T
 from .text import capital
 from .stats import bands
@@ -400,7 +401,11 @@ def contributions(painter: Painter, table: pd.DataFrame, metrics: list[str], mec
 
 
 def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "spatial") -> Path:
-    """Participation and open problems per building as heat maps, one column per snapshot run."""
+    """Participation and open problems per building as heat maps, one column per snapshot run.
+
+    In a world of several communities (社区) their borders are drawn over the zones' and each is
+    numbered, as the per-community table names them (sim.analysis.communities).
+    """
     ncols = len(snapshots)
     grid = snapshots[0]["participation"]
     cell_in = min(0.45, 7.5 / ncols / max(grid.shape[0], 1))  # inches per building, so both maps fit the width
@@ -413,7 +418,12 @@ def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "sp
         for col, (snap, data) in enumerate(zip(snapshots, values)):
             ax = axes[row][col]
             image = ax.imshow(data.T, origin="lower", cmap=cmap, vmin=0, vmax=top, interpolation="nearest")
-            _zone_edges(ax, snap["zone"])
+            if communities.count(snap) > 1:  # the zones fade so that the communities stand out
+                _zone_edges(ax, snap["zone"], color="#9a9a9a", width=0.4)
+                _edges(ax, snap["community"], color="#000000", width=1.4, zorder=3)
+                _community_numbers(ax, snap, size=min(7.0, max(5.0, 40 * cell_in)))
+            else:
+                _zone_edges(ax, snap["zone"])
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_facecolor("#eeeeee")
@@ -426,16 +436,30 @@ def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "sp
     return painter.save(fig, name)
 
 
-def _zone_edges(ax, zone: np.ndarray) -> None:
-    """Thin lines where neighbouring buildings belong to different grid zones (网格).
+def _zone_edges(ax, zone: np.ndarray, color: str = "#333333", width: float = 0.8) -> None:
+    """Thin lines where neighbouring buildings belong to different grid zones (网格)."""
+    _edges(ax, zone, color, width)
+
+
+def _edges(ax, group: np.ndarray, color: str, width: float, zorder: float = 2) -> None:
+    """Lines where neighbouring cells of ``group`` (a grid indexed [x, y]) differ.
 
     One collection for every segment: a district has some 16,000 of them, and one
     line artist each made its maps take a minute to draw.
     """
-    z = zone.T
+    z = group.T
     rows, cols = np.nonzero(z[:, 1:] != z[:, :-1])
     upright = [((j + 0.5, i - 0.5), (j + 0.5, i + 0.5)) for i, j in zip(rows, cols)]
     rows, cols = np.nonzero(z[1:, :] != z[:-1, :])
     level = [((j - 0.5, i + 0.5), (j + 0.5, i + 0.5)) for i, j in zip(rows, cols)]
-    ax.add_collection(LineCollection(upright + level, colors="#333333", linewidths=0.8, capstyle="projecting", zorder=2), autolim=False)
+    ax.add_collection(LineCollection(upright + level, colors=color, linewidths=width, capstyle="projecting", zorder=zorder), autolim=False)
+
+
+def _community_numbers(ax, snap: dict, size: float) -> None:
+    """Each community's number (as the per-community table gives it) on one of its own buildings."""
+    # A pale box keeps a number legible on the darkest cell; an outline (path effect) would too, but
+    # draws every glyph as its own path and nearly doubled a district's SVG.
+    box = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
+    for number, (x, y) in communities.label_cells(snap).items():
+        ax.text(x, y, str(number), fontsize=size, ha="center", va="center", color="#000000", zorder=5, bbox=box)
 

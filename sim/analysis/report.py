@@ -21,7 +21,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from . import compare, factorial, figures, findings, glossary, sampled
+from . import communities, compare, factorial, figures, findings, glossary, sampled
 from . import text as T
 from .fonts import chinese_family, rc_for
 from .results import Arm, Results, ResultsError, load
@@ -450,13 +450,17 @@ def spatial_section(results: Results, view: View, painter: figures.Painter, lang
         names.append(view.labels.get(arm_id) or T.scenario_label(snap["scenario"], lang))
         snap["title"] = caption("snapshot_title", lang, label=names[-1], r=snap["replication"], seed=snap["seed"], day=snap["days"])
     fig = figures.spatial(painter, snapshots, title("spatial", lang))
-    cap = caption("spatial", lang)
+    several = any(communities.count(s) > 1 for s in snapshots)  # as figures.spatial draws them
+    cap = caption("spatial", lang, lines=caption("spatial_communities" if several else "spatial_zones", lang))
     if len(snapshots) < len(view.arms):  # else a reader looks for the options not drawn
         why = "" if view.design is not None else caption("spatial_why", lang)  # a factorial maps all off and all on: its names say it
         cap += caption("spatial_some", lang, names=("和" if lang == "zh" else " and ").join(names), why=why)
     if not all(s.get("reproduced", True) for s in snapshots):
         cap += caption("spatial_mismatch", lang)
     section["figures"] = [figure(fig, "spatial", title("spatial", lang), cap)]
+    by_community = communities.table(snapshots, names, lang)
+    if by_community is not None:
+        section["tables"] = [by_community]
     return section
 
 
@@ -652,8 +656,11 @@ CAPTIONS = {
                      "Residents who take part then leave the 30-day window of participation 30 days later, so the rate may step back down."),
     "event_days": ("（第{days}天）", " (day{s} {days})"),
     "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
-    "spatial": ("每格为一栋楼，灰色为空地，黑线为网格边界。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
-                "Each cell is a building; grey is empty ground; black lines are grid-zone boundaries. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),
+    "spatial": ("每格为一栋楼，灰色为空地，{lines}。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
+                "Each cell is a building; grey is empty ground; {lines}. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),
+    "spatial_zones": ("黑线为网格边界", "black lines are grid-zone boundaries"),
+    "spatial_communities": ("细灰线为网格边界，粗黑线为社区边界，数字为社区编号",
+                            "thin grey lines are grid-zone boundaries, thick black lines community boundaries, each community marked with its number"),
     "spatial_some": ("为节省篇幅，只画出{names}的地图{why}。", " To save space only {names} are mapped{why}."),
     "spatial_why": ("（基线与平均参与率最高的方案）", " (the baseline and the option with the highest mean participation)"),
     "spatial_mismatch": ("注意：重新运行的结果与存储的结果不一致（模型版本或代码已改变）。", " Note: the re-run did not reproduce the stored result (the model or its code has changed)."),

@@ -266,12 +266,16 @@ SPATIAL = "spatial.npz"
 Layout: ``meta`` holds a JSON list, one dict per snapshot (scenario, point,
 replication, seed, days, key, reproduced); snapshot ``i`` has the grid
 arrays ``<i>.participation``, ``<i>.open_problems``, ``<i>.building`` (-1 on
-empty cells) and ``<i>.zone``, indexed [x, y].
+empty cells), ``<i>.zone``, ``<i>.community`` (-1 on empty cells) and
+``<i>.residents`` (adults per building), indexed [x, y]. Snapshots written
+before the last two existed lack them: their maps draw no community borders
+and the report has no per-community table.
 """
 
 
 SPATIAL_META = ("scenario", "point", "replication", "seed", "days")
 SPATIAL_LAYERS = ("participation", "open_problems", "building", "zone")
+SPATIAL_EXTRA = ("community", "residents")  # optional: older snapshots have none
 
 
 def read_spatial(folder: str | Path) -> list[dict[str, Any]] | None:
@@ -299,6 +303,7 @@ def read_spatial(folder: str | Path) -> list[dict[str, Any]] | None:
                 if missing:
                     raise damaged(path, f"snapshot {i} has no {', '.join(missing)}", remedy)
                 arrays = {name: np.asarray(data[f"{i}.{name}"]) for name in SPATIAL_LAYERS}
+                arrays.update({name: np.asarray(data[f"{i}.{name}"]) for name in SPATIAL_EXTRA if f"{i}.{name}" in data})
                 if len({a.shape for a in arrays.values()}) != 1 or arrays["building"].ndim != 2:
                     raise damaged(path, f"the layers of snapshot {i} are not grids of one shape", remedy)
                 out.append({**m, **arrays})

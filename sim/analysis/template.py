@@ -110,7 +110,7 @@ REPORT = """<!DOCTYPE html>
 <table{% if table.cls %} class="{{ table.cls }}"{% endif %}>
   <tr>{% for h in table.header %}<th>{{ h }}</th>{% endfor %}</tr>
   {% for row in table.rows %}<tr>{% for cell in row %}<td{% if cell.cls %} class="{{ cell.cls }}"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>{% endfor %}
-</table>
+</table>{% if table.note %}<p class="small">{{ table.note }}</p>{% endif %}
 {% endfor %}
 {% endfor %}
 

@@ -220,11 +220,13 @@ def test_a_cost_table_interval_of_thousands_reads_as_two_numbers():
 def test_maps_of_some_options_say_which_and_why(comparison_store):
     from .test_report import add_spatial
 
-    add_spatial(comparison_store)  # baseline and points incentives, of three arms
+    add_spatial(comparison_store, communities=True)  # baseline and points incentives, of three arms; two communities
     zh = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
     assert "为节省篇幅，只画出基线和积分制的地图（基线与平均参与率最高的方案）。" in zh
+    assert "粗黑线为社区边界" in zh and "各社区比较（地图所示运行，期末）" in zh and "不是多次重复的平均值" in zh
     en = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
     assert "To save space only Baseline and Points incentives are mapped (the baseline and the option with the highest mean participation)." in en
+    assert "thick black lines community boundaries" in en and "Communities compared (the mapped runs, last day)" in en
 
 
 def test_the_time_series_marks_scheduled_events_and_says_what_they_are(comparison_store, monkeypatch):

@@ -33,8 +33,9 @@ def figure_ids(html: str) -> set[str]:
     return set(re.findall(r'<figure id="([^"]+)">\s*<img', html))
 
 
-def add_spatial(folder, scenarios=("baseline", "points_incentive")) -> None:
-    """A spatial.npz as sim.snapshot writes it: two 4x3 grids with one empty cell."""
+def add_spatial(folder, scenarios=("baseline", "points_incentive"), communities: bool = False) -> None:
+    """A spatial.npz as sim.snapshot writes it: two 4x3 grids with one empty cell; without
+    ``communities``, as it was written before it kept the community and residents layers."""
     building = np.arange(12).reshape(4, 3)
     building[3, 2] = -1
     arrays = {"meta": np.array(json.dumps([{"scenario": s, "point": 0, "replication": 1, "seed": 101, "days": 365, "key": f"{s}-0-1", "reproduced": True} for s in scenarios]))}
@@ -43,6 +44,9 @@ def add_spatial(folder, scenarios=("baseline", "points_incentive")) -> None:
         arrays[f"{i}.open_problems"] = np.arange(12.0).reshape(4, 3)
         arrays[f"{i}.building"] = building
         arrays[f"{i}.zone"] = building // 6
+        if communities:  # two communities of one zone each
+            arrays[f"{i}.community"] = building // 6
+            arrays[f"{i}.residents"] = np.where(building >= 0, 10.0, 0.0)
     np.savez_compressed(folder / SPATIAL, **arrays)
 
 
@@ -63,6 +67,7 @@ def test_chinese_report(comparison_store):
     # the failed run is counted and named
     assert "1 / 12 次运行失败" in html and "whistle_escalation-0-3" in html and "synthetic failure" in html
     assert load(comparison_store).config_hash in html
+    assert "黑线为网格边界" in html and "各社区比较" not in html  # a snapshot without communities: maps as before, no table
 
 
 def test_english_report_without_spatial_snapshot(comparison_store):

@@ -47,6 +47,7 @@ def test_snapshot_reproduces_the_stored_runs(tmp_path):
         assert snap["reproduced"], snap
         assert snap["participation"].shape == snap["building"].shape == snap["zone"].shape
         assert (snap["building"] >= 0).sum() == 6  # 2 zones x 3 buildings
+        assert snap["residents"].sum() == 80 and set(snap["community"][snap["building"] >= 0]) == {0}  # for the table by community
         assert snap["days"] == DAYS
     stored = pd.DataFrame(rows).query("scenario == 'baseline'")
     median = stored["participation_rate"].median()
