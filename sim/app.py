@@ -36,6 +36,16 @@ APP_HINT = 'pip install -e ".[app]" (in the govsim folder)'
 # long warning under the address as an error in govsim.
 QUIET_WARNINGS = "ignore:Cookies with samesite=none require https:UserWarning"
 
+# How long Solara keeps a browser session whose page has lost its connection, for
+# the page to reconnect; then it closes the session, and the explorer stops that
+# session's model and frees it. A page closed normally is closed at once: the
+# browser tells the server on unload. But that message is not always sent (a
+# killed browser, headless Chromium, a machine gone to sleep), and Solara's
+# default wait is 24 hours: Mesa's Play thread went on stepping the model of a
+# closed page, most of a core, for a day. A page away for longer than this asks
+# to be reloaded.
+KERNEL_CULL_TIMEOUT = "30s"
+
 
 def missing_modules() -> list[str]:
     """The explorer's optional dependencies that are not installed."""
@@ -88,6 +98,7 @@ def server_environment(scenario: Path | None) -> dict[str, str]:
     # Solara's hook check warns about Mesa's own SolaraViz code; to a planner the long
     # warning after the address reads like an error in govsim.
     env.setdefault("SOLARA_CHECK_HOOKS", "off")
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
     if QUIET_WARNINGS not in env.get("PYTHONWARNINGS", ""):
         env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS", ""), QUIET_WARNINGS]))
     return env

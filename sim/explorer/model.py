@@ -158,11 +158,6 @@ def _load(scenario_file: str | Path | Scenario | None) -> Scenario | None:
     return load_scenario(scenario_file)
 
 
-def build_model(scenario_file: str | Path | None, seed: Any = "1") -> ExplorerModel:
-    """The first model of a page: the scenario as it is, with the default seed."""
-    return ExplorerModel(scenario_file=scenario_file, seed=seed)
-
-
 # ---------------------------------------------------------------------- controls
 def _bounds(dotted: str) -> tuple[float | None, float | None]:
     from sim.registry import by_path

@@ -107,3 +107,16 @@ def test_solara_cookie_warning_is_silenced_in_the_server(monkeypatch):
     assert result.returncode == 0, result.stderr
     assert "samesite" not in result.stderr and "other" in result.stderr
     assert os.environ["PYTHONWARNINGS"] == "default::DeprecationWarning"
+
+
+def test_a_session_whose_page_is_gone_is_closed_soon(monkeypatch, solara_available):
+    # Without the browser's unload message (a closed browser, headless Chromium, a
+    # sleeping machine) Solara kept a session 24 hours, and Mesa's Play thread stepped
+    # its model all that time; closing the session stops it (tests/app/test_explorer.py).
+    from solara.util import parse_timedelta
+
+    monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
+    env = app_module.server_environment(None)
+    assert 5 <= parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) <= 120
+    monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "2h")  # a user's own setting wins
+    assert app_module.server_environment(None)["SOLARA_KERNEL_CULL_TIMEOUT"] == "2h"

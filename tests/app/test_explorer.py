@@ -4,7 +4,8 @@ Starts ``govsim app scenarios/baseline.toml`` (as ``python -m sim.app``) on a
 free 127.0.0.1 port, opens it in headless Chromium through playwright, checks
 the controls (scenario picker, a switch for every mechanism), switches a
 mechanism on, resets, steps, and checks that the status, the grid and both
-plots change. Saves a screenshot in the test's tmp dir and, when
+plots change; then plays, closes the page and checks that the server stops
+stepping the model. Saves a screenshot in the test's tmp dir and, when
 ``$GOVSIM_SCREENSHOT_DIR`` is set, there too. Fails on a failed request or a
 script error in the page, and on a traceback or warning in the server's log.
 A second test breaks the scenario file while the explorer runs: Reset keeps
@@ -18,6 +19,7 @@ Needs the ``app`` and ``browser-test`` extras and Chromium
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -57,9 +59,15 @@ def _wait_for_server(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the explorer did not answer at {url} within {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}", pytrace=False)
 
 
+@dataclasses.dataclass
+class Server:
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def _serve(scenario: Path, tmp_path: Path):
-    """``govsim app SCENARIO`` on a free port; yields its address.
+def _serve(scenario: Path, tmp_path: Path, env: dict[str, str] | None = None):
+    """``govsim app SCENARIO`` on a free port (with ``env`` added); yields its Server.
 
     Fails if the server logs a traceback or a warning (a planner reads either
     as an error in govsim).
@@ -69,7 +77,7 @@ def _serve(scenario: Path, tmp_path: Path):
 
     port = free_port()
     log = tmp_path / "explorer.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     env.pop("GOVSIM_APP_SCENARIO", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -80,7 +88,7 @@ def _serve(scenario: Path, tmp_path: Path):
         url = f"http://127.0.0.1:{port}/"
         _wait_for_server(url, process, log)
         assert url in log.read_text(errors="replace"), "govsim app must print its address"
-        yield url
+        yield Server(url, process.pid)  # govsim app execs the server: the same process
     finally:
         process.terminate()
         try:
@@ -94,10 +102,14 @@ def _serve(scenario: Path, tmp_path: Path):
 
 
 @pytest.fixture
-def explorer_url(tmp_path):
-    """``govsim app`` serving the baseline on a free port; yields its address."""
-    with _serve(SCENARIOS / "baseline.toml", tmp_path) as url:
-        yield url
+def explorer_server(tmp_path):
+    """``govsim app`` serving the baseline on a free port; yields its Server.
+
+    Solara closes a session one second after its page is gone (not 30 s), so
+    that the test sees the model stop soon.
+    """
+    with _serve(SCENARIOS / "baseline.toml", tmp_path, env={"SOLARA_KERNEL_CULL_TIMEOUT": "1s"}) as server:
+        yield server
 
 
 @contextlib.contextmanager
@@ -160,7 +172,29 @@ def _save_screenshot(page, tmp_path: Path) -> Path:
     return shot
 
 
-def test_explorer_in_browser(explorer_url, tmp_path):
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time the process has used so far (user + system), where /proc tells it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_idle(pid: int, timeout_s: float = 20.0, window_s: float = 2.0) -> float | None:
+    """The server's CPU use (cores) over the first quiet ``window_s`` within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        start, started = _cpu_seconds(pid), time.monotonic()
+        if start is None:
+            return None
+        time.sleep(window_s)
+        used = (_cpu_seconds(pid) - start) / (time.monotonic() - started)
+        if used < 0.15 or time.monotonic() > deadline:
+            return used
+
+
+def test_explorer_in_browser(explorer_server, tmp_path):
     from playwright.sync_api import expect
 
     from sim.mechanisms import available
@@ -170,7 +204,7 @@ def test_explorer_in_browser(explorer_url, tmp_path):
     timings: dict[str, float] = {}
     with _browser() as (page, problems):
         started = time.monotonic()
-        page.goto(explorer_url)
+        page.goto(explorer_server.url + "?solara-no-close-beacon")  # no close message on unload: see the end
         status = page.locator(".govsim-status")
         expect(status).to_contain_text("Day 0", timeout=60_000)
         grid0, part0, res0 = (_image(page, c) for c in (".govsim-grid", ".govsim-plot-participation", ".govsim-plot-resolution"))
@@ -218,7 +252,16 @@ def test_explorer_in_browser(explorer_url, tmp_path):
         expect(status).to_contain_text("Day 4", timeout=UI_TIMEOUT_MS)
         page.wait_for_timeout(500)
         shot = _save_screenshot(page, tmp_path)
+
+        # Play, then close the page: the server stops stepping the model. The page
+        # sends no message on unload (as a killed browser or a sleeping machine does
+        # not): Solara closes the session when its cull timeout is up (1 s here).
+        page.get_by_role("button", name="▶").click()
+        expect(status).to_contain_text("Day 6", timeout=UI_TIMEOUT_MS)
+        page.close(run_before_unload=True)
+        busy = _wait_until_idle(explorer_server.pid)
     assert not problems, "the page had problems:\n" + "\n".join(problems)
+    assert busy is None or busy < 0.15, f"the server still uses {busy:.0%} of a core after its page closed"
     print(f"\nexplorer screenshot: {shot}\nexplorer timings: {json.dumps({k: round(v, 2) for k, v in timings.items()})}")
     assert shot.stat().st_size > 10_000
 
@@ -231,8 +274,8 @@ def test_a_broken_scenario_file_gives_a_message_not_a_traceback(tmp_path):
 
     mine = tmp_path / "mine.toml"
     mine.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\nname = "mine"\n')
-    with _serve(mine, tmp_path) as url, _browser() as (page, problems):
-        page.goto(url)
+    with _serve(mine, tmp_path) as server, _browser() as (page, problems):
+        page.goto(server.url)
         status = page.locator(".govsim-status")
         expect(status).to_contain_text("Day 0", timeout=60_000)
         page.get_by_role("button", name="Step").click()

@@ -120,15 +120,17 @@ def test_sliders_keep_the_scenario_values(scenario):
             assert vuetify_round(control["value"], control) == control["value"], (name, control)
 
 
-def test_mesa_accepts_the_model_params(solara_available):
+def test_mesa_accepts_the_model_params(no_build_under_way):
     from mesa.visualization import solara_viz
 
+    from sim.explorer.app import PageModel
     from sim.explorer.model import ExplorerModel, model_params
 
     params = model_params(SCENARIOS / "baseline.toml")
-    solara_viz._check_model_params(ExplorerModel.__init__, params)  # raises on a parameter Mesa cannot pass
+    for cls in (ExplorerModel, PageModel):  # the page's models are PageModels
+        solara_viz._check_model_params(cls.__init__, params)  # raises on a parameter Mesa cannot pass
     if hasattr(solara_viz, "_build_model_init_kwargs"):  # Mesa >= 3.5: Reset adds its own `scenario`
-        model = explorer(**SMALL_CONTROLS)
+        model = PageModel(scenario_file=str(SCENARIOS / "baseline.toml"), **SMALL_CONTROLS)
         values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
         kwargs = solara_viz._build_model_init_kwargs(model, {**values, **SMALL_CONTROLS}, add_scenario_when_empty=True, require_model_accepts_scenario=True)
         rebuilt = type(model)(**kwargs)
@@ -388,4 +390,106 @@ def test_picking_another_scenario_stops_the_model_on_screen(solara_available, mo
         picked.set("")  # another scenario (or none) replaces the explorer
         assert built[0].running is False and not kept_by_mesa(built[0])
     finally:
+        rc.close()
+
+
+@pytest.fixture
+def no_build_under_way(solara_available):
+    """``building`` is one value per browser session; outside a server, one for the process."""
+    from sim.explorer import app
+
+    app.building.set(None)
+    yield
+    app.building.set(None)
+
+
+def test_reset_says_what_it_builds_until_the_new_model_is_on_screen(no_build_under_way, monkeypatch):
+    # Mesa's Reset builds the next model in its click handler: a district took 12 s,
+    # and nothing on the page changed meanwhile (clicks queued and ran afterwards).
+    import ipyvuetify as v
+    import solara
+
+    from sim.explorer import app
+    from sim.explorer.model import ExplorerModel
+
+    baseline = SCENARIOS / "baseline.toml"
+    notice = "Building the world of 6,000 residents (baseline) …"  # the residents slider's value
+    first = app.page_model(baseline)
+    assert isinstance(first, app.PageModel) and app.building.value.residents == 6_000
+    seen_while_building, built = [], []
+    original = ExplorerModel.__init__
+
+    def build(self, **kwargs):
+        seen_while_building.append((len(rc.find(v.Overlay)), len(rc.find(children=[notice]))))
+        original(self, **{**kwargs, **SMALL_CONTROLS})
+        built.append(self)
+
+    monkeypatch.setattr(ExplorerModel, "__init__", build)
+
+    @solara.component
+    def Host():
+        with solara.AppLayout():  # Mesa's controls are in the sidebar
+            app.Explorer(first, baseline)
+
+    _box, rc = solara.render(Host(), handle_error=False)
+    try:
+        rc.find(v.Overlay).assert_empty()  # the page's first model is on screen
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        assert seen_while_building == [(1, 1)]
+        rc.find(v.Overlay).assert_empty()  # the new model is on screen
+        assert len(built) == 1 and built[0].running and first.running is False
+    finally:
+        rc.close()
+
+
+def test_closing_the_session_stops_the_model_on_screen(no_build_under_way):
+    # Solara closes a browser session when its page says it is closed, or when the
+    # page has been gone for SOLARA_KERNEL_CULL_TIMEOUT (set by govsim app); Mesa's
+    # Play thread would otherwise step the model on.
+    import solara
+
+    from sim.explorer import app
+
+    baseline = SCENARIOS / "baseline.toml"
+    model = app.PageModel(scenario_file=str(baseline), **SMALL_CONTROLS)
+
+    @solara.component
+    def Host():
+        with solara.AppLayout():
+            app.Explorer(model, baseline)
+
+    _box, rc = solara.render(Host(), handle_error=False)
+    assert model.running
+    rc.close()
+    assert model.running is False
+
+
+def test_the_first_page_says_how_many_residents_it_builds(no_build_under_way, monkeypatch):
+    # It said "Building district …": a planner could not tell a short wait from a long one.
+    import threading
+
+    import ipywidgets
+    import solara
+
+    from sim.explorer import app
+    from sim.explorer.model import SCENARIO_ENV, ExplorerModel
+
+    monkeypatch.setenv(SCENARIO_ENV, str(SCENARIOS / "baseline.toml"))
+    notice = "Building the world of 6,000 residents (baseline) …"
+    release = threading.Event()
+    original = ExplorerModel.__init__
+
+    def build(self, **kwargs):
+        release.wait(30)  # the page is "building" until the test has looked
+        original(self, **{**kwargs, **SMALL_CONTROLS})
+
+    monkeypatch.setattr(ExplorerModel, "__init__", build)
+    _box, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        rc.find(children=[notice]).wait_for(timeout=20)
+        release.set()
+        rc.find(ipywidgets.Image).wait_for(timeout=30)  # the grid and the plots: the model is on screen
+        rc.find(children=[notice]).assert_empty()
+    finally:
+        release.set()
         rc.close()
