@@ -600,7 +600,7 @@ def _register_commands() -> None:
     from sim.analysis.cli import report
     from sim.app import app
 
-    for command in (report, snapshot, app, sensitivity, calibrate):
+    for command in (report, app, sensitivity, calibrate):
         main.add_command(command)
 
 

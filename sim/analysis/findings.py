@@ -24,7 +24,7 @@ def shown(metric: str, row) -> T.Effect:
     return T.Effect(row["effect"] * f, row["low"] * f, row["high"] * f)
 
 
-def matters(metric: str, row) -> bool:
+def worth_saying(metric: str, row) -> bool:
     """A clear change that may be as large as the change that matters (text.MATTERS): worth a clause."""
     return shown(metric, row).clear and not T.too_small(metric, row["low"], row["high"])
 
@@ -41,7 +41,7 @@ def arm_sentence(label: str, kind: str, effects: pd.DataFrame, cost: pd.Series |
     """
     by_metric = {r["metric"]: r for _, r in effects.iterrows()}
     main = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in HEADLINE if m in by_metric]
-    other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and matters(m, by_metric[m])]
+    other = [T.effect_phrase(m, shown(m, by_metric[m]), lang) for m in SECONDARY if m in by_metric and worth_saying(m, by_metric[m])]
     costs = cost_clause(cost, lang) if cost is not None else ""
     if lang == "zh":
         lead = {"mechanism": f"引入“{label}”后，", "cell": f"{label}时，", "situation": f"遭遇{label}时，", "setting": f"取{label}时，"}.get(kind, f"在{label}方案下，")
@@ -160,7 +160,7 @@ def contribution_sentences(table: pd.DataFrame, metric: str, labels: dict[str, s
         out.append(f"{name}：对其他机制的各种开关组合取平均，{phrase}。" if lang == "zh" else f"{T.capital(name)}: averaged over every on/off setting of the others, {phrase}.")
     for _, r in rows[rows["kind"] == "synergy"].iterrows():
         e = shown(metric, r)
-        if not matters(metric, r):  # a sure but small synergy is in the table; a sentence would oversell it
+        if not worth_saying(metric, r):  # a sure but small synergy is in the table; a sentence would oversell it
             continue
         a, b = (labels.get(f, f) for f in r["factors"])
         d = T.digits_for(metric, e.value, e.low, e.high)
