@@ -26,7 +26,7 @@ from sim.calibration import outputs
 from sim.calibration import study as study_module
 from sim.cli import main
 from tests.calibration.test_review_fixes import refused
-from tests.calibration.test_study_safety import fake_evaluate, interrupted_at, no_plot, quiet, text, write
+from tests.calibration.test_study_safety import fake_evaluate, interrupted_at, interrupted_then_resumed, no_plot, quiet, text, write
 
 ONE_TARGET = 'participation_rate = { value = 0.3, tolerance = 0.05, source = "a" }'
 
@@ -73,11 +73,7 @@ def test_each_trial_line_names_its_values(tmp_path, fast, monkeypatch):
 def test_trials_csv_lists_every_trial_with_its_state(tmp_path, monkeypatch):
     monkeypatch.setattr(study_module, "convergence_plot", no_plot)
     path = write(tmp_path, text(trials=3))
-    monkeypatch.setattr(study_module, "evaluate", interrupted_at(2))
-    with pytest.raises(KeyboardInterrupt):
-        calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
-    monkeypatch.setattr(study_module, "evaluate", fake_evaluate)
-    result = calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
+    result = interrupted_then_resumed(path, tmp_path / "out", 2, monkeypatch)
     with open(tmp_path / "out" / "safety" / "trials.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["trial"], r["state"]) for r in rows] == [("0", "finished"), ("1", "interrupted"), ("2", "finished"), ("3", "finished")]

@@ -23,7 +23,7 @@ from sim.calibration import study as study_module
 from sim.cli import main
 from sim.experiment.worker import RunOutcome
 from sim.scenario import load_scenario
-from tests.calibration.test_study_safety import fake_evaluate, interrupted_at, quiet, write
+from tests.calibration.test_study_safety import fake_evaluate, interrupted_then_resumed, quiet, write
 from tests.conftest import SCENARIOS
 
 
@@ -91,11 +91,7 @@ def test_a_resumed_study_draws_new_points(tmp_path, fast, sampler):
 def test_interrupted_and_resumed_draws_what_one_session_draws(tmp_path, monkeypatch, fast):
     """Past TPE's 10 random start-up trials too; the chart is told the trials' numbers."""
     path = write(tmp_path, text(trials=13))
-    monkeypatch.setattr(study_module, "evaluate", interrupted_at(4))
-    with pytest.raises(KeyboardInterrupt):
-        calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
-    monkeypatch.setattr(study_module, "evaluate", fake_evaluate)
-    result = calibrate(load_calibration(path), tmp_path / "out", echo=quiet)
+    result = interrupted_then_resumed(path, tmp_path / "out", 4, monkeypatch)
     calibrate(load_calibration(path), tmp_path / "straight", echo=quiet)
     assert drawn(tmp_path / "out") == drawn(tmp_path / "straight")
     numbers = [t.number for t in stored(tmp_path / "out") if t.state.name == "COMPLETE"]

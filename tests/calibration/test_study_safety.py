@@ -73,6 +73,15 @@ def interrupted_at(trial: int):
     return evaluate
 
 
+def interrupted_then_resumed(path: Path, out: Path, trial: int, monkeypatch) -> dict:
+    """A calibration stopped by Ctrl-C during its ``trial``-th evaluation, then run again to the end: the second run's result."""
+    monkeypatch.setattr(study_module, "evaluate", interrupted_at(trial))
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(load_calibration(path), out, echo=quiet)
+    monkeypatch.setattr(study_module, "evaluate", fake_evaluate)
+    return calibrate(load_calibration(path), out, echo=quiet)
+
+
 def no_plot(losses, stem, name, numbers=None, **kw):
     return stem.with_suffix(".png")
 
