@@ -78,8 +78,8 @@ def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> 
         rows = raised[~small].sort_values("effect", ascending=False)
         label = T.sentence_label(metric, lang)
         slight = len(raised) - len(rows)
+        least = T.matters_text(metric, lang)
         if rows.empty:
-            least = T.matters_text(metric, lang)
             if lang == "zh":
                 out.append(f"没有方案使{label}明确提高" + (f"{least}以上（{slight}个方案明确提高，但都不到{least}）。" if slight else "。"))
             else:
@@ -88,7 +88,6 @@ def lead_sentences(effects: pd.DataFrame, labels: dict[str, str], lang: str) -> 
         named = [f"{labels[r.arm]}（{_signed(metric, r, lang)}）" if lang == "zh" else f"{labels[r.arm]} ({_signed(metric, r, lang)})"
                  for r in rows.head(TOP).itertuples()]
         more = len(rows) - len(named)
-        least = T.matters_text(metric, lang)
         if lang == "zh":
             out.append(f"{label}提高最多的是：{'、'.join(named)}" + (f"；另有{more}个方案也明确提高。" if more else "。")
                        + (f"还有{slight}个方案的提高明确但不到{least}。" if slight else ""))
