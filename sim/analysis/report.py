@@ -147,7 +147,7 @@ def write_report(results_dir: str | Path, lang: str = "zh", out: str | Path | No
     try:
         if (figures_dir / SENSITIVITY).is_dir():  # `govsim sensitivity` drew them: they stay
             shutil.copytree(figures_dir / SENSITIVITY, stage / SENSITIVITY)
-        with mpl.rc_context(rc_for(lang)), T.experiment_matters(results.manifest.get("matters", {})):
+        with mpl.rc_context(rc_for(lang)), T.for_experiment(results.manifest):
             context = build(results, lang, notices, stage)
         from jinja2 import Environment, select_autoescape
 

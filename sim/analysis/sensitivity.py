@@ -264,6 +264,8 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
     from sim.experiment.store import write_parquet
     import pyarrow as pa
 
+    from . import text as T
+
     folder = Path(folder)
     manifest, runs = read_store(folder)
     table, notes = analyse_store(manifest, runs, metrics, folder)
@@ -277,7 +279,8 @@ def write_sensitivity(folder: str | Path, lang: str = "en", metrics: list[str] |
         write_parquet(second, pa.Table.from_pandas(pairs, preserve_index=False))
     elif second.exists():
         second.unlink()  # from an earlier analysis of other metrics: it would not match
-    figures = plot(table, figure_folder(folder, lang), lang, manifest.get("experiment", folder.name))
+    with T.for_experiment(manifest):
+        figures = plot(table, figure_folder(folder, lang), lang, manifest.get("experiment", folder.name))
     return out, figures, notes
 
 

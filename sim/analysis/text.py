@@ -75,16 +75,20 @@ MATTERS: dict[str, float] = {
     **{m: 0.5 for m, (_, _, kind) in METRICS.items() if kind == "days"},  # half a day
 }
 _OWN_MATTERS: ContextVar[dict[str, float]] = ContextVar("own_matters", default={})
+_OWN_LABELS: ContextVar[dict[str, dict[str, str]]] = ContextVar("own_labels", default={"zh": {}, "en": {}})
 
 
 @contextmanager
-def experiment_matters(own: dict[str, float]):
-    """Within: an experiment's own changes that matter ([experiment] matters) replace the defaults."""
-    token = _OWN_MATTERS.set(dict(own))
+def for_experiment(manifest: dict):
+    """Within: the words follow the experiment's own settings in its ``manifest``: the changes
+    that matter ([experiment] matters) and what it calls its scenarios (labels, labels_zh)."""
+    matters_token = _OWN_MATTERS.set(dict(manifest.get("matters") or {}))
+    labels_token = _OWN_LABELS.set({"zh": dict(manifest.get("labels_zh") or {}), "en": dict(manifest.get("labels") or {})})
     try:
         yield
     finally:
-        _OWN_MATTERS.reset(token)
+        _OWN_MATTERS.reset(matters_token)
+        _OWN_LABELS.reset(labels_token)
 
 
 def matters(name: str) -> float | None:
@@ -242,11 +246,16 @@ def registry_title(name: str) -> str | None:
 
 
 def scenario_label(name: str, lang: str) -> str:
+    """The experiment's own label in ``lang``, else the built-in name of a shipped scenario, else
+    (in Chinese) its English label, else the file name with spaces."""
+    own = _OWN_LABELS.get()
+    if name in own["zh" if lang == "zh" else "en"]:
+        return own["zh" if lang == "zh" else "en"][name]
     if name in PRESETS:
         return in_lang(PRESETS[name], lang)
     if name in MECHANISMS or registry_title(name):
         return mechanism_label(name, lang)
-    return name.replace("_", " ")
+    return own["en"].get(name) or name.replace("_", " ")
 
 
 # ---------------------------------------------------------------------- numbers

@@ -67,6 +67,8 @@ def build(plan: Plan, previous: dict[str, Any] | None) -> dict[str, Any]:
         "days": exp.days,
         "metrics": plan.metrics,
         "matters": dict(plan.spec.experiment.matters),
+        "labels": dict(plan.spec.experiment.labels),
+        "labels_zh": dict(plan.spec.experiment.labels_zh),
         "overrides": plan.overrides,
         "sweep": plan.sweep,
         "points": plan.points,

@@ -199,6 +199,8 @@ def build_plan(path: str | Path) -> Plan:
     configs = {key: config.model_dump(mode="json") for key, config in resolved.items()}
     metrics = _check_metrics(exp.metrics, path)
     _check_metrics(list(exp.matters), path, "experiment.matters")
+    _check_labels(exp.labels, path, scenarios, "experiment.labels")
+    _check_labels(exp.labels_zh, path, scenarios, "experiment.labels_zh")
     count = None
     if exp.precision is not None:
         _check_metrics(list(exp.precision.metrics), path, "experiment.precision.metrics")
@@ -560,6 +562,21 @@ def _check_metrics(metrics: list[str], path: Path, table: str = "experiment.metr
         key = f"{table}[{index}]" if table == "experiment.metrics" else f'{table}."{metric}"'
         raise ExperimentError(f"{path}: key '{key}': no summary metric {metric!r}{did_you_mean(metric, known)}", path, key)
     return list(metrics)
+
+
+def _check_labels(labels: dict[str, str], path: Path, scenarios: list[ScenarioEntry], table: str) -> None:
+    """Each label names a scenario of this experiment, and no two scenarios are called alike."""
+    names = [entry.name for entry in scenarios]
+    called: dict[str, str] = {}
+    for name, label in labels.items():
+        key = f'{table}."{name}"'
+        if name not in names:
+            raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment is called {name!r}{did_you_mean(name, names)} "
+                                  f"(scenarios: {', '.join(names)})", path, key)
+        if label.casefold() in called:
+            raise ExperimentError(f"{path}: key '{key}': {called[label.casefold()]!r} is called {label!r} too; "
+                                  "the report could not tell the two apart", path, key)
+        called[label.casefold()] = name
 
 
 # ------------------------------------------------------------------ estimate

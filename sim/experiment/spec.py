@@ -34,7 +34,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from sim.scenario import error_text
 
@@ -45,6 +45,9 @@ MECHANISM_PLACEHOLDER = "{mechanism}"
 """In a scenario path, stands for every installed mechanism in turn."""
 
 BOUND_KEYS = frozenset({"low", "high"})
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+"""A scenario's name in the report: short enough for a chart's axis."""
 
 AUTO = "auto"
 """``replications = "auto"``: replicate until the precision targets are met."""
@@ -87,6 +90,14 @@ class ExperimentTable(Table):
                     "0.02 is 2 percentage points); a clear change whose whole 95% interval is smaller is reported as small. "
                     "Replaces the report's default for that metric (1 percentage point for rates, 1 point of satisfaction, half a day, "
                     "0.01 for indices; assumption). Report only: runs are not affected.")
+    labels: dict[str, Label] = Field(
+        default_factory=dict,
+        description="Scenario name -> what the report calls it (1 to 60 characters), e.g. { east_pilot = \"East district pilot\" }; "
+                    "replaces the built-in name of a shipped scenario. Report only: runs are not affected.")
+    labels_zh: dict[str, Label] = Field(
+        default_factory=dict,
+        description="The same for reports in Chinese, e.g. { east_pilot = \"东区试点\" }; where a scenario has none, the built-in Chinese "
+                    "name of a shipped scenario stands in, then its English label.")
 
     @field_validator("replications")
     @classmethod

@@ -261,3 +261,28 @@ def test_an_experiments_own_change_that_matters_decides_what_is_small(comparison
     assert participation_cell(html) == "slightly_better"
     assert "set by this experiment: 10 percentage points for participation" in html
     assert "No option clearly raises participation by 10 percentage points or more" in html
+
+
+def test_an_experiments_own_labels_name_its_scenarios_in_both_languages(comparison_store):
+    manifest = json.loads((comparison_store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["labels"] = {"points_incentive": "Street points pilot", "whistle_escalation": "Whistle pilot"}
+    manifest["labels_zh"] = {"points_incentive": "街道积分试点"}
+    (comparison_store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    en = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
+    assert "<td>Street points pilot</td>" in en and "<td>Whistle pilot</td>" in en
+    assert "<td>Points incentives</td>" not in en
+    zh = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
+    assert "<td>街道积分试点</td>" in zh and "<td>积分制</td>" not in zh
+    assert "<td>吹哨报到</td>" in zh  # no Chinese label given: the shipped scenario's Chinese name, not the English label
+
+
+def test_a_label_falls_back_from_chinese_to_english_to_the_file_name():
+    from sim.analysis import text as T
+
+    own = {"labels": {"east_pilot": "East district pilot"}, "labels_zh": {"west_pilot": "西区试点"}}
+    with T.for_experiment(own):
+        assert T.scenario_label("east_pilot", "zh") == "East district pilot"  # better than 'east pilot' in a Chinese report
+        assert T.scenario_label("west_pilot", "zh") == "西区试点"
+        assert T.scenario_label("west_pilot", "en") == "west pilot"
+        assert T.scenario_label("baseline", "zh") == "基线"
+    assert T.scenario_label("east_pilot", "en") == "east pilot"  # outside, the experiment's labels are gone

@@ -22,7 +22,7 @@ def run(path, out, *args):
 
 
 def test_outputs_manifest_and_csv(write_experiment, tmp_path):
-    path = write_experiment(extra='metrics = ["participation_rate", "satisfaction"]')
+    path = write_experiment(extra='metrics = ["participation_rate", "satisfaction"]\nlabels_zh = { burden_reduction = "准入清单" }')
     result = run(path, tmp_path / "r", "--csv")
     assert result.exit_code == 0, result.output
     folder = tmp_path / "r" / "tiny"
@@ -37,6 +37,8 @@ def test_outputs_manifest_and_csv(write_experiment, tmp_path):
     assert set(manifest["configs"]) == {"baseline", "burden_reduction"}
     assert manifest["versions"]["mesa"] and manifest["started"] and manifest["finished"]
     assert manifest["sessions"][-1]["done"] == 6
+    assert manifest["labels_zh"] == {"burden_reduction": "准入清单"} and manifest["labels"] == {}
+    assert "准入清单" in (folder / "report.html").read_text(encoding="utf-8")  # the report reads them from the manifest
     assert "participation_rate" in result.output and "satisfaction" in result.output  # the metrics table
     assert "report: re-running 2 runs for the maps" in result.output  # before the silent minute a district's report takes
 
