@@ -151,6 +151,9 @@ class Plan:
             mark = "  <- baseline" if entry.name == self.baseline else ""
             own = f" by [overrides]; the file has {entry.own_size[0]:,} in {entry.own_size[1]} communit{'y' if entry.own_size[1] == 1 else 'ies'}" if entry.own_size else ""
             lines.append(f"scenario      {entry.name:<{width}} {entry.written}  ({entry.config.world.residents:,} residents{own}; {on}){mark}")
+            called = [labels[entry.name] for labels in (self.spec.experiment.labels_zh, self.spec.experiment.labels) if entry.name in labels]
+            if called:
+                lines.append(f"              {'':<{width}} in the report: {' / '.join(called)}")
         if self.overrides:
             lines.append("overrides     " + ", ".join(f"{k} = {v!r}" for k, v in self.overrides.items()))
         if self.sweep:

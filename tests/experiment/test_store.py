@@ -44,9 +44,10 @@ def test_outputs_manifest_and_csv(write_experiment, tmp_path):
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(write_experiment, tmp_path):
-    result = run(write_experiment(), tmp_path / "r", "--dry-run")
+    result = run(write_experiment(extra='labels = { burden_reduction = "Admission list" }'), tmp_path / "r", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "runs          6 = 2 scenarios x 1 point x 3 replications" in result.output
+    assert "in the report: Admission list" in result.output
     assert "estimate" in result.output
     assert not (tmp_path / "r").exists()
 
