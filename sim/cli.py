@@ -522,7 +522,9 @@ def checked(path: Path) -> str:
         calibration = load_calibration(path)
         for warning in calibration.warnings:
             click.echo(f"warning: {path}: {warning}", err=True)
-        return f"calibration of {len(calibration.dimensions)} parameters"
+        from sim.experiment.plan import plural
+
+        return f"calibration of {plural(len(calibration.dimensions), 'parameter')}"
     from sim.scenario import load_scenario
 
     config = load_scenario(path)

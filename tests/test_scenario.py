@@ -175,6 +175,24 @@ def test_validate_checks_scenario_experiment_and_calibration_files(tmp_path):
     assert f"ok: {calibration} (calibration of 2 parameters)" in result.output
 
 
+def test_validate_counts_a_single_calibration_parameter_in_the_singular(tmp_path):
+    # The user guide's calibration example has one free parameter; validate said "calibration of 1 parameters".
+    one = write(tmp_path, "fit.toml", f'''[calibration]
+scenario = "{(SCENARIOS / 'baseline.toml').as_posix()}"
+days = 5
+replications = 1
+trials = 2
+base_seed = 1
+[parameters]
+"residents.report_prob" = {{ low = 0.02, high = 1.0 }}
+[targets]
+resolved_within_1_day = {{ value = 0.8, tolerance = 0.1 }}
+''')
+    result = CliRunner().invoke(main, ["validate", str(one)])
+    assert result.exit_code == 0, result.output
+    assert f"ok: {one} (calibration of 1 parameter)" in result.output
+
+
 def test_a_byte_order_mark_is_read_as_utf8(tmp_path):
     # Windows Notepad writes UTF-8 with a BOM; tomllib calls it "Invalid statement (at line 1, column 1)".
     bom = b"\xef\xbb\xbf"

@@ -97,7 +97,7 @@ def write_scenario(calibration: Calibration, best: dict[str, Any], path: Path, r
         lines.append(f"# {metric}: target {target.value:g}, simulated {shown}" + (f"  ({target.source})" if target.source else ""))
     # The file travels without calibration.json: what the run warned stays with the values.
     lines += [f"# WARNING: {warning}" for warning in result["warnings"]]
-    lines.append(f"# Use it: govsim run {path.as_posix()} --days {settings.days} (one run; each trial averaged {settings.replications}), or name it in an experiment's [[scenarios]].")
+    lines.append(f"# Use it: govsim run {path.as_posix()} --days {settings.days} (one run; each trial averaged {settings.replications}), or list it in an experiment's [experiment] scenarios = [...].")
     lines += [f"extends = {toml_value(extends)}", f"name = {toml_value(base.name + '_calibrated')}", f"description = {toml_value('Calibrated: ' + base.description)}"]
     values = {k: v for k, v in {**calibration.overrides, **best}.items() if k not in NAMED}
     tables: dict[str, list[str]] = {}

@@ -310,3 +310,16 @@ def test_the_legend_sits_beside_the_chart_so_it_covers_no_trial():
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+def test_calibrated_toml_names_the_experiment_key_that_takes_it(tmp_path, fast):
+    """Its header told planners to name it in an experiment's [[scenarios]], a table experiment files refuse."""
+    from sim.experiment.plan import build_plan
+
+    calibrate(load_calibration(write(tmp_path, text(trials=2))), tmp_path / "out", echo=quiet)
+    written = tmp_path / "out" / "review" / "calibrated.toml"
+    header = written.read_text(encoding="utf-8")
+    assert "[[scenarios]]" not in header and "[experiment] scenarios = [" in header
+    experiment = tmp_path / "uses_it.toml"
+    experiment.write_text(f'[experiment]\nscenarios = ["{written.as_posix()}"]\nreplications = 1\nbase_seed = 1\ndays = 2\n', encoding="utf-8")
+    assert [entry.name for entry in build_plan(experiment).scenarios] == ["baseline_calibrated"]
