@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import communities, compare, factorial, figures, findings, glossary, sampled
 from . import text as T
-from .fonts import chinese_family, rc_for
+from .fonts import EMBEDDED_FAMILY, chinese_family, font_face_css, rc_for
 from .results import Arm, Results, ResultsError, load
 from .template import cell, figure
 from .sensitivity import SUBFOLDER as SENSITIVITY
@@ -153,7 +153,9 @@ def write_report(results_dir: str | Path, lang: str = "zh", out: str | Path | No
 
         from .template import REPORT
 
-        html = Environment(autoescape=select_autoescape(default=True)).from_string(REPORT).render(**context)
+        html = Environment(autoescape=select_autoescape(default=True)).from_string(REPORT).render(**context, embedded_family=EMBEDDED_FAMILY)
+        if face := font_face_css(html):  # its Chinese shows where the reader has no Chinese font
+            html = html.replace("</head>", f"<style>{face}</style>\n</head>", 1)
         tmp.write_text(html, encoding="utf-8")
         swap_in(stage, figures_dir)
         os.replace(tmp, path)  # a reader never sees half a report

@@ -34,7 +34,7 @@ REPORT = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · {{ experiment }}</title>
 <style>
-  body { font-family: "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "Helvetica Neue", Arial, sans-serif;
+  body { font-family: "{{ embedded_family }}", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "Helvetica Neue", Arial, sans-serif;
          max-width: 1060px; margin: 0 auto; padding: 24px 28px 60px; color: #222; line-height: 1.6; }
   h1 { font-size: 1.7em; margin-bottom: 0.1em; }
   h2 { font-size: 1.3em; border-bottom: 2px solid #c0392b; padding-bottom: 4px; margin-top: 2.2em; }

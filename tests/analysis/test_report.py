@@ -286,3 +286,21 @@ def test_a_label_falls_back_from_chinese_to_english_to_the_file_name():
         assert T.scenario_label("west_pilot", "en") == "west pilot"
         assert T.scenario_label("baseline", "zh") == "基线"
     assert T.scenario_label("east_pilot", "en") == "east pilot"  # outside, the experiment's labels are gone
+
+
+def test_a_chinese_report_carries_the_font_for_every_chinese_character_it_shows(comparison_store):
+    # A reader without a Chinese font (a Linux desktop without fonts-noto-cjk) saw every character as a box.
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    html = write_report(comparison_store, lang="zh").read_text(encoding="utf-8")
+    face = re.search(r'@font-face \{ font-family: "([^"]+)"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html)
+    assert face, "no embedded font"
+    assert re.search(r'body \{ font-family: "' + re.escape(face.group(1)) + '"', html)  # and the text asks for it first
+    font = TTFont(io.BytesIO(base64.b64decode(face.group(2))))
+    shown = {c for c in html[: face.start()] + html[face.end():] if ord(c) >= 0x2E80}
+    assert len(shown) > 100
+    assert shown <= {chr(code) for code in font.getBestCmap()}
+    assert len(face.group(2)) < 400_000  # cut down to those characters, not the whole 8 MB font
