@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # files only; never open a window (reports run on servers
 
 import matplotlib.pyplot as plt
 from matplotlib.collections import LineCollection
+from matplotlib.transforms import Bbox
 import numpy as np
 import pandas as pd
 
@@ -92,9 +93,10 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def wrapped(label: str) -> str:
-    """A long arm label on two lines, so it does not squeeze the panels (a swept setting, a reference)."""
-    if _width(label) <= 32:
+def wrapped(label: str, width: int = 32) -> str:
+    """A label longer than ``width`` Latin letters on two lines, so it does not squeeze the panels
+    (an arm's swept setting or reference) or reach past its axis."""
+    if _width(label) <= width:
         return label
     for sep in ("（对照", " (vs ", "（", " ("):
         cut = label.find(sep, 1)
@@ -256,7 +258,7 @@ def costs(painter: Painter, table: pd.DataFrame, title: str, name: str = "cost_e
         ax.axhline(0, color="#999999", lw=0.8)
         ax.axvline(0, color="#999999", lw=0.8)
         ax.set_xlabel(capital(T.word("extra_cost", lang)) + ("（万元）" if lang == "zh" else " (thousand yuan)"))
-        ax.set_ylabel(capital(T.word(label, lang)))
+        ax.set_ylabel(wrapped(capital(T.word(label, lang)), width=44), linespacing=1.4)  # one line longer than the axis reached into the title
         ax.grid(color="#ececec")
         ax.set_axisbelow(True)
         for side in ("top", "right"):
@@ -277,9 +279,9 @@ def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.nd
     """Name the options a reader looks for by name (those on the frontier, and those far from the
     baseline's corner), so that two of a kind in the legend are not told apart by shade alone.
 
-    Each name tries four places around its point and takes the first inside the panel that
-    overlaps no name already placed; one that fits nowhere is left to the legend. Call after
-    the layout is fixed.
+    Each name tries six places around its point (either side, then above and below) and takes
+    the first inside the panel that comes near no name already placed and no other option's
+    marker; one that fits nowhere is left to the legend. Call after the layout is fixed.
     """
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.any():
@@ -287,6 +289,11 @@ def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.nd
     span_x, span_y = (max(float(np.abs(v[finite]).max()), 1e-9) for v in (x, y))
     renderer = ax.figure.canvas.get_renderer()
     panel = ax.get_window_extent(renderer)
+    gap = renderer.points_to_pixels(2.0)  # the PNG is drawn at another resolution: names that just miss here may touch there
+    radius = renderer.points_to_pixels(3.5 + 3.0)  # a marker of size 7, and room: a name beside another's marker would seem to be its
+    points = {-1: (0.0, 0.0)} | {i: (x[i], y[i]) for i in np.flatnonzero(finite)}  # -1: the baseline
+    markers = {i: Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius) for i, (cx, cy) in
+               zip(points, ax.transData.transform(np.array(list(points.values()), dtype=float)))}
     taken = []
     wanted = [i for i in range(len(order)) if finite[i] and (i in frontier or abs(x[i]) > 0.3 * span_x or abs(y[i]) > 0.3 * span_y)]
     for i in sorted(wanted, key=lambda i: (i not in frontier, -abs(y[i]))):  # the frontier first, then the largest gains
@@ -294,13 +301,14 @@ def _name_points(ax, painter: Painter, order: list[str], x: np.ndarray, y: np.nd
         places = [(6, 3, "left"), (6, -11, "left"), (-6, 3, "right"), (-6, -11, "right")]
         if x[i] > 0.7 * span_x:  # towards the panel's right edge: the left side first
             places = places[2:] + places[:2]
+        places += [(0, 8, "center"), (0, -17, "center")]  # above or below, where both sides are taken
         for dx, dy, ha in places:
             note = ax.annotate(name, (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", ha=ha, fontsize=7.5, color="#333333",
                                zorder=4, bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7})
             note.set_in_layout(False)  # a long name must not shrink the panels
             box = note.get_window_extent(renderer)
             inside = panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1
-            if inside and not any(box.overlaps(other) for other in taken):
+            if inside and not any(box.padded(gap).overlaps(other) for other in taken) and not any(box.overlaps(m) for j, m in markers.items() if j != i):
                 taken.append(box)
                 break
             note.remove()

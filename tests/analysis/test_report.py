@@ -304,3 +304,27 @@ def test_a_chinese_report_carries_the_font_for_every_chinese_character_it_shows(
     assert len(shown) > 100
     assert shown <= {chr(code) for code in font.getBestCmap()}
     assert len(face.group(2)) < 400_000  # cut down to those characters, not the whole 8 MB font
+
+
+def test_a_name_on_the_cost_chart_never_sits_beside_another_options_marker(tmp_path):
+    # 'Emergency conversion', near the right edge, went to its left and began beside dual-track
+    # deliberation's marker, as if it named that one.
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.figures import Painter, _name_points
+
+    fig, ax = plt.subplots(figsize=(4, 4))
+    x, y = np.array([100.0, 62.0, 85.0]), np.array([50.0, 46.0, 90.0])
+    ax.plot(x, y, "o", ms=7)
+    ax.set(xlim=(0, 110), ylim=(0, 100))
+    painter = Painter("en", "", tmp_path, {"far": "Emergency conversion", "near": "Dual-track deliberation", "top": "Whistle"}, set())
+    _name_points(ax, painter, ["far", "near", "top"], x, y, frontier=set())
+    renderer = fig.canvas.get_renderer()
+    centres = dict(zip(["Emergency conversion", "Dual-track deliberation", "Whistle"], ax.transData.transform(np.column_stack([x, y]))))
+    names = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    assert "Emergency conversion" in names  # it found a place: below or above its point
+    for name, box in names.items():
+        for other, (cx, cy) in centres.items():
+            if other != name:
+                assert not box.padded(renderer.points_to_pixels(3.5)).contains(cx, cy), f"{name!r} beside {other!r}'s marker"
+    plt.close(fig)
