@@ -97,7 +97,7 @@ def given(name: str) -> bool:
 @click.option("--days", default=365, show_default=True, type=click.IntRange(1, 36500), help="Scenario: days to simulate.")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Scenario: random seed of the run (0 or more).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Scenario: change one parameter, e.g. --set gridworkers.admin_share=0.2 (repeatable).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scenario: output folder [results/<scenario>-seed<seed>]. Experiment: results root [results]; results go to <root>/<experiment name>/.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scenario: output folder [results/<name>-seed<seed>, <name> as the scenario file gives it]. Experiment: results root [results]; results go to <root>/<experiment name>/.")
 @click.option("--dry-run", is_flag=True, help="Experiment: check the file, print the plan and an estimated time; run nothing (exit status 2 if stored runs not in the plan would make the run refuse).")
 @click.option("--executor", type=click.Choice(EXECUTORS), default="processes", show_default=True, help="Experiment: where runs are computed.")
 @click.option("--workers", type=click.IntRange(1, 100_000), default=None, help="Experiment: worker processes [one per core].")
@@ -277,12 +277,13 @@ def write_batch_report(folder: Path, lang: str, maps: bool = True) -> None:
     ``maps``: False for a sampled design, whose report has no maps to show.
     """
     from sim.analysis import load, write_report
-    from sim.snapshot import snapshot_arms, spatial_snapshot
+    from sim.snapshot import snapshot_arms, snapshot_is_current, spatial_snapshot
 
     try:
         # Said first: at district scale the maps' re-runs and the figures take tens of seconds.
-        if maps:
-            arms = snapshot_arms(load(folder))
+        if maps and snapshot_is_current(folder, arms := snapshot_arms(load(folder))):
+            click.echo("report: the maps' runs are stored already; drawing the figures ...", err=True)
+        elif maps:
             click.echo(f"report: re-running {len(arms)} run{'s' * (len(arms) != 1)} for the maps (each as long as a run of the batch), then drawing the figures ...", err=True)
             spatial_snapshot(folder, arms)
         else:

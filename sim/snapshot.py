@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis import factorial
-from sim.analysis.results import RERUN, SPATIAL, SPATIAL_EXTRA, SPATIAL_LAYERS, Arm, Results, ResultsError, load
+from sim.analysis.results import RERUN, SPATIAL, SPATIAL_EXTRA, SPATIAL_LAYERS, Arm, Results, ResultsError, load, read_spatial
 
 REPRODUCED_TOLERANCE = 1e-9
 
@@ -105,6 +105,26 @@ def rerun(results: Results, arm: Arm, run, config=None) -> dict:
     return {"meta": meta, **layers}
 
 
+def chosen_runs(results: Results, arms: list[Arm]) -> list[tuple[Arm, object]]:
+    """Each arm's run to map: every one from the replication representative of the first arm (the
+    baseline), so that a difference between maps is the scenarios', not two draws of problems."""
+    first = representative(results, arms[0]) if arms else None
+    return [(arm, run) for arm in arms if (run := same_replication(results, arm, first)) is not None]
+
+
+def snapshot_is_current(results_dir: str | Path, arms: list[Arm]) -> bool:
+    """Whether ``spatial.npz`` already maps these arms' chosen runs, with every layer: a batch run
+    again with nothing new need not repeat them (at district scale, each as long as a run)."""
+    results = load(results_dir)
+    try:
+        stored = read_spatial(results.folder)
+    except ResultsError:  # damaged: made anew
+        return False
+    wanted = [(arm.scenario, arm.point, str(run["key"])) for arm, run in chosen_runs(results, arms)]
+    return (stored is not None and [(s["scenario"], s["point"], s.get("key")) for s in stored] == wanted
+            and all(name in s for s in stored for name in SPATIAL_EXTRA))
+
+
 def spatial_snapshot(results_dir: str | Path, arms: list[Arm] | None = None) -> Path:
     """Re-run the representative runs and write ``spatial.npz`` into the results folder.
 
@@ -114,10 +134,7 @@ def spatial_snapshot(results_dir: str | Path, arms: list[Arm] | None = None) -> 
     if "configs" not in results.manifest:
         raise ResultsError(f"{results.folder}/manifest.json has no resolved configs, so no run can be repeated")
     arms = arms or snapshot_arms(results)
-    first = representative(results, arms[0]) if arms else None
-    # Every map from the replication representative of the first arm (the baseline): the same seed, so a
-    # difference between maps is the scenarios', not two different draws of problems.
-    chosen = [(arm, run) for arm in arms if (run := same_replication(results, arm, first)) is not None]
+    chosen = chosen_runs(results, arms)
     configs = [stored_config(results, arm) for arm, _ in chosen]
     snaps = [rerun(results, arm, run, config) for (arm, run), config in zip(chosen, configs)]
     arrays = {"meta": np.array(json.dumps([s["meta"] for s in snaps]))}

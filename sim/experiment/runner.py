@@ -243,7 +243,8 @@ def report(plan: Plan, session: Session, max_failures: int = 10, fmt: Callable[[
         lines.append(table)
     if session.precision:
         lines.append(precision.describe(session.precision))
-    lines.append(f"results in {session.folder}/ (runs.parquet, series/, manifest.json)")
+    written = [name for name in ("runs.parquet", "runs.csv", "series/", "series.csv", "manifest.json") if (session.folder / name).exists()]
+    lines.append(f"results in {session.folder}/ ({', '.join(written)})")
     return "\n".join(lines)
 
 

@@ -37,9 +37,15 @@ def test_snapshot_reproduces_the_stored_runs(tmp_path):
     manifest["days"] = DAYS
     folder = write_store(tmp_path / "tiny", pd.DataFrame(rows), manifest, days=DAYS)
 
+    from sim.analysis import load
+    from sim.snapshot import snapshot_arms, snapshot_is_current
+
+    arms = snapshot_arms(load(folder))
+    assert not snapshot_is_current(folder, arms)
     alive = models_alive()
     spatial_snapshot(folder)
     assert models_alive() == alive  # each re-run is freed: two district models side by side took 860 MB, not 550
+    assert snapshot_is_current(folder, arms) and not snapshot_is_current(folder, arms[:1])  # a batch run again need not repeat them
     snaps = read_spatial(folder)
     assert [s["scenario"] for s in snaps][0] == "baseline" and len(snaps) == 2
     assert snaps[0]["seed"] == snaps[1]["seed"]  # one replication for every map: differences are the scenarios'

@@ -41,6 +41,9 @@ def test_outputs_manifest_and_csv(write_experiment, tmp_path):
     assert "准入清单" in (folder / "report.html").read_text(encoding="utf-8")  # the report reads them from the manifest
     assert "participation_rate" in result.output and "satisfaction" in result.output  # the metrics table
     assert "report: re-running 2 runs for the maps" in result.output  # before the silent minute a district's report takes
+    assert f"results in {folder}/ (runs.parquet, runs.csv, series/, series.csv, manifest.json)" in result.output
+    again = run(path, tmp_path / "r")
+    assert "report: the maps' runs are stored already" in again.output and "re-running" not in again.output
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(write_experiment, tmp_path):
