@@ -516,7 +516,7 @@ def checked(path: Path) -> str:
         plan = build_plan(path)
         for warning in plan.warnings:
             click.echo(f"warning: {path}: {warning}", err=True)
-        return f"experiment: {len(plan.runs)} runs of {plan.days} days"
+        return f"experiment: {len(plan.runs):,} runs of {plan.days} days"
     if kind == "calibration":
         from sim.calibration.spec import load_calibration
 
