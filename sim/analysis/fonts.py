@@ -53,7 +53,8 @@ def rc_for(lang: str) -> dict:
     For Chinese the CJK font comes first and DejaVu Sans after it: matplotlib
     falls back glyph by glyph, so symbols the CJK font lacks still render.
     """
-    base = {"font.size": 10, "svg.fonttype": "path", "axes.unicode_minus": True}
+    # parse_math off: a planner's label ('Cut $5 to $10') is text, not TeX to set or fail on.
+    base = {"font.size": 10, "svg.fonttype": "path", "axes.unicode_minus": True, "text.parse_math": False}
     family = chinese_family() if lang == "zh" else None
     if family:
         base["font.family"] = [family, "DejaVu Sans"]

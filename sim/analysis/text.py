@@ -247,7 +247,7 @@ def registry_title(name: str) -> str | None:
 
 def scenario_label(name: str, lang: str) -> str:
     """The experiment's own label in ``lang``, else the built-in name of a shipped scenario, else
-    (in Chinese) its English label, else the file name with spaces."""
+    (in Chinese) its English label, else its name with spaces (by default its file's name)."""
     own = _OWN_LABELS.get()
     if name in own["zh" if lang == "zh" else "en"]:
         return own["zh" if lang == "zh" else "en"][name]

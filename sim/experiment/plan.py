@@ -151,9 +151,8 @@ class Plan:
             mark = "  <- baseline" if entry.name == self.baseline else ""
             own = f" by [overrides]; the file has {entry.own_size[0]:,} in {entry.own_size[1]} communit{'y' if entry.own_size[1] == 1 else 'ies'}" if entry.own_size else ""
             lines.append(f"scenario      {entry.name:<{width}} {entry.written}  ({entry.config.world.residents:,} residents{own}; {on}){mark}")
-            called = [labels[entry.name] for labels in (self.spec.experiment.labels_zh, self.spec.experiment.labels) if entry.name in labels]
-            if called:
-                lines.append(f"              {'':<{width}} in the report: {' / '.join(called)}")
+            if called := self.report_names(entry.name):
+                lines.append(f"              {'':<{width}} in the report: {called}")
         if self.overrides:
             lines.append("overrides     " + ", ".join(f"{k} = {v!r}" for k, v in self.overrides.items()))
         if self.sweep:
@@ -173,6 +172,18 @@ class Plan:
             lines.append(f"metrics       {', '.join(self.metrics)}")
         lines.extend(f"warning       {w}" for w in self.warnings)
         return "\n".join(lines)
+
+
+    def report_names(self, name: str) -> str:
+        """What the Chinese and the English report call scenario ``name``, where this file labels it; else ""."""
+        from sim.analysis import text as T  # words only: no model, no plotting
+
+        exp = self.spec.experiment
+        if name not in exp.labels and name not in exp.labels_zh:
+            return ""
+        with T.for_experiment({"labels": exp.labels, "labels_zh": exp.labels_zh}):
+            zh, en = T.scenario_label(name, "zh"), T.scenario_label(name, "en")
+        return zh if zh == en else f"{zh} / {en}"
 
 
 def plural(n: int, word: str) -> str:
@@ -202,8 +213,7 @@ def build_plan(path: str | Path) -> Plan:
     configs = {key: config.model_dump(mode="json") for key, config in resolved.items()}
     metrics = _check_metrics(exp.metrics, path)
     _check_metrics(list(exp.matters), path, "experiment.matters")
-    _check_labels(exp.labels, path, scenarios, "experiment.labels")
-    _check_labels(exp.labels_zh, path, scenarios, "experiment.labels_zh")
+    _check_labels(exp.labels, exp.labels_zh, path, scenarios)
     count = None
     if exp.precision is not None:
         _check_metrics(list(exp.precision.metrics), path, "experiment.precision.metrics")
@@ -567,19 +577,40 @@ def _check_metrics(metrics: list[str], path: Path, table: str = "experiment.metr
     return list(metrics)
 
 
-def _check_labels(labels: dict[str, str], path: Path, scenarios: list[ScenarioEntry], table: str) -> None:
-    """Each label names a scenario of this experiment, and no two scenarios are called alike."""
+def _check_labels(labels: dict[str, str], labels_zh: dict[str, str], path: Path, scenarios: list[ScenarioEntry]) -> None:
+    """Each label names a scenario of this experiment, and no label makes two scenarios look alike
+    in either language's report, counting what the report calls an unlabelled one (a shipped
+    scenario's built-in name, its own name with spaces) and a Chinese report's fall-back to ``labels``."""
+    from sim.analysis import text as T  # words only: no model, no plotting
+
     names = [entry.name for entry in scenarios]
-    called: dict[str, str] = {}
-    for name, label in labels.items():
-        key = f'{table}."{name}"'
-        if name not in names:
-            raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment is called {name!r}{did_you_mean(name, names)} "
-                                  f"(scenarios: {', '.join(names)})", path, key)
-        if label.casefold() in called:
-            raise ExperimentError(f"{path}: key '{key}': {called[label.casefold()]!r} is called {label!r} too; "
-                                  "the report could not tell the two apart", path, key)
-        called[label.casefold()] = name
+    for table, own in (("experiment.labels", labels), ("experiment.labels_zh", labels_zh)):
+        for name in own:
+            if name not in names:
+                key = f'{table}."{name}"'
+                raise ExperimentError(f"{path}: key '{key}': no scenario of this experiment is called {name!r}{did_you_mean(name, names)} "
+                                      f"(scenarios: {', '.join(names)})", path, key)
+
+    def given(name: str, lang: str) -> str | None:
+        """The key that names ``name`` in a report in ``lang``; None where the report uses a name of its own."""
+        if lang == "zh" and name in labels_zh:
+            return f'experiment.labels_zh."{name}"'
+        return f'experiment.labels."{name}"' if name in labels and labels[name] == T.scenario_label(name, lang) else None
+
+    with T.for_experiment({"labels": labels, "labels_zh": labels_zh}):
+        for lang in ("en", "zh"):
+            called: dict[str, str] = {}
+            for name in names:
+                label = T.scenario_label(name, lang)
+                other = called.setdefault(label.casefold(), name)
+                if other == name:
+                    continue
+                ours, theirs = (name, other) if given(name, lang) else (other, name)
+                key = given(ours, lang)
+                if key is None:  # two scenarios called alike by no label of this file
+                    continue
+                raise ExperimentError(f"{path}: key '{key}': {theirs!r} is called {label!r} too"
+                                      f"{' in a Chinese report' if lang == 'zh' else ''}; the report could not tell the two apart", path, key)
 
 
 # ------------------------------------------------------------------ estimate

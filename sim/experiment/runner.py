@@ -41,6 +41,7 @@ class Session:
     seconds: float = 0.0
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)
     precision: dict | None = None  # replications = "auto": the count reached and the widths achieved
+    csv: bool = False  # runs.csv and series.csv written by this session (an earlier session's may be out of date)
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -211,6 +212,7 @@ def _store_round(plan: Plan, store: ResultStore, executor: Executor, *, fresh: b
     session.seconds = time.monotonic() - started
     progress.close()
     session.runs = store.export(plan, csv)
+    session.csv = csv
     this.update(finished=now(), done=session.done, failed=session.failed, interrupted=session.interrupted)
     info["finished"] = this["finished"]
     write_json(folder / "manifest.json", info)
@@ -243,7 +245,8 @@ def report(plan: Plan, session: Session, max_failures: int = 10, fmt: Callable[[
         lines.append(table)
     if session.precision:
         lines.append(precision.describe(session.precision))
-    written = [name for name in ("runs.parquet", "runs.csv", "series/", "series.csv", "manifest.json") if (session.folder / name).exists()]
+    files = ("runs.parquet", "runs.csv", "series/", "series.csv", "manifest.json") if session.csv else ("runs.parquet", "series/", "manifest.json")
+    written = [name for name in files if (session.folder / name).exists()]
     lines.append(f"results in {session.folder}/ ({', '.join(written)})")
     return "\n".join(lines)
 

@@ -276,6 +276,23 @@ def test_an_experiments_own_labels_name_its_scenarios_in_both_languages(comparis
     assert "<td>吹哨报到</td>" in zh  # no Chinese label given: the shipped scenario's Chinese name, not the English label
 
 
+def test_a_label_with_dollar_signs_is_drawn_as_it_is_written(comparison_store):
+    # Matplotlib read '$...$' as TeX: 'Cut $5 to $10' was drawn 'Cut 5to10', and '$1^$' failed the whole report.
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.fonts import rc_for
+
+    manifest = json.loads((comparison_store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["labels"] = {"points_incentive": "Cut $5 to $10 a form", "whistle_escalation": "Whistle at $1^$ a call"}
+    (comparison_store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    html = write_report(comparison_store, lang="en").read_text(encoding="utf-8")
+    assert "<td>Cut $5 to $10 a form</td>" in html
+    with plt.rc_context(rc_for("en")):
+        fig = plt.figure()
+        assert not fig.text(0, 0, "Cut $5 to $10").get_parse_math()
+        plt.close(fig)
+
+
 def test_a_label_falls_back_from_chinese_to_english_to_the_file_name():
     from sim.analysis import text as T
 

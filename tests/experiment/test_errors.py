@@ -46,6 +46,8 @@ def govsim_run(path: Path, out: Path, *args: str):
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nmatters = { participation_rate = -0.02 }"), ["experiment.matters.participation_rate", "greater than 0"], id="matters-negative"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nlabels_zh = { burden_reducton = \"减负\" }"), ["experiment.labels_zh.\"burden_reducton\"", "no scenario of this experiment is called", "did you mean 'burden_reduction'?"], id="label-of-no-scenario"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nlabels = { baseline = \"Status quo\", burden_reduction = \"status quo\" }"), ["experiment.labels.\"burden_reduction\"", "'baseline' is called 'status quo' too"], id="two-scenarios-one-label"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nlabels = { burden_reduction = \"Baseline\" }"), ["experiment.labels.\"burden_reduction\"", "'baseline' is called 'Baseline' too"], id="label-is-another-scenarios-own-name"),
+        pytest.param(lambda t: t.replace("days = 20", "days = 20\nlabels_zh = { burden_reduction = \"基线\" }"), ["experiment.labels_zh.\"burden_reduction\"", "'baseline' is called '基线' too in a Chinese report"], id="chinese-label-is-another-scenarios-own-name"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nlabels = { baseline = \"  \" }"), ["experiment.labels.baseline", "at least 1 character"], id="blank-label"),
         pytest.param(lambda t: t.replace("days = 20", "days = 20\nbaseline = \"basline\""), ["experiment.baseline", "did you mean 'baseline'?"], id="baseline"),
         pytest.param(lambda t: t.replace('name = "tiny"', 'name = "../../escape"'), ["experiment.name", "plain name"], id="name-is-a-path"),

@@ -170,3 +170,20 @@ def test_a_world_changed_by_overrides_is_stated_with_the_files_own_size(write_ex
     assert "by [overrides]; the file has 6,000 in 1 community" in plan.describe()
     unchanged = build_plan(write_experiment(experiment_text().split("[overrides]")[0]))
     assert [entry.own_size for entry in unchanged.scenarios] == [None, None]
+
+
+def test_a_chinese_report_falling_back_to_an_english_label_may_not_call_two_scenarios_alike(write_experiment, tmp_path):
+    # east_pilot has no Chinese label and no built-in name: a Chinese report calls it by its English one.
+    from tests.conftest import SCENARIOS
+
+    (tmp_path / "east_pilot.toml").write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n', encoding="utf-8")
+    text = experiment_text(scenarios=("baseline", "burden_reduction")).replace(
+        "burden_reduction.toml\"]", f'burden_reduction.toml", "{(tmp_path / "east_pilot.toml").as_posix()}"]')
+    fine = write_experiment(text.replace("days = 20", 'days = 20\nlabels = { east_pilot = "Pilot" }\nlabels_zh = { burden_reduction = "准入清单" }'))
+    assert [e.name for e in build_plan(fine).scenarios] == ["baseline", "burden_reduction", "east_pilot"]
+    clash = write_experiment(text.replace("days = 20", 'days = 20\nlabels = { east_pilot = "Pilot" }\nlabels_zh = { burden_reduction = "Pilot" }'))
+    with pytest.raises(ExperimentError, match=r"'burden_reduction' is called 'Pilot' too in a Chinese report"):
+        build_plan(clash)
+    unlabelled = write_experiment(text.replace("days = 20", 'days = 20\nlabels = { baseline = "East pilot" }'))
+    with pytest.raises(ExperimentError, match=r"experiment.labels.\"baseline\"': 'east_pilot' is called 'east pilot' too"):
+        build_plan(unlabelled)

@@ -44,13 +44,14 @@ def test_outputs_manifest_and_csv(write_experiment, tmp_path):
     assert f"results in {folder}/ (runs.parquet, runs.csv, series/, series.csv, manifest.json)" in result.output
     again = run(path, tmp_path / "r")
     assert "report: the maps' runs are stored already" in again.output and "re-running" not in again.output
+    assert f"results in {folder}/ (runs.parquet, series/, manifest.json)" in again.output  # not the first session's CSV, which it left as it was
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(write_experiment, tmp_path):
     result = run(write_experiment(extra='labels = { burden_reduction = "Admission list" }'), tmp_path / "r", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "runs          6 = 2 scenarios x 1 point x 3 replications" in result.output
-    assert "in the report: Admission list" in result.output
+    assert "in the report: 减负增效 / Admission list" in result.output  # no Chinese label: the Chinese report keeps the built-in name
     assert "estimate" in result.output
     assert not (tmp_path / "r").exists()
 

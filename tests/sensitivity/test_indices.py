@@ -264,3 +264,12 @@ def test_the_report_of_a_second_order_sobol_design_shows_the_strongest_interacti
     assert rows[0].endswith("<td>yes</td></tr>") and all(r.count("<td></td>") == 1 for r in rows[1:])
     (folder / "sensitivity_s2.parquet").unlink()  # a first-order design: no table
     assert "Pairwise interactions" not in write_report(folder, lang="en").read_text(encoding="utf-8")
+
+
+def test_a_sensitivity_chart_calls_the_scenario_by_the_experiments_own_label(tmp_path):
+    folder = tmp_path / "labelled"
+    manifest, _ = synthetic_store(folder, "morris", 10, ishigami, levels=4)
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "labels": {"s": "Street pilot"}, "labels_zh": {"s": "街道试点"}}))
+    for lang, title in (("en", "Morris screening: Street pilot"), ("zh", "Morris 筛选：街道试点")):
+        _, figures, _ = write_sensitivity(folder, lang=lang)
+        assert title in figures[0].with_suffix(".svg").read_text(encoding="utf-8")  # the title, as the SVG's comment on its text
