@@ -37,6 +37,7 @@ OTHER_METRICS = [
 AGE_METRICS = ["participation_rate_youth", "participation_rate_working_age", "participation_rate_elderly"]
 EFFECT_METRICS = ["participation_rate", "resolution_rate", "satisfaction"]
 SERIES_METRICS = ["participation_rate", "resolution_rate", "problems_open", "mean_belonging"]
+SERIES_RANKED = ("participation_rate", "resolution_rate")  # with too many arms, those that raise these most are drawn
 MAX_SERIES_ARMS = 6  # more lines than this cannot be told apart
 SAMPLED = ("lhs", "sobol", "morris")
 
@@ -414,13 +415,22 @@ def relabelled(painter: figures.Painter, view: View) -> figures.Painter:
 
 
 def series_arms(view: View, effects: pd.DataFrame) -> list[Arm]:
-    """The baseline and, if there are too many arms to draw, those that raise participation most."""
+    """The baseline and, if there are too many arms to draw, those that raise participation or
+    resolution most, taken from the two rankings in turn: by participation alone, the option that
+    resolves most (吹哨报到 in the main job) was missing from the resolution panel."""
     if len(view.arms) <= MAX_SERIES_ARMS:
         return view.arms
     base = [a for a in view.arms if a.id in view.baseline_ids]
-    gains = effects[effects["metric"] == "participation_rate"].set_index("arm")["effect"]
-    others = sorted((a for a in view.arms if a.id not in view.baseline_ids), key=lambda a: -gains.get(a.id, -math.inf))
-    return base[:1] + others[: MAX_SERIES_ARMS - 1]
+    others = [a for a in view.arms if a.id not in view.baseline_ids]
+    rankings = []
+    for metric in SERIES_RANKED:
+        gains = effects[effects["metric"] == metric].set_index("arm")["effect"]
+        rankings.append(sorted(others, key=lambda a: -gains.get(a.id, -math.inf)))
+    chosen: list[Arm] = []
+    for arm in (arm for turn in zip(*rankings) for arm in turn):
+        if arm not in chosen and len(chosen) < MAX_SERIES_ARMS - 1:
+            chosen.append(arm)
+    return base[:1] + chosen
 
 
 def scheduled_events(results: Results, shown: list[Arm], view: View, lang: str) -> tuple[dict[str, list[int]], str]:
@@ -657,7 +667,8 @@ CAPTIONS = {
                      " Triangles on the axis mark what happens on given days (in the option's colour): {events}. "
                      "Residents who take part then leave the 30-day window of participation 30 days later, so the rate may step back down."),
     "event_days": ("（第{days}天）", " (day{s} {days})"),
-    "series_subset": ("为便于阅读，只画出基线和参与率提升最大的 {n} 个方案。", " For readability only the baseline and the {n} scenarios that raise participation most are drawn."),
+    "series_subset": ("为便于阅读，只画出基线和居民参与率或问题解决率提升最大的 {n} 个方案（两项轮流选取）。",
+                      " For readability only the baseline and the {n} scenarios that raise participation or resolution most (chosen from each in turn) are drawn."),
     "spatial": ("每格为一栋楼，灰色为空地，{lines}。各图为同一重复（同一随机种子）：取基线中参与率最接近中位数的一次运行，用存储的配置和种子重新运行得到，因此图间差异来自方案本身。",
                 "Each cell is a building; grey is empty ground; {lines}. Every map shows the same replication (the same seed): the baseline's run whose participation is closest to its median, re-run with the stored configuration and seed, so differences between maps come from the scenarios."),
     "spatial_zones": ("黑线为网格边界", "black lines are grid-zone boundaries"),

@@ -345,3 +345,19 @@ def test_a_name_on_the_cost_chart_never_sits_beside_another_options_marker(tmp_p
             if other != name:
                 assert not box.padded(renderer.points_to_pixels(3.5)).contains(cx, cy), f"{name!r} beside {other!r}'s marker"
     plt.close(fig)
+
+
+def test_the_series_chart_shows_the_options_that_raise_resolution_most_too():
+    # Chosen by participation alone, the option that resolved most (whistle and report) never appeared.
+    from sim.analysis.report import MAX_SERIES_ARMS, View, series_arms
+    from sim.analysis.results import Arm
+
+    arms = [Arm("baseline")] + [Arm(f"option_{i}") for i in range(8)]
+    participation = {f"option_{i}": 0.08 - 0.01 * i for i in range(8)}  # option_0 raises it most
+    resolution = {"option_7": 0.05, "option_6": 0.04}  # the two that raise participation least resolve most
+    effects = pd.DataFrame([{"arm": a, "metric": "participation_rate", "effect": e} for a, e in participation.items()]
+                           + [{"arm": a, "metric": "resolution_rate", "effect": resolution.get(a, 0.0)} for a in participation])
+    view = View(arms, {a.id: a.id for a in arms}, lambda arm: arms[0])
+    shown = [a.id for a in series_arms(view, effects)]
+    assert len(shown) == MAX_SERIES_ARMS and shown[0] == "baseline"
+    assert {"option_0", "option_1", "option_7", "option_6"} <= set(shown)
