@@ -249,8 +249,8 @@ def scenario_label(name: str, lang: str) -> str:
     """The experiment's own label in ``lang``, else the built-in name of a shipped scenario, else
     (in Chinese) its English label, else its name with spaces (by default its file's name)."""
     own = _OWN_LABELS.get()
-    if name in own["zh" if lang == "zh" else "en"]:
-        return own["zh" if lang == "zh" else "en"][name]
+    if name in (given := own["zh" if lang == "zh" else "en"]):
+        return given[name]
     if name in PRESETS:
         return in_lang(PRESETS[name], lang)
     if name in MECHANISMS or registry_title(name):
