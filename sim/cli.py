@@ -281,7 +281,7 @@ def write_batch_report(folder: Path, lang: str, maps: bool = True) -> None:
 
     try:
         # Said first: at district scale the maps' re-runs and the figures take tens of seconds.
-        if maps and snapshot_is_current(folder, arms := snapshot_arms(load(folder))):
+        if maps and snapshot_is_current(results := load(folder), arms := snapshot_arms(results)):
             click.echo("report: the maps' runs are stored already; drawing the figures ...", err=True)
         elif maps:
             click.echo(f"report: re-running {len(arms)} run{'s' * (len(arms) != 1)} for the maps (each as long as a run of the batch), then drawing the figures ...", err=True)

@@ -112,10 +112,9 @@ def chosen_runs(results: Results, arms: list[Arm]) -> list[tuple[Arm, object]]:
     return [(arm, run) for arm in arms if (run := same_replication(results, arm, first)) is not None]
 
 
-def snapshot_is_current(results_dir: str | Path, arms: list[Arm]) -> bool:
+def snapshot_is_current(results: Results, arms: list[Arm]) -> bool:
     """Whether ``spatial.npz`` already maps these arms' chosen runs, with every layer: a batch run
     again with nothing new need not repeat them (at district scale, each as long as a run)."""
-    results = load(results_dir)
     try:
         stored = read_spatial(results.folder)
     except ResultsError:  # damaged: made anew

@@ -427,11 +427,11 @@ def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "sp
             ax = axes[row][col]
             image = ax.imshow(data.T, origin="lower", cmap=cmap, vmin=0, vmax=top, interpolation="nearest")
             if communities.count(snap) > 1:  # the zones fade so that the communities stand out
-                _zone_edges(ax, snap["zone"], color="#9a9a9a", width=0.4)
+                _edges(ax, snap["zone"], color="#9a9a9a", width=0.4)
                 _edges(ax, snap["community"], color="#000000", width=1.4, zorder=3)
                 _community_numbers(ax, snap, size=min(7.0, max(5.0, 40 * cell_in)))
             else:
-                _zone_edges(ax, snap["zone"])
+                _edges(ax, snap["zone"])
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_facecolor("#eeeeee")
@@ -444,13 +444,9 @@ def spatial(painter: Painter, snapshots: list[dict], title: str, name: str = "sp
     return painter.save(fig, name)
 
 
-def _zone_edges(ax, zone: np.ndarray, color: str = "#333333", width: float = 0.8) -> None:
-    """Thin lines where neighbouring buildings belong to different grid zones (网格)."""
-    _edges(ax, zone, color, width)
-
-
-def _edges(ax, group: np.ndarray, color: str, width: float, zorder: float = 2) -> None:
-    """Lines where neighbouring cells of ``group`` (a grid indexed [x, y]) differ.
+def _edges(ax, group: np.ndarray, color: str = "#333333", width: float = 0.8, zorder: float = 2) -> None:
+    """Lines where neighbouring cells of ``group`` (a grid indexed [x, y]) differ: the borders of
+    grid zones (网格) or of communities (社区).
 
     One collection for every segment: a district has some 16,000 of them, and one
     line artist each made its maps take a minute to draw.

@@ -173,7 +173,6 @@ class Plan:
         lines.extend(f"warning       {w}" for w in self.warnings)
         return "\n".join(lines)
 
-
     def report_names(self, name: str) -> str:
         """What the Chinese and the English report call scenario ``name``, where this file labels it; else ""."""
         from sim.analysis import text as T  # words only: no model, no plotting

@@ -85,7 +85,7 @@ def test_zone_borders_are_one_artist_however_many_zones():
     """A district's maps have some 16,000 border segments: one line artist each took a minute to draw."""
     import matplotlib.pyplot as plt
 
-    from sim.analysis.figures import _zone_edges
+    from sim.analysis.figures import _edges as _zone_edges
 
     fig, (ax, big) = plt.subplots(1, 2)
     _zone_edges(ax, np.arange(4).reshape(2, 2))  # four zones of one building each: a cross of four segments

@@ -40,12 +40,13 @@ def test_snapshot_reproduces_the_stored_runs(tmp_path):
     from sim.analysis import load
     from sim.snapshot import snapshot_arms, snapshot_is_current
 
-    arms = snapshot_arms(load(folder))
-    assert not snapshot_is_current(folder, arms)
+    results = load(folder)
+    arms = snapshot_arms(results)
+    assert not snapshot_is_current(results, arms)
     alive = models_alive()
     spatial_snapshot(folder)
     assert models_alive() == alive  # each re-run is freed: two district models side by side took 860 MB, not 550
-    assert snapshot_is_current(folder, arms) and not snapshot_is_current(folder, arms[:1])  # a batch run again need not repeat them
+    assert snapshot_is_current(results, arms) and not snapshot_is_current(results, arms[:1])  # a batch run again need not repeat them
     snaps = read_spatial(folder)
     assert [s["scenario"] for s in snaps][0] == "baseline" and len(snaps) == 2
     assert snaps[0]["seed"] == snaps[1]["seed"]  # one replication for every map: differences are the scenarios'
